@@ -1,0 +1,45 @@
+# Two entry points for a fresh clone: `make demo` and `make test`.
+# Both create .venv when missing, install iamgraph into it, and make sure Graphviz's `dot` exists.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := fixtures/demo-org
+
+.PHONY: demo test lint format bench clean graphviz
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+graphviz:
+	@bash scripts/ensure-graphviz.sh
+
+demo: $(VENV)/.installed graphviz
+	$(BIN)/iamgraph summary $(DEMO)
+	$(BIN)/iamgraph lint $(DEMO) || test $$? -eq 1
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.installed-dev graphviz lint
+	$(BIN)/python -m pytest
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/load_snapshot.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

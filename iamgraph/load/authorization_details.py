@@ -1,0 +1,227 @@
+"""`aws iam get-account-authorization-details`: one file, or several pages merged.
+
+FORMATS 1.1. Group membership is by name, attachment by ARN. Of a managed policy only the
+default version counts; the loader keeps the others' ids so `lint` can mention them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from iamgraph.load.fields import Doc, Path_
+from iamgraph.model.arn import parse_arn
+from iamgraph.model.policy import Policy, PolicyKind
+from iamgraph.model.principals import (
+    AccountAuthorization,
+    Group,
+    InstanceProfile,
+    ManagedPolicy,
+    Role,
+    User,
+)
+
+LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def load_authorization_details(
+    paths: Path | str | list[Path] | list[str], account: str | None = None, root: Path | None = None
+) -> AccountAuthorization:
+    """Load one file or the pages of one dump (in the order given) into one object.
+
+    Entities keep the account of their own ARN; a merged dump of several accounts is accepted.
+    """
+    files = [Path(p) for p in (paths if isinstance(paths, list) else [paths])]
+    users: list[User] = []
+    groups: list[Group] = []
+    roles: list[Role] = []
+    policies: list[ManagedPolicy] = []
+    shown: list[str] = []
+    for file in files:
+        display = _display(file, root)
+        shown.append(display)
+        doc = Doc.read(file, display)
+        top = doc.obj(doc.root, ())
+        if not any(k in top for k in LISTS):
+            raise doc.error(
+                (), f"not get-account-authorization-details output (none of {', '.join(LISTS)})"
+            )
+        for path, item in doc.items(top, (), "UserDetailList", required=False):
+            users.append(_user(doc, path, item))
+        for path, item in doc.items(top, (), "GroupDetailList", required=False):
+            groups.append(_group(doc, path, item))
+        for path, item in doc.items(top, (), "RoleDetailList", required=False):
+            roles.append(_role(doc, path, item))
+        for path, item in doc.items(top, (), "Policies", required=False):
+            policies.append(_managed(doc, path, item))
+    if account is None:  # a merged dump may hold several accounts: name it by the most common
+        counts = Counter(x.account for x in (*users, *groups, *roles))
+        account = counts.most_common(1)[0][0] if counts else ""
+    return AccountAuthorization(
+        account, tuple(users), tuple(groups), tuple(roles), _dedupe(policies), tuple(shown)
+    )
+
+
+def _display(file: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(file.relative_to(root.parent))
+        except ValueError:
+            pass
+    return str(file)
+
+
+def _dedupe(policies: list[ManagedPolicy]) -> tuple[ManagedPolicy, ...]:
+    seen: dict[str, ManagedPolicy] = {}
+    for p in policies:
+        seen.setdefault(p.arn, p)
+    return tuple(seen.values())
+
+
+def _account_of(doc: Doc, path: Path_, arn: str) -> str:
+    return parse_arn(arn).account
+
+
+def _attached(doc: Doc, path: Path_, item: dict) -> tuple[str, ...]:
+    out = []
+    for p, a in doc.items(item, path, "AttachedManagedPolicies", required=False):
+        out.append(doc.arn(a, p, "PolicyArn"))
+    return tuple(out)
+
+
+def _inline(doc: Doc, path: Path_, item: dict, key: str, owner: str) -> tuple[Policy, ...]:
+    out = []
+    for p, entry in doc.items(item, path, key, required=False):
+        name = doc.field(entry, p, "PolicyName", str)
+        out.append(
+            doc.policy(entry, p, "PolicyDocument", kind=PolicyKind.IDENTITY, name=f"{owner}:{name}")
+        )
+    return tuple(out)
+
+
+def _boundary(doc: Doc, path: Path_, item: dict) -> str | None:
+    b = doc.field(item, path, "PermissionsBoundary", dict, required=False)
+    if not b:
+        return None
+    return doc.arn(b, (*path, "PermissionsBoundary"), "PermissionsBoundaryArn")
+
+
+def _tags(doc: Doc, path: Path_, item: dict) -> tuple[tuple[str, str], ...]:
+    out = []
+    for p, t in doc.items(item, path, "Tags", required=False):
+        out.append(
+            (doc.field(t, p, "Key", str), doc.field(t, p, "Value", str, required=False, default=""))
+        )
+    return tuple(out)
+
+
+def _user(doc: Doc, path: Path_, item: dict) -> User:
+    arn = doc.arn(item, path, "Arn")
+    _expect_type(doc, path, arn, "user")
+    return User(
+        arn=arn,
+        name=doc.field(item, path, "UserName", str),
+        user_id=doc.field(item, path, "UserId", str, required=False, default=""),
+        path=doc.field(item, path, "Path", str, required=False, default="/"),
+        account=_account_of(doc, path, arn),
+        created=doc.date(item, path, "CreateDate"),
+        inline=_inline(doc, path, item, "UserPolicyList", arn),
+        attached=_attached(doc, path, item),
+        groups=doc.strings(item, path, "GroupList"),
+        boundary=_boundary(doc, path, item),
+        tags=_tags(doc, path, item),
+        source=doc.source(path),
+    )
+
+
+def _group(doc: Doc, path: Path_, item: dict) -> Group:
+    arn = doc.arn(item, path, "Arn")
+    _expect_type(doc, path, arn, "group")
+    return Group(
+        arn=arn,
+        name=doc.field(item, path, "GroupName", str),
+        group_id=doc.field(item, path, "GroupId", str, required=False, default=""),
+        path=doc.field(item, path, "Path", str, required=False, default="/"),
+        account=_account_of(doc, path, arn),
+        created=doc.date(item, path, "CreateDate"),
+        inline=_inline(doc, path, item, "GroupPolicyList", arn),
+        attached=_attached(doc, path, item),
+        source=doc.source(path),
+    )
+
+
+def _role(doc: Doc, path: Path_, item: dict) -> Role:
+    arn = doc.arn(item, path, "Arn")
+    _expect_type(doc, path, arn, "role")
+    profiles = []
+    for p, ip in doc.items(item, path, "InstanceProfileList", required=False):
+        profiles.append(
+            InstanceProfile(
+                arn=doc.arn(ip, p, "Arn"),
+                name=doc.field(ip, p, "InstanceProfileName", str),
+                profile_id=doc.field(ip, p, "InstanceProfileId", str, required=False, default=""),
+                path=doc.field(ip, p, "Path", str, required=False, default="/"),
+            )
+        )
+    last = doc.field(item, path, "RoleLastUsed", dict, required=False, default={})
+    return Role(
+        arn=arn,
+        name=doc.field(item, path, "RoleName", str),
+        role_id=doc.field(item, path, "RoleId", str, required=False, default=""),
+        path=doc.field(item, path, "Path", str, required=False, default="/"),
+        account=_account_of(doc, path, arn),
+        created=doc.date(item, path, "CreateDate"),
+        trust=doc.policy(
+            item, path, "AssumeRolePolicyDocument", kind=PolicyKind.TRUST, name=f"{arn}:trust"
+        ),
+        inline=_inline(doc, path, item, "RolePolicyList", arn),
+        attached=_attached(doc, path, item),
+        boundary=_boundary(doc, path, item),
+        tags=_tags(doc, path, item),
+        instance_profiles=tuple(profiles),
+        last_used=doc.date(last, (*path, "RoleLastUsed"), "LastUsedDate"),
+        source=doc.source(path),
+    )
+
+
+def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
+    arn = doc.arn(item, path, "Arn")
+    _expect_type(doc, path, arn, "policy")
+    default = doc.field(item, path, "DefaultVersionId", str, required=False, default="")
+    document = None
+    versions = []
+    for p, v in doc.items(item, path, "PolicyVersionList", required=False):
+        vid = doc.field(v, p, "VersionId", str, required=False, default="")
+        versions.append(vid)
+        is_default = doc.field(
+            v, p, "IsDefaultVersion", bool, required=False, default=vid == default
+        )
+        if is_default:
+            if document is not None:
+                raise doc.error(p, "two versions are marked IsDefaultVersion")
+            document = doc.policy(v, p, "Document", kind=PolicyKind.IDENTITY, name=arn)
+            default = default or vid
+    if versions and document is None:
+        raise doc.error(
+            (*path, "PolicyVersionList"), f"no version is the default ({default or 'unset'})"
+        )
+    return ManagedPolicy(
+        arn=arn,
+        name=doc.field(item, path, "PolicyName", str),
+        policy_id=doc.field(item, path, "PolicyId", str, required=False, default=""),
+        path=doc.field(item, path, "Path", str, required=False, default="/"),
+        default_version=default,
+        document=document,
+        versions=tuple(versions),
+        attachment_count=doc.field(item, path, "AttachmentCount", int, required=False, default=0),
+        boundary_usage_count=doc.field(
+            item, path, "PermissionsBoundaryUsageCount", int, required=False, default=0
+        ),
+        source=doc.source(path),
+    )
+
+
+def _expect_type(doc: Doc, path: Path_, arn: str, kind: str) -> None:
+    parsed = parse_arn(arn)
+    if parsed.service != "iam" or parsed.resource_type != kind:
+        raise doc.error((*path, "Arn"), f"expected an IAM {kind} ARN, got {arn!r}")

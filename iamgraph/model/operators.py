@@ -1,0 +1,115 @@
+"""The condition operators AWS documents, one entry each (SEMANTICS.md C1-C18).
+
+The parser accepts an operator only if its base name is in `OPERATORS`; anything else is an
+input error, never silently false. Names are matched case-insensitively and canonicalised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Family(StrEnum):
+    STRING = "String"
+    NUMERIC = "Numeric"
+    DATE = "Date"
+    BOOL = "Bool"
+    BINARY = "Binary"
+    IP = "IpAddress"
+    ARN = "Arn"
+    NULL = "Null"
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    """One base operator: its family, comparison, and the documented restrictions."""
+
+    name: str
+    family: Family
+    comparison: str  # equals | like | lt | le | gt | ge | in_cidr | null
+    negated: bool = False
+    ignore_case: bool = False
+    variables: bool = False  # policy variables allowed in values (V1, C13, C14, C16, C18)
+    wildcards: bool = False  # `*` and `?` in values (C11, C17)
+
+
+def _ops(*specs: OperatorSpec) -> dict[str, OperatorSpec]:
+    return {s.name: s for s in specs}
+
+
+S, N, D, A = Family.STRING, Family.NUMERIC, Family.DATE, Family.ARN
+
+OPERATORS: dict[str, OperatorSpec] = _ops(
+    OperatorSpec("StringEquals", S, "equals", variables=True),
+    OperatorSpec("StringNotEquals", S, "equals", negated=True, variables=True),
+    OperatorSpec("StringEqualsIgnoreCase", S, "equals", ignore_case=True, variables=True),
+    OperatorSpec(
+        "StringNotEqualsIgnoreCase", S, "equals", negated=True, ignore_case=True, variables=True
+    ),
+    OperatorSpec("StringLike", S, "like", variables=True, wildcards=True),
+    OperatorSpec("StringNotLike", S, "like", negated=True, variables=True, wildcards=True),
+    OperatorSpec("NumericEquals", N, "equals"),
+    OperatorSpec("NumericNotEquals", N, "equals", negated=True),
+    OperatorSpec("NumericLessThan", N, "lt"),
+    OperatorSpec("NumericLessThanEquals", N, "le"),
+    OperatorSpec("NumericGreaterThan", N, "gt"),
+    OperatorSpec("NumericGreaterThanEquals", N, "ge"),
+    OperatorSpec("DateEquals", D, "equals"),
+    OperatorSpec("DateNotEquals", D, "equals", negated=True),
+    OperatorSpec("DateLessThan", D, "lt"),
+    OperatorSpec("DateLessThanEquals", D, "le"),
+    OperatorSpec("DateGreaterThan", D, "gt"),
+    OperatorSpec("DateGreaterThanEquals", D, "ge"),
+    OperatorSpec("Bool", Family.BOOL, "equals"),
+    OperatorSpec("BinaryEquals", Family.BINARY, "equals"),
+    OperatorSpec("IpAddress", Family.IP, "in_cidr"),
+    OperatorSpec("NotIpAddress", Family.IP, "in_cidr", negated=True),
+    OperatorSpec("ArnEquals", A, "like", variables=True, wildcards=True),
+    OperatorSpec("ArnLike", A, "like", variables=True, wildcards=True),
+    OperatorSpec("ArnNotEquals", A, "like", negated=True, variables=True, wildcards=True),
+    OperatorSpec("ArnNotLike", A, "like", negated=True, variables=True, wildcards=True),
+    OperatorSpec("Null", Family.NULL, "null"),
+)
+
+_BY_LOWER = {name.lower(): spec for name, spec in OPERATORS.items()}
+
+QUALIFIERS = ("ForAllValues", "ForAnyValue")
+
+
+@dataclass(frozen=True)
+class ParsedOperator:
+    """`ForAllValues:StringNotEqualsIfExists` split into its parts."""
+
+    spec: OperatorSpec
+    qualifier: str  # "", "ForAllValues" or "ForAnyValue"
+    if_exists: bool
+
+    @property
+    def name(self) -> str:
+        prefix = f"{self.qualifier}:" if self.qualifier else ""
+        return f"{prefix}{self.spec.name}{'IfExists' if self.if_exists else ''}"
+
+
+def parse_operator(text: str) -> ParsedOperator | None:
+    """Split an operator as written into qualifier, base and IfExists; None if unknown."""
+    qualifier = ""
+    rest = text
+    if ":" in text:
+        head, rest = text.split(":", 1)
+        matches = [q for q in QUALIFIERS if q.lower() == head.lower()]
+        if not matches:
+            return None
+        qualifier = matches[0]
+    if_exists = False
+    spec = _BY_LOWER.get(rest.lower())
+    if spec is None and rest.lower().endswith("ifexists"):
+        spec = _BY_LOWER.get(rest[: -len("IfExists")].lower())
+        if_exists = True
+        if spec is not None and spec.family is Family.NULL:
+            return None  # C3: IfExists applies to every operator except Null
+    if spec is None:
+        return None
+    if qualifier and spec.family is Family.NULL:
+        return None
+    return ParsedOperator(spec, qualifier, if_exists)
