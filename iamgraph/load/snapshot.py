@@ -1,0 +1,311 @@
+"""Load a snapshot folder (DESIGN.md "Snapshot layout") into one immutable `Snapshot`.
+
+A snapshot is a folder with `organization/` and/or `accounts/<id>/`; a single
+`get-account-authorization-details` file is accepted as a one-account snapshot. Files that are
+absent become `gaps` ("no credential report for 444455556666"); files that are present but
+unreadable are InputErrors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from iamgraph.errors import InputError
+from iamgraph.load.account_summary import load_account_summary
+from iamgraph.load.authorization_details import load_authorization_details
+from iamgraph.load.cloudtrail import load_describe_trails, load_event_selectors, load_trail_status
+from iamgraph.load.credential_report import load_credential_report
+from iamgraph.load.fields import Doc
+from iamgraph.load.kms import load_key_policy
+from iamgraph.load.organizations import load_organization
+from iamgraph.load.password_policy import load_password_policy
+from iamgraph.load.s3 import load_bucket
+from iamgraph.load.sns import load_topic_attributes
+from iamgraph.model.arn import account_root_arn
+from iamgraph.model.principals import (
+    AccountAuthorization,
+    Group,
+    ManagedPolicy,
+    Principal,
+    PrincipalKind,
+    ResolvedPolicies,
+    Role,
+    User,
+)
+from iamgraph.model.snapshot import AccountData, Snapshot
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is being loaded)
+AUTH_FILE = "get-account-authorization-details.json"
+AUTH_PAGES = "get-account-authorization-details"
+_ACCOUNT_DIR = re.compile(r"^\d{12}$")
+
+
+def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapshot:
+    """Load a snapshot folder, or one authorization-details file as a one-account snapshot."""
+    root = Path(path)
+    if not root.exists():
+        raise InputError(str(root), "$", "snapshot not found")
+    if root.is_file():
+        auth = load_authorization_details(root)
+        account = AccountData(auth.account, authorization=auth)
+        return _assemble(
+            root,
+            None,
+            {auth.account: account},
+            [f"{root} is a single dump: no organization, credential report or trails"],
+            {},
+        )
+    org_dir, acct_dir = root / "organization", root / "accounts"
+    if not org_dir.is_dir() and not acct_dir.is_dir():
+        raise InputError(
+            str(root), "$", "not a snapshot: no organization/ or accounts/ folder inside"
+        )
+    folders = sorted(acct_dir.iterdir()) if acct_dir.is_dir() else []
+    for f in folders:
+        if f.is_dir() and not _ACCOUNT_DIR.match(f.name):
+            raise InputError(
+                _rel(f, root), "$", "account folder name must be a 12-digit account id"
+            )
+    folders = [f for f in folders if f.is_dir()]
+    total = len(folders) + (1 if org_dir.is_dir() else 0)
+    done = 0
+    gaps: list[str] = []
+    meta: dict = {}
+    if (root / "snapshot.json").exists():
+        doc = Doc.read(root / "snapshot.json", _rel(root / "snapshot.json", root))
+        meta = doc.obj(doc.root, ())
+    organization = None
+    if org_dir.is_dir():
+        _tick(progress, done, total, "organization")
+        organization = load_organization(org_dir, gaps, root)
+        done += 1
+    else:
+        gaps.append("no organization/ folder: SCPs and RCPs unknown")
+    accounts: dict[str, AccountData] = {}
+    for folder in folders:
+        _tick(progress, done, total, f"account {folder.name}")
+        accounts[folder.name] = _load_account(folder, root, gaps)
+        done += 1
+    _tick(progress, done, total, "resolving policies")
+    if organization:
+        for aid in sorted(organization.accounts):
+            if aid not in accounts:
+                gaps.append(f"no account folder for {aid}: its IAM, credentials and trails unknown")
+        for aid in sorted(accounts):
+            if aid not in organization.accounts:
+                gaps.append(f"account {aid} has a folder but is not in the organization tree")
+    return _assemble(root, organization, accounts, gaps, meta)
+
+
+def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
+    if progress:
+        progress(done, total, label)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
+    aid = folder.name
+    iam, ct = folder / "iam", folder / "cloudtrail"
+    auth = report = policy = summary = None
+    if iam.is_dir():
+        if (iam / AUTH_FILE).exists():
+            auth = load_authorization_details(iam / AUTH_FILE, aid, root)
+        elif (iam / AUTH_PAGES).is_dir():
+            pages = sorted((iam / AUTH_PAGES).glob("*.json"), key=_natural)
+            if not pages:
+                raise InputError(
+                    _rel(iam / AUTH_PAGES, root), "$", "no pages (*.json) in the folder"
+                )
+            auth = load_authorization_details(pages, aid, root)
+        else:
+            gaps.append(f"no IAM authorization details for {aid}")
+        csv, cli = iam / "credential-report.csv", iam / "credential-report.json"
+        if csv.exists() or cli.exists():
+            file = csv if csv.exists() else cli
+            report = load_credential_report(file, aid, _rel(file, root))
+        else:
+            gaps.append(f"no credential report for {aid}")
+        pp = iam / "get-account-password-policy.json"
+        if pp.exists():
+            policy = load_password_policy(pp, _rel(pp, root))
+        sm = iam / "get-account-summary.json"
+        if sm.exists():
+            summary = load_account_summary(sm, _rel(sm, root))
+        else:
+            gaps.append(f"no account summary for {aid}")
+    else:
+        gaps.append(
+            f"no iam/ folder for {aid}: principals, credentials and password policy unknown"
+        )
+    trails, status, selectors = (), {}, {}
+    if (ct / "describe-trails.json").exists():
+        trails = load_describe_trails(
+            ct / "describe-trails.json", _rel(ct / "describe-trails.json", root)
+        )
+        by_name = {}
+        for t in trails:  # a name may be shared by an org trail and a local one: prefer our own
+            if t.account == aid or t.name not in by_name:
+                by_name[t.name] = t
+        for sub, loader, into in (
+            ("get-trail-status", load_trail_status, status),
+            ("get-event-selectors", load_event_selectors, selectors),
+        ):
+            for file in sorted((ct / sub).glob("*.json")) if (ct / sub).is_dir() else []:
+                trail = by_name.get(file.stem)
+                if trail is None:
+                    raise InputError(
+                        _rel(file, root),
+                        "$",
+                        f"no trail named {file.stem!r} in describe-trails.json",
+                    )
+                into[trail.arn] = loader(file, _rel(file, root))
+        for t in trails:
+            if t.account == aid and t.arn not in status:
+                gaps.append(f"no get-trail-status for trail {t.name} in {aid}")
+    else:
+        gaps.append(f"no CloudTrail describe-trails for {aid}")
+    buckets = {b.name: load_bucket(b, aid, root) for b in _subdirs(folder / "s3")}
+    keys = {}
+    for k in _subdirs(folder / "kms"):
+        f = k / "get-key-policy.json"
+        if f.exists():
+            keys[k.name] = load_key_policy(f, k.name, aid, _rel(f, root))
+    topics = {}
+    for t in _subdirs(folder / "sns"):
+        f = t / "get-topic-attributes.json"
+        if f.exists():
+            topic = load_topic_attributes(f, aid, _rel(f, root))
+            topics[topic.arn] = topic
+    return AccountData(
+        aid, auth, report, policy, summary, trails, status, selectors, buckets, keys, topics
+    )
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def _natural(path: Path) -> tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name))
+
+
+def _assemble(
+    root, organization, accounts: dict[str, AccountData], gaps: list[str], meta: dict
+) -> Snapshot:
+    managed: dict[str, ManagedPolicy] = {}
+    groups: dict[str, Group] = {}
+    for data in accounts.values():
+        if data.authorization:
+            for p in data.authorization.policies:
+                managed.setdefault(p.arn, p)
+            for g in data.authorization.groups:
+                groups[g.arn] = g
+    missing_docs: set[str] = set()
+    principals: dict[str, Principal] = {}
+    for data in accounts.values():
+        auth = data.authorization
+        if auth is None:
+            continue
+        group_by_name = {(g.account, g.name): g for g in auth.groups}
+        for user in auth.users:
+            principals[user.arn] = _user_principal(user, group_by_name, managed, missing_docs, gaps)
+        for role in auth.roles:
+            principals[role.arn] = _role_principal(role, managed, missing_docs)
+    account_ids = set(accounts) | (set(organization.accounts) if organization else set())
+    account_ids |= {p.account for p in principals.values()}  # a merged dump may span accounts
+    for aid in sorted(account_ids):
+        arn = account_root_arn(aid)
+        principals[arn] = Principal(
+            PrincipalKind.ROOT, arn, "root", aid, ResolvedPolicies((), None, None, ())
+        )
+    for arn in sorted(missing_docs):
+        gaps.append(
+            f"no document for managed policy {arn}: principals it is attached to are partly unknown"
+        )
+    trails = {}
+    for data in accounts.values():
+        for t in data.trails:
+            if t.arn not in trails or t.account == data.account_id:
+                trails[t.arn] = t
+    return Snapshot(
+        root=str(root),
+        organization=organization,
+        accounts=accounts,
+        principals=principals,
+        groups=groups,
+        managed_policies=managed,
+        trails=trails,
+        gaps=tuple(dict.fromkeys(gaps)),
+        meta=meta,
+    )
+
+
+def _resolve(arns, managed: dict[str, ManagedPolicy], missing: set[str]) -> tuple[list, list]:
+    docs, unresolved = [], []
+    for arn in arns:
+        mp = managed.get(arn)
+        if mp is None or mp.document is None:
+            unresolved.append(arn)
+            missing.add(arn)
+        else:
+            docs.append(mp.document)
+    return docs, unresolved
+
+
+def _boundary(arn: str | None, managed, missing) -> tuple:
+    if arn is None:
+        return None, []
+    docs, unresolved = _resolve([arn], managed, missing)
+    return (docs[0] if docs else None), unresolved
+
+
+def _user_principal(user: User, group_by_name, managed, missing, gaps) -> Principal:
+    identity = list(user.inline)
+    docs, unresolved = _resolve(user.attached, managed, missing)
+    identity += docs
+    group_arns = []
+    for name in user.groups:
+        group = group_by_name.get((user.account, name))
+        if group is None:
+            gaps.append(f"user {user.arn} is in group {name!r}, which the dump does not list")
+            unresolved.append(f"group/{name}")
+            continue
+        group_arns.append(group.arn)
+        identity += group.inline  # G1: group policies are identity policies of each member
+        gdocs, gun = _resolve(group.attached, managed, missing)
+        identity += gdocs
+        unresolved += gun
+    boundary, bun = _boundary(user.boundary, managed, missing)
+    return Principal(
+        PrincipalKind.USER,
+        user.arn,
+        user.name,
+        user.account,
+        ResolvedPolicies(tuple(identity), boundary, user.boundary, tuple(unresolved + bun)),
+        user=user,
+        groups=tuple(group_arns),
+    )
+
+
+def _role_principal(role: Role, managed, missing) -> Principal:
+    docs, unresolved = _resolve(role.attached, managed, missing)
+    boundary, bun = _boundary(role.boundary, managed, missing)
+    return Principal(
+        PrincipalKind.ROLE,
+        role.arn,
+        role.name,
+        role.account,
+        ResolvedPolicies((*role.inline, *docs), boundary, role.boundary, tuple(unresolved + bun)),
+        role=role,
+    )
+
+
+__all__ = ["AccountAuthorization", "load_snapshot"]

@@ -1,0 +1,92 @@
+"""One immutable view of everything a snapshot holds, with policies resolved per principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from iamgraph.model.cloudtrail import EventSelectors, Trail, TrailStatus
+from iamgraph.model.credentials import AccountSummary, CredentialReport, PasswordPolicy
+from iamgraph.model.organization import Organization
+from iamgraph.model.principals import AccountAuthorization, Group, ManagedPolicy, Principal
+from iamgraph.model.resources import Bucket, KmsKey, SnsTopic
+
+
+@dataclass(frozen=True)
+class AccountData:
+    """What the snapshot holds for one account folder; None where a file was not collected."""
+
+    account_id: str
+    authorization: AccountAuthorization | None = None
+    credential_report: CredentialReport | None = None
+    password_policy: PasswordPolicy | None = None  # None with iam/ present: no policy set
+    summary: AccountSummary | None = None
+    trails: tuple[Trail, ...] = ()  # as describe-trails listed them here, de-duplicated
+    trail_status: dict[str, TrailStatus] = field(default_factory=dict)  # by trail ARN
+    event_selectors: dict[str, EventSelectors] = field(default_factory=dict)  # by trail ARN
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    keys: dict[str, KmsKey] = field(default_factory=dict)
+    topics: dict[str, SnsTopic] = field(default_factory=dict)
+
+    @property
+    def has_iam(self) -> bool:
+        return self.authorization is not None
+
+
+@dataclass(frozen=True)
+class TrailResources:
+    """The bucket, KMS key and SNS topic a trail delivers to, where the snapshot has them."""
+
+    bucket: Bucket | None
+    key: KmsKey | None
+    topic: SnsTopic | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    root: str
+    organization: Organization | None
+    accounts: dict[str, AccountData]
+    principals: dict[str, Principal]  # by ARN: users, roles, and each account's root
+    groups: dict[str, Group]  # by ARN
+    managed_policies: dict[str, ManagedPolicy]  # by ARN
+    trails: dict[str, Trail]  # by trail ARN, unique across accounts
+    gaps: tuple[str, ...]  # what the snapshot lacks, in words
+    meta: dict = field(default_factory=dict)
+
+    def account_ids(self) -> tuple[str, ...]:
+        ids = set(self.accounts) | {p.account for p in self.principals.values()}
+        if self.organization:
+            ids |= set(self.organization.accounts)
+        return tuple(sorted(ids))
+
+    def bucket(self, name: str) -> Bucket | None:
+        return next((a.buckets[name] for a in self.accounts.values() if name in a.buckets), None)
+
+    def kms_key(self, key: str) -> KmsKey | None:
+        """A key by ARN (`arn:aws:kms:region:account:key/id`) or bare key id."""
+        account, key_id = "", key
+        if key.startswith("arn:"):
+            parts = key.split(":", 5)
+            account, key_id = parts[4], parts[5].split("/", 1)[-1]
+        for acct in self.accounts.values():
+            if (not account or acct.account_id == account) and key_id in acct.keys:
+                return acct.keys[key_id]
+        return None
+
+    def topic(self, arn: str) -> SnsTopic | None:
+        return next((a.topics[arn] for a in self.accounts.values() if arn in a.topics), None)
+
+    def trail_resources(self, trail: Trail) -> TrailResources:
+        return TrailResources(
+            bucket=self.bucket(trail.s3_bucket) if trail.s3_bucket else None,
+            key=self.kms_key(trail.kms_key_id) if trail.kms_key_id else None,
+            topic=self.topic(trail.sns_topic_arn) if trail.sns_topic_arn else None,
+        )
+
+    def trail_status(self, trail: Trail) -> TrailStatus | None:
+        owner = self.accounts.get(trail.account)
+        return owner.trail_status.get(trail.arn) if owner else None
+
+    def event_selectors(self, trail: Trail) -> EventSelectors | None:
+        owner = self.accounts.get(trail.account)
+        return owner.event_selectors.get(trail.arn) if owner else None

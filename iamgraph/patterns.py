@@ -1,0 +1,82 @@
+"""Wildcard patterns as token lists, and whether two patterns can match a common string.
+
+A policy's `Resource` (`*` any run, `?` one character, P3) and a catalog ARN template
+(`${Var}` placeholders) are both sequences of tokens: a character class, repeated or not.
+`intersects` walks the product of the two automata, so "could this Resource name a resource
+of that type?" is answered exactly instead of by trying sample strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ANY: frozenset[str] | None = None  # the class of every character
+
+
+@dataclass(frozen=True)
+class Token:
+    """One character from a class: `chars` (a literal), or any character not in `excluded`."""
+
+    chars: str | None = None  # a single literal character
+    excluded: frozenset[str] = frozenset()
+    repeat: bool = False  # zero or more of the class
+
+
+ANY_RUN = Token(repeat=True)
+ANY_ONE = Token()
+
+
+def glob_tokens(pattern: str) -> tuple[Token, ...]:
+    """`*` and `?` wildcards; every other character literal."""
+    return tuple(ANY_RUN if c == "*" else ANY_ONE if c == "?" else Token(chars=c) for c in pattern)
+
+
+def template_tokens(template: str, no_slash: frozenset[str] = frozenset()) -> tuple[Token, ...]:
+    """A catalog ARN template: `${Partition}`, `${Region}`, `${Account}` stay within their ARN
+    segment; variables in `no_slash` cannot hold `/`; any other variable is one or more of
+    anything."""
+    out: list[Token] = []
+    pos = 0
+    for m in re.finditer(r"\$\{(\w+)\}", template):
+        out.extend(Token(chars=c) for c in template[pos : m.start()])
+        var = m.group(1)
+        if var in ("Partition", "Region", "Account"):
+            out.append(Token(excluded=frozenset(":"), repeat=True))
+        elif var in no_slash:
+            out += [Token(excluded=frozenset("/")), Token(excluded=frozenset("/"), repeat=True)]
+        else:
+            out += [ANY_ONE, ANY_RUN]
+        pos = m.end()
+    out.extend(Token(chars=c) for c in template[pos:])
+    return tuple(out)
+
+
+def _overlap(a: Token, b: Token) -> bool:
+    if a.chars is not None and b.chars is not None:
+        return a.chars == b.chars
+    if a.chars is not None:
+        return a.chars not in b.excluded
+    if b.chars is not None:
+        return b.chars not in a.excluded
+    return True  # two negated classes always share some character
+
+
+def intersects(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    """Is there a string both token sequences match?"""
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i].repeat:
+            stack.append((i + 1, j))
+        if j < len(b) and b[j].repeat:
+            stack.append((i, j + 1))
+        if i < len(a) and j < len(b) and _overlap(a[i], b[j]):
+            stack.append((i if a[i].repeat else i + 1, j if b[j].repeat else j + 1))
+    return False

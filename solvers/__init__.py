@@ -1,0 +1,1 @@
+"""z3 encodings of AWS authorization (installed as `iamgraph.solvers`)."""
