@@ -41,7 +41,7 @@ class ResourceType:
     arn_template: str
     pattern: re.Pattern[str]
     condition_keys: tuple[str, ...]
-    tokens: tuple[Token, ...]
+    segments: tuple[tuple[Token, ...], ...]  # per ARN segment: partition ... resource
 
 
 # AWS global condition context keys (IAM User Guide, reference_policies_condition-keys.html).
@@ -217,7 +217,7 @@ class Catalog:
                 v["arn"],
                 _template_regex(v["arn"]),
                 tuple(v.get("conditionKeys", [])),
-                template_tokens(v["arn"], _NO_SLASH),
+                tuple(template_tokens(seg, _NO_SLASH) for seg in v["arn"].split(":", 5)),
             )
             for v in raw.values()
         }
@@ -229,11 +229,13 @@ class Catalog:
             return ()
         return tuple(t for t in self.resource_types(parts[2]).values() if t.pattern.fullmatch(arn))
 
+    @cache  # noqa: B019
     def resource_pattern_fits(self, action: ActionInfo, pattern: str) -> bool | None:
         """Can a Resource pattern name a resource this action takes? None: cannot tell.
 
-        Exact over the catalog's ARN templates (see `iamgraph.patterns`); an action that takes
-        `*` only, or a pattern with a wildcard service, cannot be judged.
+        Exact per ARN segment over the catalog's templates (`iamgraph.patterns`): a wildcard
+        stays within its segment, except in the resource part. An action that takes `*` only,
+        or a pattern with a wildcard service, cannot be judged.
         """
         if not action.resource_types or pattern == "*":
             return None
@@ -244,8 +246,10 @@ class Catalog:
         wanted = [types[n] for n, _ in action.resource_types if n in types]
         if not wanted:
             return None
-        tokens = glob_tokens(pattern)
-        return any(intersects(tokens, t.tokens) for t in wanted)
+        segments = [glob_tokens(seg) for seg in parts]
+        return any(
+            len(t.segments) == 6 and all(map(intersects, segments, t.segments)) for t in wanted
+        )
 
     @cached_property
     def _service_keys(self) -> dict[str, tuple[re.Pattern[str], ...]]:

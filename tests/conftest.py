@@ -1,0 +1,27 @@
+"""Shared paths and the hypothesis profiles (small for CI, larger for a nightly run)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+DEMO = FIXTURES / "demo-org"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.register_profile(
+    "nightly", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def demo():
+    from iamgraph.load.snapshot import load_snapshot
+
+    return load_snapshot(DEMO)

@@ -1,0 +1,106 @@
+"""The action catalog: ids, patterns (P1, P2, P4), access levels, resource types, keys."""
+
+import pytest
+
+from iamgraph.catalog import CLASSIC_LEVELS, catalog
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return catalog()
+
+
+def test_ids_follow_case_insensitive_order(cat):
+    names = [a.full_name.lower() for a in cat.actions]
+    assert names == sorted(names)
+    assert all(a.id == i for i, a in enumerate(cat.actions))
+    assert len(cat) > 20000
+
+
+def test_action_names_are_case_insensitive(cat):
+    # P1: iam:ListAccessKeys = IAM:listaccesskeys
+    assert cat.lookup("IAM:listaccesskeys").full_name == "iam:ListAccessKeys"
+    assert cat.intervals("IAM:LIST*") == cat.intervals("iam:List*")
+
+
+def test_prefix_pattern_is_one_interval(cat):
+    ((lo, hi),) = cat.intervals("s3:Get*")
+    names = [cat.actions[i].name for i in range(lo, hi)]
+    assert "GetObject" in names and all(n.startswith("Get") for n in names)
+    assert not any(a.name.startswith("Get") for a in cat.actions[:lo] if a.service == "s3")
+
+
+def test_inner_wildcards_and_question_mark(cat):
+    # P2: `*` and `?` anywhere in the action name
+    names = {a.name for a in cat.expand("s3:*Object")}
+    assert {"GetObject", "PutObject", "DeleteObject"} <= names
+    assert "GetObjectAcl" not in names
+    assert {a.name for a in cat.expand("iam:?etRole")} == {"GetRole"}
+
+
+def test_unknown_actions_match_nothing(cat):
+    assert cat.intervals("s3:GetObjekt") == ()
+    assert cat.expand("nosuchservice:*") == ()
+
+
+def test_not_action_is_the_complement(cat):
+    # P4/P5: NotAction matches every catalog action not listed
+    listed = cat.expand_all(["iam:*"])
+    rest = cat.expand_all(["iam:*"], negated=True)
+    assert listed.isdisjoint(rest) and len(listed) + len(rest) == len(cat)
+
+
+def test_access_levels_keep_combined_sets(cat):
+    assert cat.lookup("iam:ListUsers").access_levels == {"List"}
+    assert cat.lookup("s3:GetObject").access_levels == {"Read"}
+    levels = set().union(*(a.access_levels for a in cat.actions))
+    assert levels <= set(CLASSIC_LEVELS)
+    assert any(
+        len(a.access_levels) == 2 for a in cat.actions
+    )  # e.g. Permissions management + Write
+
+
+def test_resource_types_for_concrete_arns(cat):
+    names = lambda arn: {t.name for t in cat.resource_types_for(arn)}  # noqa: E731
+    assert names("arn:aws:iam::111122223333:user/ops/alice") == {"user"}
+    assert "object" in names("arn:aws:s3:::acme-logs/AWSLogs/x.gz")
+    assert "bucket" in names("arn:aws:s3:::acme-logs")
+    assert "bucket" not in names("arn:aws:s3:::acme-logs/AWSLogs/x.gz")
+    assert names("arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail") == {"trail"}
+
+
+@pytest.mark.parametrize(
+    ("action", "pattern", "fits"),
+    [
+        ("s3:ListBucket", "arn:aws:s3:::data-bucket/*", False),
+        ("s3:ListBucket", "arn:aws:s3:::data-*", True),
+        ("s3:GetObject", "arn:aws:s3:::*", True),  # `*` may expand across `/` (P3)
+        ("s3:GetObject", "arn:aws:s3:::data-bucket", False),
+        ("logs:PutLogEvents", "arn:aws:logs:*:*:log-group:/aws/lambda/x:*", True),
+        ("iam:PassRole", "arn:aws:iam::*:user/*", False),
+        ("ec2:DescribeInstances", "arn:aws:ec2:*:*:instance/*", None),  # takes only "*"
+        ("s3:GetObject", "arn:aws:*:::x/y", None),
+    ],
+)
+def test_resource_pattern_fits(cat, action, pattern, fits):
+    assert cat.resource_pattern_fits(cat.lookup(action), pattern) is fits
+
+
+@pytest.mark.parametrize(
+    ("key", "known"),
+    [
+        ("aws:SourceIp", True),
+        ("AWS:SourceIP", True),  # C12: key names are case-insensitive
+        ("aws:PrincipalTag/team", True),
+        ("aws:ResourceTag/Cost-Center", True),
+        ("s3:prefix", True),
+        ("iam:PassedToService", True),
+        ("accounts.google.com:aud", True),
+        ("SAML:aud", True),
+        ("s3:prefixx", False),
+        ("aws:SourceIpAddress", False),
+        ("nokey", False),
+    ],
+)
+def test_condition_keys(cat, key, known):
+    assert cat.condition_key_known(key) is known
