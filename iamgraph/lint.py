@@ -189,7 +189,11 @@ def lint_policies(policies: Iterable[Policy], cat: Catalog | None = None) -> lis
         for st in policy.statements:
             for check in CHECKS:
                 for rule, message, rel in check(policy, st, cat):
-                    ref = _locate(st.source, rel)
+                    path = (*st.source.path, *rel)
+                    line, column = policy.locate(path)
+                    ref = SourceRef(
+                        st.source.file, path, line or st.source.line, column or st.source.column
+                    )
                     out.append(
                         LintFinding(
                             rule,
@@ -202,12 +206,6 @@ def lint_policies(policies: Iterable[Policy], cat: Catalog | None = None) -> lis
                         )
                     )
     return out
-
-
-def _locate(source: SourceRef, rel: tuple) -> SourceRef:
-    # Positions of elements inside a statement are not kept on the model; the statement's own
-    # position is exact for objects and the enclosing string's for embedded documents.
-    return SourceRef(source.file, (*source.path, *rel), source.line, source.column)
 
 
 def snapshot_policies(snap: Snapshot) -> Iterator[Policy]:

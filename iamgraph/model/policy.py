@@ -109,6 +109,8 @@ class Policy:
     statements: tuple[Statement, ...]
     source: SourceRef
     name: str = ""
+    # (line, column) of any path in the file, so findings can point at one element
+    locate: Locator = field(default=no_locator, repr=False, compare=False)
 
     @property
     def variables_enabled(self) -> bool:
@@ -216,7 +218,7 @@ def parse_policy_collecting(
             statements.append(p.statement(value, path, index))
         except InputError as exc:
             errors.append(exc)
-    policy = Policy(kind, version, pid, tuple(statements), source, name)
+    policy = Policy(kind, version, pid, tuple(statements), source, name, locate)
     return policy, errors
 
 
