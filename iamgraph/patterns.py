@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 ANY: frozenset[str] | None = None  # the class of every character
 
@@ -27,6 +28,7 @@ ANY_RUN = Token(repeat=True)
 ANY_ONE = Token()
 
 
+@lru_cache(maxsize=1 << 16)
 def glob_tokens(pattern: str) -> tuple[Token, ...]:
     """`*` and `?` wildcards; every other character literal."""
     return tuple(ANY_RUN if c == "*" else ANY_ONE if c == "?" else Token(chars=c) for c in pattern)
@@ -62,8 +64,9 @@ def _overlap(a: Token, b: Token) -> bool:
     return True  # two negated classes always share some character
 
 
+@lru_cache(maxsize=1 << 16)
 def intersects(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
-    """Is there a string both token sequences match?"""
+    """Is there a string both token sequences match? (Cached: the same segments recur.)"""
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
     while stack:
