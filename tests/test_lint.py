@@ -83,7 +83,7 @@ def test_snapshot_findings_point_into_the_demo_files():
         ("IAMG-L004", "666677778888/iam/get-account-authorization-details.json", 123, "Action[2]"),
         ("IAMG-L003", "666677778888/iam/get-account-authorization-details.json", 124, "Action[3]"),
     ]
-    assert all(f.file.startswith("demo-org/accounts/") for f in findings)
+    assert all(f.file.startswith(f"{DEMO}/accounts/") for f in findings)
 
 
 def test_snapshot_grammar_errors_are_findings_not_a_stop(tmp_path):
@@ -93,5 +93,5 @@ def test_snapshot_grammar_errors_are_findings_not_a_stop(tmp_path):
     desc.write_text(desc.read_text().replace('\\"Deny\\"', '\\"deny\\"', 1))
     grammar = [f for f in lint_paths([snap]) if f.rule.id == "IAMG-L001"]
     assert len(grammar) == 1
-    assert grammar[0].file == "snap/organization/describe-policy/p-wkld0001.json"
+    assert grammar[0].file == f"{snap}/organization/describe-policy/p-wkld0001.json"
     assert grammar[0].message == "Effect must be 'Allow' or 'Deny', got 'deny'"

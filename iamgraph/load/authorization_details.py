@@ -25,7 +25,7 @@ LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
 def load_authorization_details(
-    paths: Path | str | list[Path] | list[str], account: str | None = None, root: Path | None = None
+    paths: Path | str | list[Path] | list[str], account: str | None = None
 ) -> AccountAuthorization:
     """Load one file or the pages of one dump (in the order given) into one object.
 
@@ -38,7 +38,7 @@ def load_authorization_details(
     policies: list[ManagedPolicy] = []
     shown: list[str] = []
     for file in files:
-        display = _display(file, root)
+        display = str(file)  # as the user named it, so the path works from their folder
         shown.append(display)
         doc = Doc.read(file, display)
         top = doc.obj(doc.root, ())
@@ -60,15 +60,6 @@ def load_authorization_details(
     return AccountAuthorization(
         account, tuple(users), tuple(groups), tuple(roles), _dedupe(policies), tuple(shown)
     )
-
-
-def _display(file: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(file.relative_to(root.parent))
-        except ValueError:
-            pass
-    return str(file)
 
 
 def _dedupe(policies: list[ManagedPolicy]) -> tuple[ManagedPolicy, ...]:

@@ -21,6 +21,12 @@ _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 
+def _plain(stdlib_message: str) -> str:
+    """`Unterminated string starting at` -> `unterminated string`."""
+    text = stdlib_message.removesuffix(" starting at").removesuffix(" at")
+    return text[:1].lower() + text[1:]
+
+
 class _SyntaxError(Exception):
     def __init__(self, message: str, pos: int) -> None:
         super().__init__(message)
@@ -94,7 +100,7 @@ def _value(s: str, i: int, path: tuple[PathPart, ...], offsets: dict) -> tuple[o
         try:
             return scanstring(s, i + 1, True)
         except json.JSONDecodeError as exc:
-            raise _SyntaxError(exc.msg, exc.pos) from None
+            raise _SyntaxError(_plain(exc.msg), exc.pos) from None
     if ch == "{":
         return _object(s, i + 1, path, offsets)
     if ch == "[":
@@ -123,7 +129,7 @@ def _object(s: str, i: int, path: tuple[PathPart, ...], offsets: dict) -> tuple[
         try:
             key, i = scanstring(s, i + 1, True)
         except json.JSONDecodeError as exc:
-            raise _SyntaxError(exc.msg, exc.pos) from None
+            raise _SyntaxError(_plain(exc.msg), exc.pos) from None
         i = _WS.match(s, i).end()
         if not s.startswith(":", i):
             raise _SyntaxError("expected ':' after a property name", i)

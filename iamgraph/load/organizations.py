@@ -21,14 +21,11 @@ from iamgraph.model.organization import (
 from iamgraph.model.policy import PolicyKind
 
 
-def load_organization(
-    folder: Path, gaps: list[str], display_root: Path | None = None
-) -> Organization:
+def load_organization(folder: Path, gaps: list[str]) -> Organization:
     """Load `folder` (a snapshot's organization/), appending what it lacks to `gaps`."""
-    base = display_root.parent if display_root else folder.parent
 
     def read(rel: str) -> Doc:
-        return Doc.read(folder / rel, str((folder / rel).relative_to(base)))
+        return Doc.read(folder / rel, str(folder / rel))
 
     org_doc = read("describe-organization.json")
     org = org_doc.field(org_doc.obj(org_doc.root, ()), (), "Organization", dict)

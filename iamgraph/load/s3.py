@@ -17,15 +17,15 @@ VERSIONING_FILE = "get-bucket-versioning.json"
 LIFECYCLE_FILE = "get-bucket-lifecycle-configuration.json"
 
 
-def load_bucket(folder: Path | str, account: str, display_root: Path | None = None) -> Bucket:
+def load_bucket(folder: Path | str, account: str) -> Bucket:
     """`folder` is `.../s3/<bucket-name>/`; the bucket is named after it."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(_display(folder, display_root), "$", "bucket folder not found")
+        raise InputError(str(folder), "$", "bucket folder not found")
     name = folder.name
-    policy_doc = _read(folder / POLICY_FILE, display_root)
-    versioning_doc = _read(folder / VERSIONING_FILE, display_root)
-    lifecycle_doc = _read(folder / LIFECYCLE_FILE, display_root)
+    policy_doc = _read(folder / POLICY_FILE)
+    versioning_doc = _read(folder / VERSIONING_FILE)
+    lifecycle_doc = _read(folder / LIFECYCLE_FILE)
     versioning, mfa_delete = _versioning(versioning_doc) if versioning_doc else (None, None)
     return Bucket(
         name=name,
@@ -38,17 +38,8 @@ def load_bucket(folder: Path | str, account: str, display_root: Path | None = No
     )
 
 
-def _display(file: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(file.relative_to(root.parent))
-        except ValueError:
-            pass
-    return str(file)
-
-
-def _read(file: Path, root: Path | None) -> Doc | None:
-    return Doc.read(file, _display(file, root)) if file.exists() else None
+def _read(file: Path) -> Doc | None:
+    return Doc.read(file, str(file)) if file.exists() else None
 
 
 def _policy(doc: Doc, name: str) -> Policy:

@@ -79,7 +79,7 @@ def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapsho
     organization = None
     if org_dir.is_dir():
         _tick(progress, done, total, "organization")
-        organization = load_organization(org_dir, gaps, root)
+        organization = load_organization(org_dir, gaps)
         done += 1
     else:
         gaps.append("no organization/ folder: SCPs and RCPs unknown")
@@ -105,10 +105,8 @@ def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
 
 
 def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
+    """Files are named as the user reached them: the snapshot argument joined with the rest."""
+    return str(path)
 
 
 def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
@@ -117,14 +115,14 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
     auth = report = policy = summary = None
     if iam.is_dir():
         if (iam / AUTH_FILE).exists():
-            auth = load_authorization_details(iam / AUTH_FILE, aid, root)
+            auth = load_authorization_details(iam / AUTH_FILE, aid)
         elif (iam / AUTH_PAGES).is_dir():
             pages = sorted((iam / AUTH_PAGES).glob("*.json"), key=_natural)
             if not pages:
                 raise InputError(
                     _rel(iam / AUTH_PAGES, root), "$", "no pages (*.json) in the folder"
                 )
-            auth = load_authorization_details(pages, aid, root)
+            auth = load_authorization_details(pages, aid)
         else:
             gaps.append(f"no IAM authorization details for {aid}")
         csv, cli = iam / "credential-report.csv", iam / "credential-report.json"
@@ -172,7 +170,7 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
                 gaps.append(f"no get-trail-status for trail {t.name} in {aid}")
     else:
         gaps.append(f"no CloudTrail describe-trails for {aid}")
-    buckets = {b.name: load_bucket(b, aid, root) for b in _subdirs(folder / "s3")}
+    buckets = {b.name: load_bucket(b, aid) for b in _subdirs(folder / "s3")}
     keys = {}
     for k in _subdirs(folder / "kms"):
         f = k / "get-key-policy.json"

@@ -91,15 +91,22 @@ class ParsedOperator:
         return f"{prefix}{self.spec.name}{'IfExists' if self.if_exists else ''}"
 
 
-def parse_operator(text: str) -> ParsedOperator | None:
-    """Split an operator as written into qualifier, base and IfExists; None if unknown."""
+class OperatorError(ValueError):
+    """An operator AWS does not accept, with the reason in words."""
+
+
+def parse_operator(text: str) -> ParsedOperator:
+    """Split an operator as written into qualifier, base and IfExists (names in any case)."""
     qualifier = ""
     rest = text
     if ":" in text:
         head, rest = text.split(":", 1)
         matches = [q for q in QUALIFIERS if q.lower() == head.lower()]
         if not matches:
-            return None
+            raise OperatorError(
+                f"unknown condition operator {text!r}: the qualifier must be ForAllValues or "
+                "ForAnyValue"
+            )
         qualifier = matches[0]
     if_exists = False
     spec = _BY_LOWER.get(rest.lower())
@@ -107,9 +114,9 @@ def parse_operator(text: str) -> ParsedOperator | None:
         spec = _BY_LOWER.get(rest[: -len("IfExists")].lower())
         if_exists = True
         if spec is not None and spec.family is Family.NULL:
-            return None  # C3: IfExists applies to every operator except Null
+            raise OperatorError(f"{text!r}: Null cannot take IfExists (C3)")
     if spec is None:
-        return None
+        raise OperatorError(f"unknown condition operator {text!r}")
     if qualifier and spec.family is Family.NULL:
-        return None
+        raise OperatorError(f"{text!r}: Null cannot take ForAllValues or ForAnyValue")
     return ParsedOperator(spec, qualifier, if_exists)

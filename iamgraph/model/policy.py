@@ -15,7 +15,7 @@ from enum import StrEnum
 from urllib.parse import unquote
 
 from iamgraph.errors import InputError, PathPart
-from iamgraph.model.operators import ParsedOperator, parse_operator
+from iamgraph.model.operators import OperatorError, ParsedOperator, parse_operator
 from iamgraph.model.source import Locator, SourceRef, no_locator
 
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -311,17 +311,17 @@ class _Parser:
             if has:
                 key = "Principal" if "Principal" in st else "NotPrincipal"
                 raise self.error(
-                    (*path, key), f"{key} is not allowed in a {self.kind.value} policy"
+                    (*path, key), f"{key} is not allowed in {_a(self.kind.value)} policy"
                 )
             return None, False
         if not has:
             raise self.error(
-                path, f"missing required element 'Principal' in a {self.kind.value} policy"
+                path, f"missing required element 'Principal' in {_a(self.kind.value)} policy"
             )
         key = "Principal" if "Principal" in st else "NotPrincipal"
         if key == "NotPrincipal" and self.kind is not PolicyKind.RESOURCE:
             raise self.error(
-                (*path, key), f"NotPrincipal is not allowed in a {self.kind.value} policy (P7)"
+                (*path, key), f"NotPrincipal is not allowed in {_a(self.kind.value)} policy (P7)"
             )
         value = st[key]
         where = (*path, key)
@@ -346,9 +346,10 @@ class _Parser:
             raise self.error(path, f"Condition must be an object, got {_type(block)}")
         out: list[Condition] = []
         for op_text, keys in block.items():
-            parsed = parse_operator(op_text)
-            if parsed is None:
-                raise self.error((*path, op_text), f"unknown condition operator {op_text!r}")
+            try:
+                parsed = parse_operator(op_text)
+            except OperatorError as exc:
+                raise self.error((*path, op_text), str(exc)) from None
             if not isinstance(keys, dict) or not keys:
                 raise self.error((*path, op_text), "a condition operator must map keys to values")
             for key, raw in keys.items():
@@ -372,6 +373,10 @@ class _Parser:
                     where, f"condition value must be a string, number or boolean, got {_type(item)}"
                 )
         return tuple(out)
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _type(value: object) -> str:

@@ -27,7 +27,7 @@ def write(path: Path, value: object) -> Path:
 
 
 def test_bucket_with_all_three_files() -> None:
-    bucket = load_bucket(RESOURCES / "s3" / LOG_BUCKET, ACCOUNT, RESOURCES)
+    bucket = load_bucket(RESOURCES / "s3" / LOG_BUCKET, ACCOUNT)
     assert bucket.name == LOG_BUCKET
     assert bucket.arn == f"arn:aws:s3:::{LOG_BUCKET}"
     assert bucket.has_policy_file
@@ -41,7 +41,9 @@ def test_bucket_with_all_three_files() -> None:
     ]
     deny = bucket.policy.statements[2]
     assert deny.effect is Effect.DENY and deny.principal.is_everyone
-    assert bucket.policy.source.file == f"resources/s3/{LOG_BUCKET}/get-bucket-policy.json"
+    assert bucket.policy.source.file == str(
+        RESOURCES / "s3" / LOG_BUCKET / "get-bucket-policy.json"
+    )
     assert bucket.versioning == "Enabled" and bucket.mfa_delete == "Disabled"
     expire, abort = bucket.lifecycle
     assert (expire.rule_id, expire.enabled, expire.expiration_days) == (
@@ -72,9 +74,9 @@ def test_bucket_policy_that_is_not_json(tmp_path: Path) -> None:
     folder = tmp_path / "snap" / "s3" / "broken"
     write(folder / "get-bucket-policy.json", {"Policy": "{Version: 2012-10-17}"})
     with pytest.raises(InputError) as info:
-        load_bucket(folder, ACCOUNT, tmp_path / "snap")
+        load_bucket(folder, ACCOUNT)
     assert str(info.value) == (
-        "snap/s3/broken/get-bucket-policy.json: $.Policy: policy document is not valid JSON "
+        f"{tmp_path}/snap/s3/broken/get-bucket-policy.json: $.Policy: policy document is not valid JSON "
         "(Expecting property name enclosed in double quotes at char 1)"
     )
 
@@ -83,9 +85,9 @@ def test_bad_versioning_status(tmp_path: Path) -> None:
     folder = tmp_path / "s3" / "b"
     write(folder / "get-bucket-versioning.json", {"Status": "On"})
     with pytest.raises(InputError) as info:
-        load_bucket(folder, ACCOUNT, tmp_path / "s3")
+        load_bucket(folder, ACCOUNT)
     assert str(info.value) == (
-        "s3/b/get-bucket-versioning.json: $.Status: Status must be Enabled or Suspended, got 'On'"
+        f"{tmp_path}/s3/b/get-bucket-versioning.json: $.Status: Status must be Enabled or Suspended, got 'On'"
     )
 
 
@@ -94,17 +96,17 @@ def test_lifecycle_days_must_be_numbers(tmp_path: Path) -> None:
     rule = {"ID": "r", "Status": "Enabled", "Expiration": {"Days": "30"}}
     write(folder / "get-bucket-lifecycle-configuration.json", {"Rules": [rule]})
     with pytest.raises(InputError) as info:
-        load_bucket(folder, ACCOUNT, tmp_path / "s3")
+        load_bucket(folder, ACCOUNT)
     assert str(info.value) == (
-        "s3/b/get-bucket-lifecycle-configuration.json: $.Rules[0].Expiration.Days: "
+        f"{tmp_path}/s3/b/get-bucket-lifecycle-configuration.json: $.Rules[0].Expiration.Days: "
         "Days must be a number, got a string"
     )
 
 
 def test_missing_bucket_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
-        load_bucket(tmp_path / "s3" / "gone", ACCOUNT, tmp_path / "s3")
-    assert str(info.value) == "s3/gone: $: bucket folder not found"
+        load_bucket(tmp_path / "s3" / "gone", ACCOUNT)
+    assert str(info.value) == f"{tmp_path}/s3/gone: $: bucket folder not found"
 
 
 def test_kms_key_policy() -> None:

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from iamgraph.errors import InputError
-from iamgraph.model.operators import OPERATORS, parse_operator
+from iamgraph.model.operators import OPERATORS, OperatorError, parse_operator
 from iamgraph.model.policy import Effect, PolicyKind, decode_document, parse_policy
 from iamgraph.model.source import SourceRef
 
@@ -126,10 +126,19 @@ def test_every_documented_operator_parses_with_its_forms():
         if name != "Null":
             assert parse_operator(f"{name}IfExists").if_exists
             assert parse_operator(f"ForAnyValue:{name}").qualifier == "ForAnyValue"
-    assert parse_operator("NullIfExists") is None  # C3: every operator except Null
-    assert parse_operator("ForAllValues:Null") is None
-    assert parse_operator("StringEqualz") is None
-    assert parse_operator("ForSomeValues:StringEquals") is None
+    for text, message in [
+        ("NullIfExists", "'NullIfExists': Null cannot take IfExists (C3)"),
+        ("ForAllValues:Null", "'ForAllValues:Null': Null cannot take ForAllValues or ForAnyValue"),
+        ("StringEqualz", "unknown condition operator 'StringEqualz'"),
+        (
+            "ForSomeValues:StringEquals",
+            "unknown condition operator 'ForSomeValues:StringEquals': the qualifier must be "
+            "ForAllValues or ForAnyValue",
+        ),
+    ]:
+        with pytest.raises(OperatorError) as info:
+            parse_operator(text)
+        assert str(info.value) == message
 
 
 DOC = {
@@ -186,7 +195,7 @@ def test_three_document_encodings(encoded):
             },
             "identity",
             "$.Statement[0].Principal",
-            "Principal is not allowed in a identity policy",
+            "Principal is not allowed in an identity policy",
         ),
         (
             {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]},
