@@ -15,7 +15,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc, parse_date
-from iamgraph.load.jsonloc import parse_located
+from iamgraph.load.jsonloc import decode_text, parse_located, read_text
 from iamgraph.model.arn import ArnError, parse_arn
 from iamgraph.model.credentials import AccessKey, CredentialReport, CredentialRow
 
@@ -29,6 +29,7 @@ REQUIRED_COLUMNS = (
     "access_key_2_active",
     "access_key_2_last_rotated",
 )
+REPORT = "a credential report"
 _NONE = frozenset({"N/A", "no_information", "not_supported", ""})
 
 
@@ -52,35 +53,13 @@ def load_credential_report(
 ) -> CredentialReport:
     """Load either form; `generated` is known only from the JSON form's GeneratedTime."""
     name = display or str(path)
-    text = _read_text(Path(path), name)
+    text = read_text(path, name, REPORT)
     generated = None
     if str(path).endswith(".json") or text.lstrip().startswith("{"):
         source, generated = _from_json(text, name)
     else:
         source = _Csv(name, text, "", None)
     return CredentialReport(account, _rows(source), generated, name)
-
-
-def _read_text(path: Path, name: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "$", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(name, "$", "is a folder, expected a credential report") from None
-    except OSError as exc:
-        raise InputError(name, "$", f"cannot read: {exc.strerror}") from None
-    return _decode(raw, name, "$")
-
-
-def _decode(raw: bytes, name: str, where: str) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, where, f"not UTF-8 text (byte {exc.start})") from None
-    if not text.strip():
-        raise InputError(name, where, "empty, expected a credential report")
-    return text
 
 
 def _from_json(text: str, name: str) -> tuple[_Csv, datetime | None]:
@@ -94,7 +73,7 @@ def _from_json(text: str, name: str) -> tuple[_Csv, datetime | None]:
         raw = base64.b64decode("".join(content.split()), validate=True)
     except (binascii.Error, ValueError):
         raise doc.error(("Content",), "Content is not base64") from None
-    csv_text = _decode(raw, name, "$.Content")
+    csv_text = decode_text(raw, name, "$.Content", REPORT)
     position = doc.located.position(("Content",))
     return _Csv(name, csv_text, "$.Content ", position), doc.date(top, (), "GeneratedTime")
 

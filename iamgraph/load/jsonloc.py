@@ -161,22 +161,32 @@ def _array(s: str, i: int, path: tuple[PathPart, ...], offsets: dict) -> tuple[l
         raise _SyntaxError("expected ',' or ']' in an array", i)
 
 
-def read_located(path: Path | str, display: str | None = None) -> Located:
-    """Read and parse a JSON file; every failure is an InputError naming the file."""
-    p = Path(path)
+def read_text(path: Path | str, display: str | None = None, expected: str = "JSON") -> str:
+    """Read a text file; every failure is an InputError naming the file."""
     name = display or str(path)
     try:
-        raw = p.read_bytes()
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(name, "$", "file not found") from None
     except IsADirectoryError:
-        raise InputError(name, "$", "is a folder, expected a JSON file") from None
+        raise InputError(name, "$", f"is a folder, expected {expected}") from None
     except OSError as exc:
         raise InputError(name, "$", f"cannot read: {exc.strerror}") from None
+    return decode_text(raw, name, "$", expected)
+
+
+def decode_text(raw: bytes, name: str, where: str, expected: str) -> str:
+    """UTF-8 (with or without a BOM), not blank."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(name, "$", f"not UTF-8 text (byte {exc.start})") from None
+        raise InputError(name, where, f"not UTF-8 text (byte {exc.start})") from None
     if not text.strip():
-        raise InputError(name, "$", "empty file, expected JSON")
-    return parse_located(text, name)
+        raise InputError(name, where, f"empty file, expected {expected}")
+    return text
+
+
+def read_located(path: Path | str, display: str | None = None) -> Located:
+    """Read and parse a JSON file; every failure is an InputError naming the file."""
+    name = display or str(path)
+    return parse_located(read_text(path, name), name)
