@@ -7,6 +7,7 @@ import typer
 from iamgraph import __version__
 from iamgraph.catalog import catalog
 from iamgraph.cli.lint import lint
+from iamgraph.cli.simulate import simulate
 from iamgraph.cli.summary import summary
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command()(summary)
 app.command()(lint)
+app.command()(simulate)
 
 
 def _version(value: bool) -> None:

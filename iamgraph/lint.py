@@ -16,7 +16,8 @@ from pathlib import Path
 
 from iamgraph.catalog import Catalog, catalog
 from iamgraph.errors import InputError
-from iamgraph.load.fields import Doc, policy_errors
+from iamgraph.load.fields import policy_errors
+from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import Effect, Policy, PolicyKind, Statement
 from iamgraph.model.snapshot import Snapshot
@@ -235,32 +236,6 @@ def snapshot_policies(snap: Snapshot) -> Iterator[Policy]:
     if snap.organization:
         for op in snap.organization.policies.values():
             yield op.document
-
-
-def load_policy_file(path: Path, kind: PolicyKind | None = None) -> list[Policy]:
-    """A policy document, or a CLI output that holds one (describe-policy, get-bucket-policy)."""
-    doc = Doc.read(path)
-    top = doc.obj(doc.root, ())
-    if "Statement" in top:
-        guess = kind or _guess_kind(top)
-        return [doc.policy_value(top, (), kind=guess, name=str(path))]
-    pol = top.get("Policy")
-    if isinstance(pol, dict) and "Content" in pol:  # organizations describe-policy
-        ptype = str(pol.get("PolicySummary", {}).get("Type", "SERVICE_CONTROL_POLICY"))
-        guess = kind or (PolicyKind.RCP if ptype == "RESOURCE_CONTROL_POLICY" else PolicyKind.SCP)
-        return [doc.policy(pol, ("Policy",), "Content", kind=guess, name=str(path))]
-    if isinstance(pol, str):  # s3 get-bucket-policy, kms get-key-policy
-        return [doc.policy(top, (), "Policy", kind=kind or PolicyKind.RESOURCE, name=str(path))]
-    raise doc.error((), "not a policy document (no Statement) nor a CLI output holding one")
-
-
-def _guess_kind(top: dict) -> PolicyKind:
-    statements = top.get("Statement")
-    items = statements if isinstance(statements, list) else [statements]
-    has_principal = any(
-        isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in items
-    )
-    return PolicyKind.RESOURCE if has_principal else PolicyKind.IDENTITY
 
 
 def lint_paths(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from iamgraph.evaluate import Decision, Level, PolicySet, decide
 from iamgraph.model.policy import Policy, PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, ContextValue, Request
+from iamgraph.request import Caller, CallerType, ContextValue, Request
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -95,3 +95,19 @@ def run(
 
 def outcome(decision: Decision) -> str:
     return decision.outcome.value
+
+
+def federated(provider: str) -> Caller:
+    """A caller of AssumeRoleWithWebIdentity/AssumeRoleWithSAML, known by its provider (T2, T3):
+    a well-known IdP name, an OIDC provider ARN or a SAML provider ARN."""
+    return Caller(provider, CallerType.WEB_IDENTITY)
+
+
+def anonymous() -> Caller:
+    """An unsigned request (P8: only `"*"` names it)."""
+    return Caller("anonymous", CallerType.ANONYMOUS)
+
+
+def request_with(action: str, resource: str, context: dict[str, str | list[str]]) -> Request:
+    """A request whose context uses real key names; a list value makes a multivalued key."""
+    return Request.build(action, resource, ctx(context))

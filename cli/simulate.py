@@ -1,0 +1,192 @@
+"""`iamgraph simulate`: decide single requests, from a snapshot or from policy files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from iamgraph.cli.common import (
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    FormatOption,
+    OutputFormat,
+    QuietOption,
+    progress_bar,
+    reports_input_errors,
+    stdout,
+)
+from iamgraph.errors import InputError
+from iamgraph.evaluate import Outcome
+from iamgraph.gather import Mfa
+from iamgraph.load.policy_file import load_policy_file
+from iamgraph.load.snapshot import load_snapshot
+from iamgraph.model.policy import Policy, PolicyKind
+from iamgraph.simulate import (
+    Result,
+    custom_case,
+    parse_context_entries,
+    parse_context_pairs,
+    results_json,
+    snapshot_case,
+)
+
+
+@reports_input_errors
+def simulate(
+    snapshot: Path | None = typer.Argument(
+        None, help="Snapshot folder (snapshot mode); omit for custom mode."
+    ),
+    principal: str | None = typer.Option(
+        None, "--principal", help="Snapshot mode: user, role, role-session or root ARN."
+    ),
+    action: list[str] = typer.Option(..., "--action", help="Action to simulate (repeatable)."),
+    resource: list[str] = typer.Option(["*"], "--resource", help="Resource ARN (repeatable)."),
+    context: list[str] = typer.Option([], "--context", help="KEY=VALUE; repeat a key for a list."),
+    context_entries: str | None = typer.Option(
+        None, "--context-entries", help="AWS ContextEntry JSON, inline or file://path."
+    ),
+    mfa: Mfa | None = typer.Option(
+        None,
+        "--mfa",
+        case_sensitive=False,
+        help=(
+            "keys: long-term access keys (MFA key absent); no-mfa: session without MFA; "
+            "mfa: session with MFA. Default: keys for users, no-mfa for roles."
+        ),
+    ),
+    identity_policy: list[Path] = typer.Option(
+        [], "--identity-policy", help="Custom mode: identity policy file (repeatable)."
+    ),
+    boundary: Path | None = typer.Option(
+        None, "--boundary", help="Custom mode: permissions boundary file."
+    ),
+    session_policy: Path | None = typer.Option(
+        None, "--session-policy", help="Custom mode: session policy file."
+    ),
+    resource_policy: Path | None = typer.Option(
+        None,
+        "--resource-policy",
+        help="Custom mode: resource policy (or trust or key policy) file.",
+    ),
+    scp_level: list[str] = typer.Option(
+        [],
+        "--scp-level",
+        help="Custom mode: SCP files at one level, comma-separated; repeat per level, root first.",
+    ),
+    rcp_level: list[str] = typer.Option(
+        [], "--rcp-level", help="Custom mode: RCP files at one level, like --scp-level."
+    ),
+    caller_arn: str | None = typer.Option(
+        None, "--caller-arn", help="Custom mode: the caller (user, assumed-role session, root)."
+    ),
+    caller_role_arn: str | None = typer.Option(
+        None, "--caller-role-arn", help="Custom mode: the role of an assumed-role session."
+    ),
+    resource_owner: str | None = typer.Option(
+        None, "--resource-owner", help="Custom mode: account that owns the resource."
+    ),
+    management_account: bool = typer.Option(
+        False,
+        "--management-account",
+        help="Custom mode: the caller is in the management account (E6).",
+    ),
+    service_linked: bool = typer.Option(
+        False, "--service-linked", help="Custom mode: the caller is a service-linked role (E7)."
+    ),
+    output: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Decide requests the way AWS does, with the statements that decided.
+
+    Snapshot mode: SNAPSHOT --principal ARN --action A --resource ARN. Custom mode (no
+    SNAPSHOT): policy files and caller facts, like `aws iam simulate-custom-policy`.
+    """
+    ctx = parse_context_pairs(context)
+    if context_entries:
+        ctx += parse_context_entries(context_entries)
+    if snapshot is not None:
+        custom = {
+            "identity-policy": identity_policy,
+            "boundary": boundary,
+            "session-policy": session_policy,
+            "resource-policy": resource_policy,
+            "scp-level": scp_level,
+            "rcp-level": rcp_level,
+            "caller-arn": caller_arn,
+            "caller-role-arn": caller_role_arn,
+            "resource-owner": resource_owner,
+        }
+        given = [name for name, value in custom.items() if value]
+        if given:
+            raise InputError(
+                "simulate",
+                "$",
+                f"--{given[0]} is for custom mode (without SNAPSHOT)",
+            )
+        if not principal:
+            raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
+        with progress_bar(quiet) as progress:
+            snap = load_snapshot(snapshot, progress)
+        results = snapshot_case(snap, principal, action, resource, ctx, mfa)
+    else:
+        if principal:
+            raise InputError(
+                "simulate", "$", "--principal needs a SNAPSHOT; in custom mode use --caller-arn"
+            )
+        results = custom_case(
+            identity=[p for f in identity_policy for p in load_policy_file(f, PolicyKind.IDENTITY)],
+            boundary=_one(boundary, PolicyKind.BOUNDARY),
+            session=_one(session_policy, PolicyKind.SESSION),
+            resource_policy=_one(resource_policy, None),
+            scp_levels=[_level(level, PolicyKind.SCP) for level in scp_level],
+            rcp_levels=[_level(level, PolicyKind.RCP) for level in rcp_level],
+            caller_arn=caller_arn,
+            caller_role_arn=caller_role_arn,
+            resource_owner=resource_owner,
+            management_account=management_account,
+            service_linked=service_linked,
+            actions=action,
+            resources=resource,
+            context=ctx,
+            mfa=mfa,
+        )
+    if output is OutputFormat.JSON:
+        stdout.print(results_json(results), highlight=False, markup=False, soft_wrap=True)
+    else:
+        for line in render(results):
+            stdout.print(line, highlight=False, markup=False)
+    unknown = any(r.decision.outcome is Outcome.UNKNOWN for r in results)
+    raise typer.Exit(EXIT_UNKNOWN if unknown else EXIT_OK)
+
+
+def _one(path: Path | None, kind: PolicyKind | None) -> Policy | None:
+    return load_policy_file(path, kind)[0] if path else None
+
+
+def _level(spec: str, kind: PolicyKind) -> list[Policy]:
+    return [p for f in spec.split(",") if f for p in load_policy_file(Path(f), kind)]
+
+
+def render(results: list[Result]) -> list[str]:
+    lines = []
+    width = max(len(r.action) for r in results)
+    for r in results:
+        d = r.decision
+        lines.append(f"{d.outcome.value:<13} {r.action:<{width}}  {r.resource}")
+        for reason in d.deciding:
+            where = f"{reason.file}:{reason.line}:{reason.column}" if reason.line else reason.file
+            at = f" at {reason.at}" if reason.at else ""
+            sid = f" Sid {reason.sid}" if reason.sid else ""
+            verb = "denied" if reason.effect == "Deny" else "allowed"
+            source = f"({where} {reason.pointer})"
+            lines.append(f"    {verb} by {reason.layer.value}{at}: {reason.policy}{sid} {source}")
+        for why in d.lacking:
+            lines.append(f"    no Allow: {why}")
+        for why in d.unknown_because:
+            lines.append(f"    unknown: {why}")
+        if d.missing_context:
+            lines.append(f"    missing context: {', '.join(d.missing_context)}")
+        for a in d.assumptions:
+            lines.append(f"    assumed: {a}")
+    return lines

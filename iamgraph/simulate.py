@@ -1,0 +1,265 @@
+"""`iamgraph simulate`: single requests decided like `aws iam simulate-custom-policy` /
+`simulate-principal-policy`, but with SCPs, RCPs, boundaries and resource policies included.
+
+Two ways in: a snapshot and a principal ARN (`snapshot_case`), or policy files and caller
+facts (`custom_case`). Results are shaped like AWS's `EvaluationResults` so they read familiar.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from iamgraph.errors import InputError
+from iamgraph.evaluate import Decision, Level, PolicySet, decide
+from iamgraph.gather import Mfa, credential_context, policies_for, request_context
+from iamgraph.load.fields import Doc
+from iamgraph.model.arn import ArnError, parse_arn
+from iamgraph.model.policy import Policy
+from iamgraph.model.snapshot import Snapshot
+from iamgraph.request import Caller, CallerType, ContextValue, Request
+
+DEFAULT_CALLER = "arn:aws:iam::123456789012:user/simulated"
+
+# AWS ContextKeyType values; list types end in "List" (simulate-custom-policy).
+CONTEXT_TYPES = ("string", "numeric", "boolean", "date", "ip", "binary")
+
+
+@dataclass(frozen=True)
+class Result:
+    action: str
+    resource: str
+    decision: Decision
+    context: tuple[tuple[str, ContextValue], ...]  # what the request carried
+
+    def as_aws(self) -> dict:
+        d = self.decision
+        return {
+            "EvalActionName": self.action,
+            "EvalResourceName": self.resource,
+            "EvalDecision": d.outcome.value,
+            "MatchedStatements": [
+                {
+                    "SourcePolicyId": r.policy,
+                    "SourcePolicyType": r.layer.value,
+                    "Effect": r.effect,
+                    "Sid": r.sid,
+                    "At": r.at or None,
+                    "File": r.file,
+                    "JsonPointer": r.pointer,
+                    "StartPosition": {"Line": r.line, "Column": r.column},
+                    "Decisive": r in d.deciding,
+                }
+                for r in d.reasons
+            ],
+            "MissingContextValues": list(d.missing_context),
+            "EvalDecisionDetails": d.details,
+            "ImplicitDenyBecause": list(d.lacking),
+            "UnknownBecause": list(d.unknown_because),
+            "Assumptions": list(d.assumptions),
+            "ContextEntries": [
+                {
+                    "ContextKeyName": k,
+                    "ContextKeyValues": list(v.values),
+                    "ContextKeyType": v.type + ("List" if v.multi else ""),
+                }
+                for k, v in self.context
+            ],
+        }
+
+
+def snapshot_case(
+    snap: Snapshot,
+    principal: str,
+    actions: list[str],
+    resources: list[str],
+    context: list[tuple[str, ContextValue]],
+    mfa: Mfa | None = None,
+) -> list[Result]:
+    out = []
+    for action in actions:
+        for resource in resources:
+            ps = policies_for(snap, principal, action, resource)
+            req = Request.build(action, resource, context).with_context(
+                credential_context(snap, principal, resource, mfa) + request_context(resource)
+            )
+            out.append(_result(ps, req))
+    return out
+
+
+def custom_case(
+    *,
+    identity: list[Policy],
+    boundary: Policy | None,
+    session: Policy | None,
+    resource_policy: Policy | None,
+    scp_levels: list[list[Policy]],
+    rcp_levels: list[list[Policy]],
+    caller_arn: str | None,
+    caller_role_arn: str | None,
+    resource_owner: str | None,
+    management_account: bool,
+    service_linked: bool,
+    actions: list[str],
+    resources: list[str],
+    context: list[tuple[str, ContextValue]],
+    mfa: Mfa | None = None,
+) -> list[Result]:
+    try:
+        base = Caller.from_arn(caller_arn or DEFAULT_CALLER, caller_role_arn)
+    except ArnError as exc:
+        raise InputError("--caller-arn", "$", str(exc)) from None
+    caller = Caller(
+        base.arn, base.type, base.account, base.role_arn, management_account, service_linked
+    )
+    assumptions = [] if caller_arn else [f"caller {DEFAULT_CALLER} (no --caller-arn)"]
+    out = []
+    for action in actions:
+        for resource in resources:
+            owner = resource_owner or _arn_account(resource)
+            if owner is None:
+                owner = caller.account
+                assumptions_here = [
+                    *assumptions,
+                    f"resource owner {owner}, the caller's account (no --resource-owner)",
+                ]
+            else:
+                assumptions_here = assumptions
+            ps = PolicySet(
+                caller=caller,
+                resource_account=owner,
+                identity=tuple(identity),
+                boundary=boundary,
+                session=session,
+                resource_policy=resource_policy,
+                resource_policy_required=policy_required(action, resource),
+                scp_levels=_levels("scp", scp_levels)
+                if not (management_account or service_linked)
+                else (),
+                rcp_levels=_levels("rcp", rcp_levels) if not management_account else (),
+                assumptions=tuple(assumptions_here),
+            )
+            req = Request.build(action, resource, context).with_context(
+                caller_context(caller, mfa) + request_context(resource)
+            )
+            out.append(_result(ps, req))
+    return out
+
+
+def _result(ps: PolicySet, req: Request) -> Result:
+    entries = tuple((req.names[k], v) for k, v in req.context.items())
+    return Result(req.action, req.resource, decide(ps, req), entries)
+
+
+def _levels(kind: str, levels: list[list[Policy]]) -> tuple[Level, ...]:
+    return tuple(
+        Level(f"{kind}-level-{i + 1}", f"--{kind}-level {i + 1}", tuple(ps))
+        for i, ps in enumerate(levels)
+    )
+
+
+def _arn_account(resource: str) -> str | None:
+    try:
+        return parse_arn(resource).account or None
+    except ArnError:
+        return None
+
+
+def policy_required(action: str, resource: str) -> bool:
+    """E19: a role's trust policy and a KMS key policy must allow the principal themselves."""
+    try:
+        arn = parse_arn(resource)
+    except ArnError:
+        return False
+    service = action.split(":", 1)[0].lower()
+    return (arn.service == "iam" and arn.resource_type == "role" and service == "sts") or (
+        arn.service == "kms" and arn.resource_type == "key"
+    )
+
+
+def caller_context(caller: Caller, mfa: Mfa | None) -> list[tuple[str, ContextValue]]:
+    """The keys AWS sets from any credential (the snapshot adds tags and organization keys)."""
+    out = [
+        ("aws:PrincipalArn", ContextValue((caller.role_arn or caller.arn,))),
+        ("aws:PrincipalAccount", ContextValue((caller.account,))),
+    ]
+    if caller.type is CallerType.USER:
+        out.append(("aws:username", ContextValue((caller.arn.rsplit("/", 1)[-1],))))
+    mfa = mfa or (
+        Mfa.LONG_TERM_KEYS if caller.type in (CallerType.USER, CallerType.ROOT) else Mfa.NO_MFA
+    )
+    if mfa is Mfa.NO_MFA:
+        out.append(("aws:MultiFactorAuthPresent", ContextValue(("false",), type="boolean")))
+    elif mfa is Mfa.MFA:
+        out.append(("aws:MultiFactorAuthPresent", ContextValue(("true",), type="boolean")))
+        out.append(("aws:MultiFactorAuthAge", ContextValue(("60",), type="numeric")))
+    return out
+
+
+def parse_context_pairs(pairs: list[str]) -> list[tuple[str, ContextValue]]:
+    """`--context KEY=VALUE`, repeated; a key given twice becomes a list."""
+    values: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError("--context", "$", f"expected KEY=VALUE, got {pair!r}")
+        values.setdefault(key, []).append(value)
+    return [(k, ContextValue(tuple(v), multi=len(v) > 1)) for k, v in values.items()]
+
+
+def parse_context_entries(text: str) -> list[tuple[str, ContextValue]]:
+    """AWS ContextEntry JSON, inline or `file://path`, checked against its ContextKeyType."""
+    source = "--context-entries"
+    if text.startswith("file://"):
+        doc = Doc.read(Path(text[len("file://") :]))
+    else:
+        from iamgraph.load.jsonloc import parse_located
+
+        doc = Doc(parse_located(text, source))
+    if not isinstance(doc.root, list):
+        raise doc.error((), "expected a list of ContextEntry objects")
+    out = []
+    for i, item in enumerate(doc.root):
+        entry = doc.obj(item, (i,))
+        key = doc.field(entry, (i,), "ContextKeyName", str)
+        values = doc.strings(entry, (i,), "ContextKeyValues", required=True)
+        ctype = doc.field(entry, (i,), "ContextKeyType", str, required=False, default="string")
+        base = ctype[: -len("List")] if ctype.endswith("List") else ctype
+        if base not in CONTEXT_TYPES:
+            raise doc.error((i, "ContextKeyType"), f"unknown ContextKeyType {ctype!r}")
+        for j, v in enumerate(values):
+            problem = _check_value(base, v)
+            if problem:
+                raise doc.error((i, "ContextKeyValues", j), problem)
+        if not ctype.endswith("List") and len(values) != 1:
+            raise doc.error((i, "ContextKeyValues"), f"{ctype} takes one value, got {len(values)}")
+        out.append((key, ContextValue(tuple(values), ctype.endswith("List"), base)))
+    return out
+
+
+def _check_value(ctype: str, value: str) -> str | None:
+    import base64
+    import ipaddress
+    from decimal import Decimal, InvalidOperation
+
+    from iamgraph.load.fields import parse_date
+
+    try:
+        if ctype == "numeric":
+            Decimal(value)
+        elif ctype == "boolean" and value.lower() not in ("true", "false"):
+            return f"not a boolean: {value!r}"
+        elif ctype == "date" and parse_date(value) is None:
+            return f"not a date: {value!r}"
+        elif ctype == "ip":
+            ipaddress.ip_network(value, strict=False)
+        elif ctype == "binary":
+            base64.b64decode(value, validate=True)
+    except (InvalidOperation, ValueError):
+        return f"not a valid {ctype} value: {value!r}"
+    return None
+
+
+def results_json(results: list[Result]) -> str:
+    return json.dumps({"EvaluationResults": [r.as_aws() for r in results]}, indent=2)
