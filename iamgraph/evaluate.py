@@ -110,7 +110,7 @@ class _Run:
         self.caller = caller
         self.reasons: list[Reason] = []
         self.missing: dict[str, None] = {}
-        self.uncertain: list[str] = []
+        self.uncertain: list[tuple[Effect | None, str]] = []  # (effect of the statement, why)
 
     def applies(self, policy: Policy, st: Statement) -> bool | None:
         """Does the statement apply to this request? None: it cannot be told (recorded)."""
@@ -132,7 +132,9 @@ class _Run:
                     self.missing.setdefault(req.names.get(cond.key.lower(), cond.key), None)
             return all(condition_holds(c, req, policy.variables_enabled) for c in st.conditions)
         except Uncertain as exc:
-            self.uncertain.append(f"{policy.name or policy.source.file} {_sid(st)}: {exc}")
+            self.uncertain.append(
+                (st.effect, f"{policy.name or policy.source.file} {_sid(st)}: {exc}")
+            )
             return None
 
     def matching(
@@ -274,7 +276,9 @@ def _identity_and_resource(run: _Run, ps: PolicySet, details: dict[str, str]):
             return combine(False)
         same_result, cross_result = combine(True), combine(False)
         if same_result[0] != cross_result[0]:
-            run.uncertain.append("the resource's account is not known: same- or cross-account?")
+            run.uncertain.append(
+                (None, "the resource's account is not known: same- or cross-account?")
+            )
         return cross_result if not cross_result[0] else same_result
     return combine(caller.account == ps.resource_account)
 
@@ -306,12 +310,16 @@ def _lacking(
 def _finish(
     run: _Run, ps: PolicySet, outcome: Outcome, deciding, lacking, details, final_deny: bool = False
 ) -> Decision:
-    unknown = list(run.uncertain)
+    # What could change the outcome: nothing can undo a Deny that certainly matched; an allowed
+    # request can only turn into a deny; an implicit deny could turn either way.
+    if final_deny:
+        unknown: list[str] = []
+    elif outcome is Outcome.ALLOWED:
+        unknown = [why for effect, why in run.uncertain if effect is not Effect.ALLOW]
+    else:
+        unknown = [why for _, why in run.uncertain]
     if ps.unresolved and not final_deny:  # a missing policy could add an Allow or a Deny
         unknown += [f"policy text not in the snapshot: {p}" for p in ps.unresolved]
-    if final_deny and run.uncertain:
-        # A Deny that certainly matched stands whatever the uncertain statements say.
-        unknown = []
     return Decision(
         outcome=Outcome.UNKNOWN if unknown else outcome,
         reasons=tuple(run.reasons),

@@ -79,6 +79,8 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     """Every layer that applies to `principal_arn` doing `action` on `resource_arn`."""
     principal, caller = find_principal(snap, principal_arn)
     target = find_target(snap, action, resource_arn)
+    if resource_arn == "*":  # an action without resource-level permissions acts in the caller's account
+        target = Target(caller.account, None, False)
     org = snap.organization
     unresolved = list(principal.policies.unresolved) + list(target.unresolved)
     assumptions: list[str] = []
@@ -90,7 +92,7 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
         # E6, E7, Q2: SCPs bind member-account IAM principals other than service-linked roles.
         if not caller.management_account and not caller.service_linked:
             scp_levels = _levels(org, caller.account, SCP, unresolved)
-        service = resource_arn.split(":")[2] if resource_arn.count(":") >= 5 else ""
+        service = action.split(":", 1)[0].lower()  # E9: the service that handles the request
         if (
             target.account
             and target.account != org.management_account

@@ -860,11 +860,6 @@ def test_q2_rcps_do_not_apply_to_the_management_accounts_resources(demo):
     assert ps.rcp_levels == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gather.policies_for picks RCP levels by the resource ARN's service (iam for a role), "
-    "so RCPs never apply to sts:AssumeRole although sts is RCP-supported (E9)",
-)
 def test_q2_rcps_apply_to_sts_assume_role_on_a_member_role(demo):
     # Q2 + E9: sts is RCP-supported; enforce-org-identities targets sts:AssumeRole on the roles
     reader = "arn:aws:iam::222233334444:role/LogArchiveReader"
