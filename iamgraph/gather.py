@@ -79,7 +79,7 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     """Every layer that applies to `principal_arn` doing `action` on `resource_arn`."""
     principal, caller = find_principal(snap, principal_arn)
     target = find_target(snap, action, resource_arn)
-    if resource_arn == "*":  # an action without resource-level permissions acts in the caller's account
+    if resource_arn == "*":  # an action without resource-level permissions: the caller's account
         target = Target(caller.account, None, False)
     org = snap.organization
     unresolved = list(principal.policies.unresolved) + list(target.unresolved)

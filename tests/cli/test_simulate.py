@@ -77,7 +77,9 @@ def test_snapshot_mode_mfa_option():
     )
     (res,) = json.loads(result.stdout)["EvaluationResults"]
     assert res["EvalDecision"] == "allowed"
-    decisive = [(s["SourcePolicyType"], s["Sid"]) for s in res["MatchedStatements"] if s["Decisive"]]
+    decisive = [
+        (s["SourcePolicyType"], s["Sid"]) for s in res["MatchedStatements"] if s["Decisive"]
+    ]
     # E19 + E18: the trust names the account root, so the identity allow is needed as well
     assert sorted(decisive, key=str) == [("identity", "AssumeBreakGlass"), ("resource", None)]
 
