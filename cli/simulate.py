@@ -12,6 +12,7 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
+    print_json,
     progress_bar,
     reports_input_errors,
     stdout,
@@ -152,7 +153,7 @@ def simulate(
             mfa=mfa,
         )
     if output is OutputFormat.JSON:
-        stdout.print(results_json(results), highlight=False, markup=False, soft_wrap=True)
+        print_json(results_json(results))
     else:
         for line in render(results):
             stdout.print(line, highlight=False, markup=False)

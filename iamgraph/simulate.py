@@ -7,7 +7,6 @@ facts (`custom_case`). Results are shaped like AWS's `EvaluationResults` so they
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,5 +260,5 @@ def _check_value(ctype: str, value: str) -> str | None:
     return None
 
 
-def results_json(results: list[Result]) -> str:
-    return json.dumps({"EvaluationResults": [r.as_aws() for r in results]}, indent=2)
+def results_json(results: list[Result]) -> dict:
+    return {"EvaluationResults": [r.as_aws() for r in results]}

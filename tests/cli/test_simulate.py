@@ -256,3 +256,111 @@ def test_usage_and_input_errors_exit_2_with_one_line(args, message):
     assert result.exit_code == 2
     assert result.stderr.strip() == message
     assert result.stdout == ""
+
+
+TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
+
+
+@pytest.mark.parametrize(
+    ("fact", "principal", "action", "resource", "extra", "decision"),
+    [
+        (
+            "1",
+            "arn:aws:iam::111122223333:role/lambda-org-maintenance",
+            "cloudtrail:StopLogging",
+            TRAIL,
+            [],
+            "allowed",
+        ),
+        (
+            "1",
+            "arn:aws:iam::111122223333:user/ci-deployer",
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/lambda-org-maintenance",
+            ["--context", "iam:PassedToService=lambda.amazonaws.com"],
+            "allowed",
+        ),
+        (
+            "1",
+            "arn:aws:iam::111122223333:user/ci-deployer",
+            "cloudtrail:StopLogging",
+            TRAIL,
+            [],
+            "implicitDeny",
+        ),
+        (
+            "2",
+            "arn:aws:iam::444455556666:role/ops-automation",
+            "sts:AssumeRole",
+            "arn:aws:iam::111122223333:role/TrailOperator",
+            [],
+            "explicitDeny",
+        ),
+        (
+            "2",
+            "arn:aws:iam::111122223333:role/TrailOperator",
+            "cloudtrail:DeleteTrail",
+            TRAIL,
+            [],
+            "allowed",
+        ),
+        (
+            "3",
+            "arn:aws:iam::111122223333:user/oncall-engineer",
+            "sts:AssumeRole",
+            "arn:aws:iam::111122223333:role/BreakGlassAdmin",
+            [],
+            "implicitDeny",
+        ),
+        (
+            "5",
+            "arn:aws:iam::555566667777:role/dev-admin",
+            "rds:CreateDBInstance",
+            "arn:aws:rds:us-east-1:555566667777:db:reports",
+            [],
+            "implicitDeny",
+        ),
+        (
+            "6",
+            "arn:aws:iam::555566667777:user/dev.one",
+            "sts:AssumeRole",
+            "arn:aws:iam::555566667777:role/dev-admin",
+            [],
+            "allowed",
+        ),
+        (
+            "7",
+            "arn:aws:iam::444455556666:role/PlatformDeploy",
+            "ec2:RunInstances",
+            "arn:aws:ec2:us-west-2:444455556666:instance/*",
+            [],
+            "explicitDeny",
+        ),
+        (
+            "14",
+            "arn:aws:iam::333344445555:role/SecurityTooling",
+            "sts:AssumeRole",
+            "arn:aws:iam::222233334444:role/LogArchiveReader",
+            [],
+            "unknown",
+        ),
+    ],
+)
+def test_demo_facts_through_simulate(fact, principal, action, resource, extra, decision):
+    """fixtures/demo-org/README.md seeded facts, asked the way a user would."""
+    result = sim(
+        "fixtures/demo-org",
+        "-f",
+        "json",
+        "--principal",
+        principal,
+        "--action",
+        action,
+        "--resource",
+        resource,
+        *extra,
+    )
+    assert json.loads(result.stdout)["EvaluationResults"][0]["EvalDecision"] == decision, (
+        f"fact {fact}"
+    )
+    assert result.exit_code == (3 if decision == "unknown" else 0)
