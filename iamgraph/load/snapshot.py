@@ -25,7 +25,6 @@ from iamgraph.load.s3 import load_bucket
 from iamgraph.load.sns import load_topic_attributes
 from iamgraph.model.arn import account_root_arn
 from iamgraph.model.principals import (
-    AccountAuthorization,
     Group,
     ManagedPolicy,
     Principal,
@@ -304,6 +303,3 @@ def _role_principal(role: Role, managed, missing) -> Principal:
         ResolvedPolicies((*role.inline, *docs), boundary, role.boundary, tuple(unresolved + bun)),
         role=role,
     )
-
-
-__all__ = ["AccountAuthorization", "load_snapshot"]
