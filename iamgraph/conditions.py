@@ -29,7 +29,7 @@ def _number(text: str) -> Decimal:
         raise Uncertain(f"{text!r} is not a number") from None
 
 
-def _date(text: str) -> datetime:
+def as_date(text: str) -> datetime:
     t = text.strip()
     try:
         if re.fullmatch(r"-?\d+(\.\d+)?", t):
@@ -65,7 +65,7 @@ def compare_numeric(op: OperatorSpec, value: str, policy: str) -> bool:
 
 
 def compare_date(op: OperatorSpec, value: str, policy: str) -> bool:
-    return _ordered(op, _date(value), _date(policy))  # C14
+    return _ordered(op, as_date(value), as_date(policy))  # C14
 
 
 def compare_bool(op: OperatorSpec, value: str, policy: str) -> bool:

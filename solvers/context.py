@@ -1,0 +1,174 @@
+"""The symbolic request context: for every condition key a presence bit and a typed value.
+
+Input: how the policies use each key (`usage`), the keys the credential pins, and the MFA
+modes a query allows. Output: z3 variables and the constraints that keep them well-formed,
+and the reverse step from a z3 model to concrete `ContextValue`s for the witness.
+A key the policies use in incompatible ways (a string here, a number there) is `opaque`: the
+encoder then treats conditions on it as unknown Booleans (sound for proofs, checked by replay).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, getcontext
+from enum import StrEnum
+
+import z3
+
+from iamgraph.model.operators import Family
+from iamgraph.model.policy import Policy
+from iamgraph.request import ContextValue
+
+MAX_ELEMENTS = 4
+
+
+class Rep(StrEnum):
+    STRING = "string"
+    REAL = "real"  # Numeric, and Date as epoch seconds
+    IP = "ip"
+    PRESENCE = "presence"  # only Null conditions read it
+    OPAQUE = "opaque"
+
+
+_REP = {
+    Family.STRING: Rep.STRING,
+    Family.ARN: Rep.STRING,
+    Family.BOOL: Rep.STRING,
+    Family.NUMERIC: Rep.REAL,
+    Family.DATE: Rep.REAL,
+    Family.IP: Rep.IP,
+    Family.BINARY: Rep.OPAQUE,
+}
+
+
+@dataclass
+class Usage:
+    """How the policies read one key."""
+
+    name: str
+    reps: set[Rep] = field(default_factory=set)
+    families: set[Family] = field(default_factory=set)
+    qualified: int = 0  # ForAllValues / ForAnyValue conditions
+    plain: bool = False
+
+    @property
+    def rep(self) -> Rep:
+        reps = self.reps - {Rep.PRESENCE}
+        if not reps:
+            return Rep.PRESENCE
+        return reps.pop() if len(reps) == 1 else Rep.OPAQUE
+
+    @property
+    def multi(self) -> bool:
+        return self.qualified > 0
+
+
+def key_usage(policies: Iterable[Policy]) -> dict[str, Usage]:
+    out: dict[str, Usage] = {}
+    for policy in policies:
+        for st in policy.statements:
+            for cond in st.conditions:
+                u = out.setdefault(cond.key.lower(), Usage(cond.key))
+                fam = cond.parsed.spec.family
+                u.families.add(fam)
+                u.reps.add(Rep.PRESENCE if fam is Family.NULL else _REP[fam])
+                if cond.qualifier:
+                    u.qualified += 1
+                elif fam is not Family.NULL:
+                    u.plain = True
+    return out
+
+
+@dataclass
+class Key:
+    name: str
+    usage: Usage
+    present: z3.BoolRef
+    value: z3.ExprRef | None = None  # single value (String, Real, or the IP address bits)
+    v6: z3.BoolRef | None = None
+    count: z3.ArithRef | None = None  # multivalued: how many values
+    elems: list[z3.ExprRef] = field(default_factory=list)
+
+
+class SymContext:
+    """z3 variables for the free keys; pinned keys stay concrete (see `pinned`)."""
+
+    def __init__(
+        self, usage: dict[str, Usage], pinned: dict[str, ContextValue], tag: str = ""
+    ) -> None:
+        self.usage = usage
+        self.pinned = pinned  # lower-cased key -> value the credential fixes
+        self.keys: dict[str, Key] = {}
+        self.constraints: list[z3.BoolRef] = []
+        self.tag = tag
+        for lower, u in usage.items():
+            if lower not in pinned:
+                self.keys[lower] = self._make(lower, u)
+
+    def _make(self, lower: str, u: Usage) -> Key:
+        t = f"{self.tag}{u.name}"
+        key = Key(u.name, u, z3.Bool(f"present[{t}]"))
+        rep = u.rep
+        if u.multi:
+            if rep is Rep.STRING:
+                n = max(1, min(MAX_ELEMENTS, u.qualified))
+                key.count = z3.Int(f"count[{t}]")
+                key.elems = [z3.String(f"{t}[{i}]") for i in range(n)]
+                self.constraints += [key.count >= 0, key.count <= n]
+            return key
+        if rep is Rep.STRING:
+            key.value = z3.String(t)
+        elif rep is Rep.REAL:
+            key.value = z3.Real(t)
+        elif rep is Rep.IP:
+            key.value = z3.BitVec(t, 128)
+            key.v6 = z3.Bool(f"v6[{t}]")
+            self.constraints.append(z3.Or(key.v6, z3.ULT(key.value, z3.BitVecVal(1 << 32, 128))))
+        return key
+
+    def key(self, name: str) -> Key | None:
+        return self.keys.get(name.lower())
+
+    def values(self, model: z3.ModelRef) -> list[tuple[str, ContextValue]]:
+        """The concrete context a model stands for (free keys that are present)."""
+        out = []
+        for key in self.keys.values():
+            if not z3.is_true(model.eval(key.present, model_completion=True)):
+                continue
+            if key.count is not None:
+                n = model.eval(key.count, model_completion=True).as_long()
+                vals = tuple(_string(model, e) for e in key.elems[:n])
+                out.append((key.name, ContextValue(vals, multi=True)))
+            elif key.value is not None:
+                out.append(
+                    (key.name, ContextValue((self._scalar(model, key),), type=_type(key.usage)))
+                )
+            else:
+                out.append((key.name, ContextValue(("x",))))  # only its presence matters
+        return out
+
+    def _scalar(self, model: z3.ModelRef, key: Key) -> str:
+        v = model.eval(key.value, model_completion=True)
+        if key.usage.rep is Rep.STRING:
+            return v.as_string()
+        if key.usage.rep is Rep.REAL:
+            frac = v.as_fraction()
+            getcontext().prec = 50
+            d = Decimal(frac.numerator) / Decimal(frac.denominator)
+            return format(d.normalize(), "f")
+        bits = v.as_long()
+        if z3.is_true(model.eval(key.v6, model_completion=True)):
+            return str(ipaddress.IPv6Address(bits))
+        return str(ipaddress.IPv4Address(bits & 0xFFFFFFFF))
+
+
+def _string(model: z3.ModelRef, e: z3.ExprRef) -> str:
+    return model.eval(e, model_completion=True).as_string()
+
+
+def _type(u: Usage) -> str:
+    if u.families <= {Family.BOOL, Family.NULL}:
+        return "boolean"
+    return {Rep.REAL: "numeric", Rep.IP: "ip"}.get(u.rep, "string")

