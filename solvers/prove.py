@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -280,20 +281,61 @@ def _representative(resource: str) -> str:
     return resource.replace("*", "x").replace("?", "x")
 
 
+Replay = Callable[[str, str, list[tuple[str, ContextValue]], Mfa], tuple[Decision, tuple]]
+
+
 def _solve_one(
     snap, principal, caller, action_set, representative, resource, mfa, where, timeout_ms
 ) -> Answer:
-    concrete_resource = not any(c in resource for c in "*?")
-    rep_resource = resource if concrete_resource else _representative(resource)
+    rep_resource = resource if not _wild(resource) else _representative(resource)
     ps = policies_for(snap, principal, representative, rep_resource)
-    pinned_entries = [
+    pinned = [
         (k, v)
         for k, v in credential_context(snap, principal, rep_resource, Mfa.NO_MFA)
         if k.lower() not in MFA_KEYS
     ]
+
+    def replay(name: str, res: str, chosen: list, mode: Mfa) -> tuple[Decision, tuple]:
+        creds = credential_context(snap, principal, res, mode)
+        mfa_entries = [e for e in creds if e[0].lower() in MFA_KEYS]
+        req = Request.build(name, res, [*where, *chosen, *mfa_entries]).with_context(
+            [e for e in creds if e[0].lower() not in MFA_KEYS]
+        )
+        items = tuple((req.names[k], v) for k, v in req.context.items())
+        return decide(policies_for(snap, principal, name, res), req), items
+
+    return solve(
+        ps,
+        principal,
+        action_set,
+        resource,
+        [*pinned, *where],
+        modes_for(caller.type, mfa),
+        replay=replay,
+        known=_known_arns(snap),
+        timeout_ms=timeout_ms,
+    )
+
+
+def solve(
+    ps: PolicySet,
+    label: str,
+    action_set: str | tuple[tuple[int, int], ...],
+    resource: str,
+    pinned_entries: list[tuple[str, ContextValue]],
+    modes: tuple[Mfa, ...],
+    *,
+    replay: Replay,
+    known: list[str] = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """Is some request in the set allowed under `ps`? The core of `can`, for any PolicySet.
+
+    `action_set` is one action name or catalog id intervals; `resource` an ARN or a pattern;
+    pinned keys are fixed, MFA follows `modes`, every other key is the caller's to choose.
+    `replay` re-decides a candidate witness with the evaluator.
+    """
     pinned = {k.lower(): v for k, v in pinned_entries}
-    for k, v in where:
-        pinned[k.lower()] = v
     usage = key_usage(_policies(ps))
     ctx = SymContext(usage, pinned)
     constraints = list(ctx.constraints)
@@ -302,12 +344,12 @@ def _solve_one(
     else:
         action = z3.Int("action")
         constraints.append(z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in action_set]))
-    if concrete_resource:
+    if not _wild(resource):
         res: str | z3.SeqRef = resource
     else:
         if resource.count(":") < 5:
             return Answer(
-                principal,
+                label,
                 Verdict.UNKNOWN,
                 None,
                 (f"resource pattern {resource!r} is not a full ARN pattern",),
@@ -318,51 +360,66 @@ def _solve_one(
         if region is not None and requested is not None and requested.value is not None:
             # a regional resource is reached through its own region's endpoint
             constraints.append(z3.And(requested.present, requested.value == region))
-    modes = modes_for(caller.type, mfa)
     mfa_f, mode = _mfa_constraint(ctx, modes)
     constraints.append(mfa_f)
     enc = Encoder(ps, Term(action, res), ctx).decide()
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*constraints, enc.allowed)
-    preferences = _preferences(snap, action, action_set, res, resource)
+    preferences = _preferences(known, action, action_set, res, resource)
+    cat = catalog()
     for _ in range(RETRIES):
         result = _check_preferring(solver, preferences)
         if result == z3.unsat:
-            return Answer(principal, Verdict.UNREACHABLE)
+            return Answer(label, Verdict.UNREACHABLE)
         if result == z3.unknown:
             return Answer(
-                principal, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
+                label, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
             )
         model = solver.model()
-        witness = _witness(
-            snap, principal, model, action, res, ctx, pinned_entries, where, modes, mode
+        name = (
+            action
+            if isinstance(action, str)
+            else cat.actions[model.eval(action, model_completion=True).as_long()].full_name
         )
-        if witness.decision.allowed:
-            return Answer(principal, Verdict.REACHABLE, witness)
+        res_value = (
+            res if isinstance(res, str) else model.eval(res, model_completion=True).as_string()
+        )
+        m = modes[model.eval(mode, model_completion=True).as_long()] if len(modes) > 1 else modes[0]
+        chosen = [(k, v) for k, v in ctx.values(model) if k.lower() not in MFA_KEYS]
+        decision, items = replay(name, res_value, chosen, m)
+        witness = Witness(
+            label, name, res_value, items, tuple(k for k, _ in chosen), m.value, decision
+        )
+        if decision.allowed:
+            return Answer(label, Verdict.REACHABLE, witness)
         havocs = [z3.Bool(f"havoc[{i + 1}]") for i in range(len(enc.havoc))]
         if not havocs:
             return Answer(
-                principal,
+                label,
                 Verdict.UNKNOWN,
                 None,
                 (
-                    f"internal disagreement: the solver allowed {witness.action} on "
-                    f"{witness.resource}, the evaluator said {witness.decision.outcome.value}",
+                    f"internal disagreement: the solver allowed {name} on {res_value}, "
+                    f"the evaluator said {decision.outcome.value}",
                 ),
             )
         solver.add(z3.Or(*[h != model.eval(h, model_completion=True) for h in havocs]))
     reasons = tuple(dict.fromkeys(enc.havoc)) or ("no witness replayed",)
-    return Answer(principal, Verdict.UNKNOWN, None, reasons)
+    return Answer(label, Verdict.UNKNOWN, None, reasons)
 
 
-def _preferences(snap, action, action_set, res, pattern: str) -> list[z3.BoolRef]:
+def _wild(resource: str) -> bool:
+    return any(c in resource for c in "*?")
+
+
+def _preferences(known_arns, action, action_set, res, pattern: str) -> list[z3.BoolRef]:
     """Extra constraints tried first, so witnesses look real: a resource the snapshot holds,
     an action that takes that kind of resource, wildcards that stand for something."""
     prefs: list[z3.BoolRef] = []
     cat = catalog()
     if not isinstance(res, str):
-        known = [a for a in _known_arns(snap) if glob_match(pattern, a)]
+        known = [a for a in known_arns if glob_match(pattern, a)]
         if known:
             prefs.append(z3.Or(*[res == z3.StringVal(a) for a in known[:200]]))
         if pattern.count(":") >= 5:
@@ -397,37 +454,6 @@ def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef]):
                 return result  # the model stays available until the next push/pop
             solver.pop()
     return solver.check()
-
-
-def _witness(
-    snap, principal, model, action, res, ctx, pinned_entries, where, modes, mode
-) -> Witness:
-    cat = catalog()
-    name = (
-        action
-        if isinstance(action, str)
-        else cat.actions[model.eval(action, model_completion=True).as_long()].full_name
-    )
-    resource = res if isinstance(res, str) else model.eval(res, model_completion=True).as_string()
-    chosen = ctx.values(model)
-    m = modes[model.eval(mode, model_completion=True).as_long()] if len(modes) > 1 else modes[0]
-    mfa_entries = [
-        (k, v) for k, v in credential_context(snap, principal, resource, m) if k.lower() in MFA_KEYS
-    ]
-    chosen = [(k, v) for k, v in chosen if k.lower() not in MFA_KEYS]
-    entries = [*where, *chosen, *mfa_entries]
-    req = Request.build(name, resource, entries).with_context(
-        [
-            e
-            for e in credential_context(snap, principal, resource, m)
-            if e[0].lower() not in MFA_KEYS
-        ]
-    )
-    decision = decide(policies_for(snap, principal, name, resource), req)
-    ctx_items = tuple((req.names[k], v) for k, v in req.context.items())
-    return Witness(
-        principal, name, resource, ctx_items, tuple(k for k, _ in chosen), m.value, decision
-    )
 
 
 def who_can(
