@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -31,6 +32,11 @@ from iamgraph.simulate import (
     results_json,
     snapshot_case,
 )
+
+
+class Engine(StrEnum):
+    EVALUATOR = "evaluator"
+    SOLVER = "solver"
 
 
 @reports_input_errors
@@ -95,6 +101,12 @@ def simulate(
     service_linked: bool = typer.Option(
         False, "--service-linked", help="Custom mode: the caller is a service-linked role (E7)."
     ),
+    engine: Engine = typer.Option(
+        Engine.EVALUATOR,
+        "--engine",
+        case_sensitive=False,
+        help="evaluator: the concrete decision procedure, with reasons; solver: the z3 encoding.",
+    ),
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
@@ -129,7 +141,7 @@ def simulate(
             raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
         with progress_bar(quiet) as progress:
             snap = load_snapshot(snapshot, progress)
-        results = snapshot_case(snap, principal, action, resource, ctx, mfa)
+        results = snapshot_case(snap, principal, action, resource, ctx, mfa, engine.value)
     else:
         if principal:
             raise InputError(
@@ -151,6 +163,7 @@ def simulate(
             resources=resource,
             context=ctx,
             mfa=mfa,
+            engine=engine.value,
         )
     if output is OutputFormat.JSON:
         print_json(results_json(results))

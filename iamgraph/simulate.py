@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Decision, Level, PolicySet, decide
+from iamgraph.evaluate import Decision, Level, Outcome, PolicySet, decide
 from iamgraph.gather import Mfa, credential_context, policies_for, request_context
 from iamgraph.load.fields import Doc
 from iamgraph.model.arn import ArnError, parse_arn
@@ -75,6 +75,7 @@ def snapshot_case(
     resources: list[str],
     context: list[tuple[str, ContextValue]],
     mfa: Mfa | None = None,
+    engine: str = "evaluator",
 ) -> list[Result]:
     out = []
     for action in actions:
@@ -83,7 +84,7 @@ def snapshot_case(
             req = Request.build(action, resource, context).with_context(
                 credential_context(snap, principal, resource, mfa) + request_context(resource)
             )
-            out.append(_result(ps, req))
+            out.append(_result(ps, req, engine))
     return out
 
 
@@ -104,6 +105,7 @@ def custom_case(
     resources: list[str],
     context: list[tuple[str, ContextValue]],
     mfa: Mfa | None = None,
+    engine: str = "evaluator",
 ) -> list[Result]:
     try:
         base = Caller.from_arn(caller_arn or DEFAULT_CALLER, caller_role_arn)
@@ -142,12 +144,19 @@ def custom_case(
             req = Request.build(action, resource, context).with_context(
                 caller_context(caller, mfa) + request_context(resource)
             )
-            out.append(_result(ps, req))
+            out.append(_result(ps, req, engine))
     return out
 
 
-def _result(ps: PolicySet, req: Request) -> Result:
+def _result(ps: PolicySet, req: Request, engine: str = "evaluator") -> Result:
     entries = tuple((req.names[k], v) for k, v in req.context.items())
+    if engine == "solver":  # the z3 encoding decides: outcome only, no statement-level reasons
+        from iamgraph.solvers.prove import outcome_of
+
+        outcome, why = outcome_of(ps, req)
+        unknown = why if outcome is Outcome.UNKNOWN else ()
+        decision = Decision(outcome, (), (), (), {}, (), unknown, ps.assumptions)
+        return Result(req.action, req.resource, decision, entries)
     return Result(req.action, req.resource, decide(ps, req), entries)
 
 

@@ -1,0 +1,155 @@
+"""`simulate --engine solver` (the z3 encoding) answers exactly what `simulate` (the evaluator)
+answers, on every simulate invocation of the test suite and on every demo principal."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from iamgraph.cli.app import app
+from tests.cli.test_simulate import DATALAKE, TRAIL, S
+from tests.conftest import REPO
+
+runner = CliRunner()
+DEMO = "fixtures/demo-org"
+
+CASES = [
+    [
+        DEMO,
+        "--principal",
+        "arn:aws:iam::444455556666:role/ops-automation",
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        "arn:aws:iam::111122223333:role/TrailOperator",
+    ],
+    [
+        DEMO,
+        "--principal",
+        "arn:aws:iam::111122223333:user/oncall-engineer",
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        "arn:aws:iam::111122223333:role/BreakGlassAdmin",
+    ],
+    [
+        DEMO,
+        "--mfa",
+        "mfa",
+        "--principal",
+        "arn:aws:iam::111122223333:user/oncall-engineer",
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        "arn:aws:iam::111122223333:role/BreakGlassAdmin",
+    ],
+    [
+        DEMO,
+        "--principal",
+        "arn:aws:iam::333344445555:role/SecurityTooling",
+        "--action",
+        "s3:ListAllMyBuckets",
+    ],
+    [
+        DEMO,
+        "--principal",
+        "arn:aws:iam::111122223333:user/ci-deployer",
+        "--action",
+        "iam:PassRole",
+        "--action",
+        "lambda:CreateFunction",
+        "--resource",
+        "arn:aws:iam::111122223333:role/lambda-org-maintenance",
+        "--context",
+        "iam:PassedToService=lambda.amazonaws.com",
+    ],
+    [
+        "--identity-policy",
+        f"{S}/data-engineer.json",
+        "--boundary",
+        f"{S}/read-only-boundary.json",
+        "--scp-level",
+        f"{S}/full-aws-access.json",
+        "--scp-level",
+        f"{S}/full-aws-access.json,{S}/deny-outside-regions.json",
+        "--caller-arn",
+        "arn:aws:iam::555566667777:user/dana",
+        "--action",
+        "s3:GetObject",
+        "--action",
+        "s3:PutObject",
+        "--action",
+        "s3:DeleteObject",
+        "--resource",
+        f"{DATALAKE}/raw/events.json",
+    ],
+    [
+        "--identity-policy",
+        f"{S}/data-engineer.json",
+        "--scp-level",
+        f"{S}/full-aws-access.json,{S}/deny-outside-regions.json",
+        "--caller-arn",
+        "arn:aws:iam::555566667777:user/dana",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        f"{DATALAKE}/raw/events.json",
+        "--context",
+        "aws:RequestedRegion=us-west-2",
+    ],
+    [
+        "--identity-policy",
+        f"{S}/partner-ingest.json",
+        "--resource-policy",
+        f"{S}/datalake-bucket-policy.json",
+        "--caller-arn",
+        "arn:aws:sts::999988887777:assumed-role/partner-ingest/nightly",
+        "--resource-owner",
+        "555566667777",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        f"{DATALAKE}/shared/export.csv",
+        "--resource",
+        f"{DATALAKE}/raw/x.csv",
+    ],
+]
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def decisions(args, engine):
+    result = runner.invoke(app, ["simulate", "-f", "json", "--engine", engine, *args])
+    return [r["EvalDecision"] for r in json.loads(result.stdout)["EvaluationResults"]]
+
+
+@pytest.mark.parametrize("args", CASES, ids=range(len(CASES)))
+def test_solver_engine_equals_evaluator(args):
+    assert decisions(args, "solver") == decisions(args, "evaluator")
+
+
+def test_every_demo_principal_on_the_trail_questions(demo):
+    args = []
+    for arn in demo.principals:
+        args.append(
+            [
+                DEMO,
+                "--principal",
+                arn,
+                "--action",
+                "cloudtrail:StopLogging",
+                "--action",
+                "cloudtrail:DeleteTrail",
+                "--action",
+                "sts:AssumeRole",
+                "--resource",
+                TRAIL,
+                "--resource",
+                "arn:aws:iam::111122223333:role/TrailOperator",
+            ]
+        )
+    for a in args:
+        assert decisions(a, "solver") == decisions(a, "evaluator"), a[2]
