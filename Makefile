@@ -26,6 +26,7 @@ graphviz:
 demo: $(VENV)/.installed graphviz
 	$(BIN)/iamgraph summary $(DEMO)
 	$(BIN)/iamgraph lint $(DEMO) || test $$? -eq 1
+	$(BIN)/iamgraph ask $(DEMO) "can any non-MFA principal delete the trail" || test $$? -eq 3
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

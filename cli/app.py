@@ -6,6 +6,8 @@ import typer
 
 from iamgraph import __version__
 from iamgraph.catalog import catalog
+from iamgraph.cli.ask import ask
+from iamgraph.cli.can import can, who_can
 from iamgraph.cli.lint import lint
 from iamgraph.cli.simulate import simulate
 from iamgraph.cli.summary import summary
@@ -20,6 +22,9 @@ app = typer.Typer(
 app.command()(summary)
 app.command()(lint)
 app.command()(simulate)
+app.command()(can)
+app.command("who-can")(who_can)
+app.command()(ask)
 
 
 def _version(value: bool) -> None:

@@ -19,7 +19,7 @@ from iamgraph.cli.common import (
     stdout,
 )
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Outcome
+from iamgraph.evaluate import Outcome, Reason
 from iamgraph.gather import Mfa
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
@@ -182,19 +182,22 @@ def _level(spec: str, kind: PolicyKind) -> list[Policy]:
     return [p for f in spec.split(",") if f for p in load_policy_file(Path(f), kind)]
 
 
+def reason_line(reason: Reason) -> str:
+    """`allowed by identity: POLICY Sid SID (file:line:col /pointer)`, as every command shows it."""
+    where = f"{reason.file}:{reason.line}:{reason.column}" if reason.line else reason.file
+    at = f" at {reason.at}" if reason.at else ""
+    sid = f" Sid {reason.sid}" if reason.sid else ""
+    verb = "denied" if reason.effect == "Deny" else "allowed"
+    return f"{verb} by {reason.layer.value}{at}: {reason.policy}{sid} ({where} {reason.pointer})"
+
+
 def render(results: list[Result]) -> list[str]:
     lines = []
     width = max(len(r.action) for r in results)
     for r in results:
         d = r.decision
         lines.append(f"{d.outcome.value:<13} {r.action:<{width}}  {r.resource}")
-        for reason in d.deciding:
-            where = f"{reason.file}:{reason.line}:{reason.column}" if reason.line else reason.file
-            at = f" at {reason.at}" if reason.at else ""
-            sid = f" Sid {reason.sid}" if reason.sid else ""
-            verb = "denied" if reason.effect == "Deny" else "allowed"
-            source = f"({where} {reason.pointer})"
-            lines.append(f"    {verb} by {reason.layer.value}{at}: {reason.policy}{sid} {source}")
+        lines += [f"    {reason_line(reason)}" for reason in d.deciding]
         for why in d.lacking:
             lines.append(f"    no Allow: {why}")
         for why in d.unknown_because:

@@ -111,11 +111,13 @@ class SymContext:
         t = f"{self.tag}{u.name}"
         key = Key(u.name, u, z3.Bool(f"present[{t}]"))
         rep = u.rep
-        if u.multi:
-            if rep is Rep.STRING:
-                n = max(1, min(MAX_ELEMENTS, u.qualified))
+        if u.multi:  # sets of strings and of numbers are encoded; IP sets stay opaque
+            make = {Rep.STRING: z3.String, Rep.REAL: z3.Real}.get(rep)
+            if make is not None:
+                # one element per condition that may need a witness element suffices
+                n = max(1, min(MAX_ELEMENTS, u.qualified + (1 if u.plain else 0)))
                 key.count = z3.Int(f"count[{t}]")
-                key.elems = [z3.String(f"{t}[{i}]") for i in range(n)]
+                key.elems = [make(f"{t}[{i}]") for i in range(n)]
                 self.constraints += [key.count >= 0, key.count <= n]
             return key
         if rep is Rep.STRING:
@@ -139,8 +141,8 @@ class SymContext:
                 continue
             if key.count is not None:
                 n = model.eval(key.count, model_completion=True).as_long()
-                vals = tuple(_string(model, e) for e in key.elems[:n])
-                out.append((key.name, ContextValue(vals, multi=True)))
+                vals = tuple(self._element(model, key, e) for e in key.elems[:n])
+                out.append((key.name, ContextValue(vals, multi=True, type=_type(key.usage))))
             elif key.value is not None:
                 out.append(
                     (key.name, ContextValue((self._scalar(model, key),), type=_type(key.usage)))
@@ -149,23 +151,26 @@ class SymContext:
                 out.append((key.name, ContextValue(("x",))))  # only its presence matters
         return out
 
+    def _element(self, model: z3.ModelRef, key: Key, e: z3.ExprRef) -> str:
+        v = model.eval(e, model_completion=True)
+        return v.as_string() if key.usage.rep is Rep.STRING else _decimal(v)
+
     def _scalar(self, model: z3.ModelRef, key: Key) -> str:
         v = model.eval(key.value, model_completion=True)
         if key.usage.rep is Rep.STRING:
             return v.as_string()
         if key.usage.rep is Rep.REAL:
-            frac = v.as_fraction()
-            getcontext().prec = 50
-            d = Decimal(frac.numerator) / Decimal(frac.denominator)
-            return format(d.normalize(), "f")
+            return _decimal(v)
         bits = v.as_long()
         if z3.is_true(model.eval(key.v6, model_completion=True)):
             return str(ipaddress.IPv6Address(bits))
         return str(ipaddress.IPv4Address(bits & 0xFFFFFFFF))
 
 
-def _string(model: z3.ModelRef, e: z3.ExprRef) -> str:
-    return model.eval(e, model_completion=True).as_string()
+def _decimal(v: z3.ExprRef) -> str:
+    frac = v.as_fraction()
+    getcontext().prec = 50
+    return format((Decimal(frac.numerator) / Decimal(frac.denominator)).normalize(), "f")
 
 
 def _type(u: Usage) -> str:

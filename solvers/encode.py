@@ -30,6 +30,7 @@ from iamgraph.matching import (
 )
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Condition, Effect, Policy, Statement
+from iamgraph.patterns import Token, glob_tokens, intersects
 from iamgraph.request import CallerType, Request
 from iamgraph.solvers import regex
 from iamgraph.solvers.context import Key, Rep, SymContext
@@ -41,6 +42,8 @@ class Term:
 
     action: str | z3.ArithRef
     resource: str | z3.SeqRef
+    resource_pattern: str | None = None  # what a symbolic resource ranges over
+    resource_account: z3.SeqRef | None = None  # its account segment, when the ARN has one
 
 
 @dataclass
@@ -134,6 +137,12 @@ class Encoder:
             return self.fresh(
                 f"Resource {pattern!r} has fewer than six ARN segments (P3 open point)"
             )
+        query = self.term.resource_pattern
+        if query is not None:  # decide in Python what holds for the whole query pattern
+            if not _may_overlap(text, query):
+                return z3.BoolVal(False)
+            if _covers(text, query):
+                return z3.BoolVal(True)
         return z3.InRe(r, regex.resource(text))
 
     def _free_variable(self, text: str, policy: Policy) -> bool:
@@ -169,8 +178,10 @@ class Encoder:
 
     def _condition(self, cond: Condition, key: Key) -> z3.BoolRef:
         spec = cond.parsed.spec
-        if spec.family is Family.NULL:  # C4
+        if spec.family is Family.NULL:  # C4: an empty set counts as absent too
             absent = z3.Not(key.present)
+            if key.count is not None:
+                absent = z3.Or(absent, key.count == 0)
             options = [absent if v.strip().lower() == "true" else key.present for v in cond.values]
             options = [
                 o
@@ -178,8 +189,8 @@ class Encoder:
                 if v.strip().lower() in ("true", "false")
             ]
             return z3.Or(*options) if options else z3.BoolVal(False)
-        if key.usage.rep is Rep.OPAQUE:
-            return self.fresh(f"{cond.key} is read as several types")
+        if key.usage.rep is Rep.OPAQUE or (key.value is None and key.count is None):
+            return self.fresh(f"{cond.key} is read as several types or as a non-string set")
         if cond.if_exists:
             missing = z3.BoolVal(True)  # C3
         elif cond.qualifier == "ForAllValues":
@@ -199,13 +210,15 @@ class Encoder:
                 present = z3.And(*[z3.Implies(i < key.count, h) for i, h in enumerate(holds)])
             else:
                 present = z3.Or(*inside)
-            if cond.qualifier == "ForAllValues":
-                return z3.If(z3.And(key.present, key.count > 0), present, missing)
-            return z3.If(z3.And(key.present, key.count > 0), present, missing)
-        if key.count is not None:
-            return self.fresh(
-                f"{cond.operator} without a qualifier on multivalued {cond.key} (C11)"
-            )
+            # a present but empty set: ForAllValues true (C8), ForAnyValue false (C9)
+            return z3.If(key.present, present, missing)
+        if key.count is not None:  # a plain operator on a set: a single value compares (C11)
+            holds = self._holds(cond, key, key.elems[0])
+            if holds is None:
+                return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
+            several = self.fresh(f"{cond.operator} on several values of {cond.key} (C11)")
+            empty = z3.Or(z3.Not(key.present), key.count == 0)  # read as missing
+            return z3.If(empty, missing, z3.If(key.count == 1, holds, several))
         holds = self._holds(cond, key, key.value)
         if holds is None:
             return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
@@ -331,6 +344,9 @@ class Encoder:
 
         if service:
             core = combine(False)
+        elif ps.resource_account is None and self.term.resource_account is not None:
+            same = self.term.resource_account == z3.StringVal(caller.account)
+            core = z3.If(same, combine(True), combine(False))
         elif ps.resource_account is None:  # same- or cross-account: either, the replay decides
             core = z3.If(
                 self.fresh("the resource's account is not known"), combine(True), combine(False)
@@ -339,6 +355,46 @@ class Encoder:
             core = combine(caller.account == ps.resource_account)
         allowed = z3.And(z3.Not(denied), *guards, core)
         return Encoded(allowed, denied, self.havoc)
+
+
+def _may_overlap(pattern: str, query: str) -> bool:
+    """Can some ARN match both? Segment by segment, as `regex.resource` matches (P3)."""
+    a, b = pattern.split(":", 5), query.split(":", 5)
+    if len(a) != 6 or len(b) != 6:
+        return True
+    return all(
+        intersects(_tokens(x, i), _tokens(y, i)) for i, (x, y) in enumerate(zip(a, b, strict=True))
+    )
+
+
+def _tokens(segment: str, index: int) -> tuple[Token, ...]:
+    """Wildcards of the first five segments cannot cross `:`; the resource part's can."""
+    if index == 5:
+        return glob_tokens(segment)
+    return tuple(
+        Token(excluded=_COLON, repeat=True)
+        if c == "*"
+        else Token(excluded=_COLON)
+        if c == "?"
+        else Token(chars=c)
+        for c in segment
+    )
+
+
+_COLON = frozenset(":")
+
+
+def _covers(pattern: str, query: str) -> bool:
+    """Does every ARN matching `query` match `pattern`? Only the sure case: `pattern` is a
+    literal prefix holding all five colons, then `*`, and `query` starts with that prefix."""
+    if not pattern.endswith("*") or any(c in pattern[:-1] for c in "*?"):
+        return False
+    prefix = pattern[:-1]
+    return (
+        prefix.count(":") >= 5
+        and query.startswith(prefix)
+        and not any(c in query[: len(prefix)] for c in "*?")
+    )
 
 
 def _any(terms: list[z3.BoolRef]) -> z3.BoolRef:

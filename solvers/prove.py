@@ -20,9 +20,11 @@ from enum import StrEnum
 import z3
 
 from iamgraph.catalog import catalog
+from iamgraph.conditions import as_date
 from iamgraph.evaluate import Decision, Outcome, PolicySet, decide
 from iamgraph.gather import Mfa, credential_context, find_principal, policies_for, request_context
-from iamgraph.matching import glob_match
+from iamgraph.matching import Uncertain, glob_match
+from iamgraph.model.operators import Family
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.request import CallerType, ContextValue, Request
 from iamgraph.solvers import regex
@@ -32,6 +34,7 @@ from iamgraph.solvers.encode import Encoder, Term
 DEFAULT_TIMEOUT_MS = 5000
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 RETRIES = 3
+PREFERENCE_MS = 300  # how long a nicer-looking witness may take
 
 
 class Verdict(StrEnum):
@@ -76,29 +79,26 @@ def _pin(key: Key, value: ContextValue) -> z3.BoolRef | None:
         if len(value.values) > len(key.elems):
             return None
         parts = [key.present, key.count == len(value.values)]
-        parts += [e == z3.StringVal(v) for e, v in zip(key.elems, value.values, strict=False)]
+        for e, v in zip(key.elems, value.values, strict=False):
+            if key.usage.rep is Rep.STRING:
+                parts.append(e == z3.StringVal(v))
+            else:
+                num = _number(key, v)
+                if num is None:
+                    return None
+                parts.append(e == z3.RealVal(str(num)))
         return z3.And(*parts)
+    if key.value is None:
+        return key.present if key.usage.rep is Rep.PRESENCE else None
     if len(value.values) != 1:
         return None
     v = value.values[0]
     rep = key.usage.rep
     if rep is Rep.STRING:
         return z3.And(key.present, key.value == z3.StringVal(v))
-    if rep is Rep.PRESENCE:
-        return key.present
     if rep is Rep.REAL:
-        from iamgraph.conditions import as_date
-        from iamgraph.matching import Uncertain
-        from iamgraph.model.operators import Family
-
-        try:
-            if Family.DATE in key.usage.families:
-                num = Decimal(str(as_date(v).timestamp()))
-            else:
-                num = Decimal(v.strip())
-        except (InvalidOperation, Uncertain):
-            return None
-        return z3.And(key.present, key.value == z3.RealVal(str(num)))
+        num = _number(key, v)
+        return None if num is None else z3.And(key.present, key.value == z3.RealVal(str(num)))
     if rep is Rep.IP:
         try:
             addr = ipaddress.ip_address(v.strip())
@@ -107,6 +107,16 @@ def _pin(key: Key, value: ContextValue) -> z3.BoolRef | None:
         v6 = key.v6 if addr.version == 6 else z3.Not(key.v6)
         return z3.And(key.present, v6, key.value == z3.BitVecVal(int(addr), 128))
     return None
+
+
+def _number(key: Key, v: str) -> Decimal | None:
+    """A context value as the number the key's conditions compare (dates as epoch seconds)."""
+    try:
+        if Family.DATE in key.usage.families:
+            return Decimal(str(as_date(v).timestamp()))
+        return Decimal(v.strip())
+    except (InvalidOperation, Uncertain):
+        return None
 
 
 def outcome_of(
@@ -298,7 +308,7 @@ def _solve_one(
     def replay(name: str, res: str, chosen: list, mode: Mfa) -> tuple[Decision, tuple]:
         creds = credential_context(snap, principal, res, mode)
         mfa_entries = [e for e in creds if e[0].lower() in MFA_KEYS]
-        req = Request.build(name, res, [*where, *chosen, *mfa_entries]).with_context(
+        req = Request.build(name, res, [*mfa_entries, *where, *chosen]).with_context(
             [e for e in creds if e[0].lower() not in MFA_KEYS]
         )
         items = tuple((req.names[k], v) for k, v in req.context.items())
@@ -335,6 +345,8 @@ def solve(
     pinned keys are fixed, MFA follows `modes`, every other key is the caller's to choose.
     `replay` re-decides a candidate witness with the evaluator.
     """
+    if resource == "*":  # any resource at all
+        resource = "arn:*:*:*:*:*"
     pinned = {k.lower(): v for k, v in pinned_entries}
     usage = key_usage(_policies(ps))
     ctx = SymContext(usage, pinned)
@@ -354,7 +366,7 @@ def solve(
                 None,
                 (f"resource pattern {resource!r} is not a full ARN pattern",),
             )
-        res, shape, region = regex.arn_term(resource)
+        res, shape, region, account = regex.arn_term(resource)
         constraints += shape
         requested = ctx.key("aws:RequestedRegion")
         if region is not None and requested is not None and requested.value is not None:
@@ -362,21 +374,31 @@ def solve(
             constraints.append(z3.And(requested.present, requested.value == region))
     mfa_f, mode = _mfa_constraint(ctx, modes)
     constraints.append(mfa_f)
-    enc = Encoder(ps, Term(action, res), ctx).decide()
+    if _wild(resource):
+        term = Term(action, res, resource, account if resource.split(":")[4] else None)
+    else:
+        term = Term(action, res)
+    enc = Encoder(ps, term, ctx).decide()
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*constraints, enc.allowed)
     preferences = _preferences(known, action, action_set, res, resource)
+    # a set read by a plain operator compares only when it holds one value (C11)
+    preferences += [
+        k.count <= 1 for k in ctx.keys.values() if k.count is not None and k.usage.plain
+    ]
     cat = catalog()
+    blocked = False  # once a candidate is ruled out, unsat no longer proves anything
     for _ in range(RETRIES):
-        result = _check_preferring(solver, preferences)
-        if result == z3.unsat:
+        result, model = _check_preferring(solver, preferences, timeout_ms)
+        if result == z3.unsat and not blocked:
             return Answer(label, Verdict.UNREACHABLE)
+        if result == z3.unsat:
+            break
         if result == z3.unknown:
             return Answer(
                 label, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
             )
-        model = solver.model()
         name = (
             action
             if isinstance(action, str)
@@ -386,7 +408,7 @@ def solve(
             res if isinstance(res, str) else model.eval(res, model_completion=True).as_string()
         )
         m = modes[model.eval(mode, model_completion=True).as_long()] if len(modes) > 1 else modes[0]
-        chosen = [(k, v) for k, v in ctx.values(model) if k.lower() not in MFA_KEYS]
+        chosen = ctx.values(model)  # MFA keys included: the model's age is the one to replay
         decision, items = replay(name, res_value, chosen, m)
         witness = Witness(
             label, name, res_value, items, tuple(k for k, _ in chosen), m.value, decision
@@ -405,6 +427,7 @@ def solve(
                 ),
             )
         solver.add(z3.Or(*[h != model.eval(h, model_completion=True) for h in havocs]))
+        blocked = True
     reasons = tuple(dict.fromkeys(enc.havoc)) or ("no witness replayed",)
     return Answer(label, Verdict.UNKNOWN, None, reasons)
 
@@ -443,17 +466,27 @@ def _known_arns(snap: Snapshot) -> list[str]:
     return arns
 
 
-def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef]):
-    """`check()` under as many preferences as still leave a solution (never fewer solutions)."""
-    for n in range(len(preferences), 0, -1):
-        for subset in (preferences[:n], preferences[-n:]):
-            solver.push()
-            solver.add(*subset)
-            result = solver.check()
-            if result == z3.sat:
-                return result  # the model stays available until the next push/pop
-            solver.pop()
-    return solver.check()
+def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef], timeout_ms: int):
+    """`check()`, then, if sat, a better-looking model under as many preferences as z3 finds
+    quickly (preferences pick among solutions; they never decide sat or unsat)."""
+    result = solver.check()
+    if result != z3.sat:
+        return result, None
+    model = solver.model()
+    solver.set("timeout", PREFERENCE_MS)
+    try:
+        for n in range(len(preferences), 0, -1):
+            for subset in (preferences[:n], preferences[-n:]):
+                solver.push()
+                solver.add(*subset)
+                found = solver.check() == z3.sat
+                better = solver.model() if found else None
+                solver.pop()
+                if better is not None:
+                    return result, better
+    finally:
+        solver.set("timeout", timeout_ms)
+    return result, model
 
 
 def who_can(

@@ -75,6 +75,8 @@ REGIONS = (
     "sa-east-1", "mx-central-1",
 )  # fmt: skip
 DIGIT = z3.Range("0", "9")
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+NAME_CHAR = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))
 
 
 def arn_term(
@@ -82,7 +84,7 @@ def arn_term(
 ) -> tuple[z3.SeqRef, list[z3.BoolRef], z3.SeqRef | None]:
     """A symbolic ARN matching `pattern`, built segment by segment so that a wildcard region is
     a real region and a wildcard account is twelve digits. Returns the term, its constraints,
-    and the region term (None when the pattern's region is empty)."""
+    the region term (None when the pattern's region is empty) and the account term."""
     segments = pattern.split(":", 5)
     terms: list[z3.SeqRef] = []
     constraints: list[z3.BoolRef] = []
@@ -93,10 +95,16 @@ def arn_term(
         else:
             term = z3.String(f"{tag}.segment{i}")
             constraints.append(z3.InRe(term, glob(seg, colon=(i == 5))))
-            if i == 3:
-                constraints.append(z3.Or(*[term == z3.StringVal(r) for r in REGIONS]))
-            elif i == 4:
-                constraints.append(z3.InRe(term, z3.Loop(DIGIT, 12, 12)))
+            if i == 1:
+                constraints.append(z3.Or(*[term == z3.StringVal(p) for p in PARTITIONS]))
+            elif i == 2:
+                constraints.append(z3.InRe(term, z3.Plus(NAME_CHAR)))
+            elif i == 3:  # a real region, or none (IAM, S3 buckets)
+                constraints.append(z3.Or(*[term == z3.StringVal(r) for r in ("", *REGIONS)]))
+            elif i == 4:  # an account id, or none (S3 buckets)
+                constraints.append(
+                    z3.Or(term == z3.StringVal(""), z3.InRe(term, z3.Loop(DIGIT, 12, 12)))
+                )
             elif i == 5:
                 constraints.append(z3.Length(term) <= 256)
         if i == 3 and seg:
@@ -108,10 +116,12 @@ def arn_term(
         if i:
             parts.append(colon)
         parts.append(term)
-    return z3.Concat(*parts), constraints, region_term
-
-
-NAME_CHAR = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))
+    return (
+        z3.Concat(*parts),
+        constraints,
+        region_term,
+        terms[4] if len(terms) > 4 else z3.StringVal(""),
+    )
 
 
 def resource_like_a_name(pattern: str) -> z3.ReRef:

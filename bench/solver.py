@@ -1,0 +1,116 @@
+"""Benchmark: z3 queries (`can`, `who-can`) on the demo organization and on the AWS managed
+policies (each the only identity policy of one role). Prints medians, p99, totals and how many
+answers were unknown; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from iamgraph.catalog import catalog
+from iamgraph.evaluate import PolicySet, decide
+from iamgraph.gather import Mfa
+from iamgraph.load.snapshot import load_snapshot
+from iamgraph.model.policy import PolicyKind, parse_policy
+from iamgraph.model.source import SourceRef
+from iamgraph.request import Caller, Request
+from iamgraph.simulate import caller_context
+from iamgraph.solvers.prove import Verdict, can, solve, who_can
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "fixtures" / "demo-org"
+MANAGED = REPO.parent / "shared" / "data" / "aws-managed-policies" / "aws-managed-policies.json"
+TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
+
+
+def pct(times: list[float], q: float) -> float:
+    s = sorted(times)
+    return s[min(len(s) - 1, int(len(s) * q))]
+
+
+def demo() -> None:
+    snap = load_snapshot(DEMO)
+    catalog()
+    times, unknown = [], 0
+    questions = [
+        (["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"], [TRAIL]),
+        (["sts:AssumeRole"], ["arn:aws:iam::111122223333:role/BreakGlassAdmin"]),
+        (["s3:GetObject"], ["arn:aws:s3:::acme-org-cloudtrail-logs-222233334444/org/*"]),
+        (["iam:PassRole"], ["arn:aws:iam::111122223333:role/*"]),
+    ]
+    for actions, resources in questions:
+        for arn in snap.principals:
+            t = time.perf_counter()
+            a = can(snap, arn, actions, resources, mfa="no-mfa")
+            times.append(time.perf_counter() - t)
+            unknown += a.verdict is Verdict.UNKNOWN
+    print(
+        f"demo-org can: {len(times)} queries, median {statistics.median(times) * 1000:.1f} ms, "
+        f"p99 {pct(times, 0.99) * 1000:.1f} ms, unknown {unknown} (SecurityTooling lacks ReadOnlyAccess)"
+    )
+    for actions, resources in questions:
+        t = time.perf_counter()
+        answers = who_can(snap, actions, resources, mfa="no-mfa")
+        dt = time.perf_counter() - t
+        reach = sum(a.verdict is Verdict.REACHABLE for a in answers)
+        print(
+            f"demo-org who-can {actions[0]} on {resources[0]}: {dt * 1000:.0f} ms, {len(answers)} principals, {reach} reachable"
+        )
+
+
+def managed() -> None:
+    docs = json.loads(MANAGED.read_text())["policies"]
+    account = "111122223333"
+    roles = []
+    for i, p in enumerate(docs):
+        policy = parse_policy(
+            p["Document"],
+            kind=PolicyKind.IDENTITY,
+            source=SourceRef(p["PolicyName"]),
+            name=p["PolicyName"],
+        )
+        caller = Caller.from_arn(f"arn:aws:iam::{account}:role/r{i}")
+        roles.append(
+            (
+                p["PolicyName"],
+                PolicySet(caller=caller, resource_account=account, identity=(policy,)),
+            )
+        )
+    for action, resource in (("iam:PassRole", "*"), ("s3:GetObject", "arn:aws:s3:::corp-data/*")):
+        times, verdicts = [], {}
+        t0 = time.perf_counter()
+        for name, ps in roles:
+
+            def replay(n, res, chosen, mode, ps=ps):
+                req = Request.build(
+                    n,
+                    res,
+                    chosen
+                    + [e for e in caller_context(ps.caller, mode) if "multifactor" in e[0].lower()],
+                )
+                req = req.with_context(caller_context(ps.caller, mode))
+                return decide(ps, req), ()
+
+            pinned = [
+                (k, v)
+                for k, v in caller_context(ps.caller, Mfa.NO_MFA)
+                if "multifactor" not in k.lower()
+            ]
+            t = time.perf_counter()
+            a = solve(ps, name, action, resource, pinned, (Mfa.NO_MFA, Mfa.MFA), replay=replay)
+            times.append(time.perf_counter() - t)
+            verdicts[a.verdict.value] = verdicts.get(a.verdict.value, 0) + 1
+        total = time.perf_counter() - t0
+        print(
+            f"managed policies who-can {action} on {resource}: {len(roles)} roles in {total:.2f} s, "
+            f"median {statistics.median(times) * 1000:.1f} ms, p99 {pct(times, 0.99) * 1000:.1f} ms, {verdicts}"
+        )
+
+
+if __name__ == "__main__":
+    demo()
+    if MANAGED.exists():
+        managed()

@@ -1,0 +1,1 @@
+"""Questions in a small English grammar, turned into `can` / `who-can` queries (`grammar`)."""
