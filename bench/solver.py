@@ -16,9 +16,9 @@ from iamgraph.gather import Mfa
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, Request
+from iamgraph.request import Caller, ContextValue, Request
 from iamgraph.simulate import caller_context
-from iamgraph.solvers.prove import Verdict, can, solve, who_can
+from iamgraph.solvers.prove import Verdict, can, expand_star, solve, who_can
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo-org"
@@ -99,8 +99,12 @@ def managed() -> None:
                 for k, v in caller_context(ps.caller, Mfa.NO_MFA)
                 if "multifactor" not in k.lower()
             ]
+            pinned.append(("aws:ResourceAccount", ContextValue((account,))))
             t = time.perf_counter()
-            a = solve(ps, name, action, resource, pinned, (Mfa.NO_MFA, Mfa.MFA), replay=replay)
+            for res in expand_star(action, [resource]):  # "*": each resource type it takes
+                a = solve(ps, name, action, res, pinned, (Mfa.NO_MFA, Mfa.MFA), replay=replay)
+                if a.verdict is not Verdict.UNREACHABLE:
+                    break
             times.append(time.perf_counter() - t)
             verdicts[a.verdict.value] = verdicts.get(a.verdict.value, 0) + 1
         total = time.perf_counter() - t0

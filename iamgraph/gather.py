@@ -216,6 +216,27 @@ def credential_context(
     return out
 
 
+CREDENTIAL_KEYS = (
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principaltype",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:username",
+    "aws:userid",
+)
+
+
+def is_credential_key(lower: str) -> bool:
+    """Keys the credential fixes (`credential_context` sets every one it has): the caller
+    cannot choose them, and one the credential does not carry is absent, e.g. a tag the
+    principal lacks. The MFA keys follow the MFA mode instead."""
+    return lower in CREDENTIAL_KEYS or lower.startswith("aws:principaltag/")
+
+
 def _org_path(org: Organization, account: str) -> str:
     """`o-a1b2c3d4e5/r-a1b2/ou-a1b2-wkl00001/ou-a1b2-prd00001/` (aws:PrincipalOrgPaths)."""
     nodes = [n.node_id for n in org.path_to(account)[:-1]]

@@ -10,7 +10,7 @@ encoder then treats conditions on it as unknown Booleans (sound for proofs, chec
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, getcontext
 from enum import StrEnum
@@ -96,16 +96,26 @@ class SymContext:
     """z3 variables for the free keys; pinned keys stay concrete (see `pinned`)."""
 
     def __init__(
-        self, usage: dict[str, Usage], pinned: dict[str, ContextValue], tag: str = ""
+        self,
+        usage: dict[str, Usage],
+        pinned: dict[str, ContextValue],
+        tag: str = "",
+        fixed: Callable[[str], bool] | None = None,
     ) -> None:
         self.usage = usage
         self.pinned = pinned  # lower-cased key -> value the credential fixes
+        # keys the credential fixes but does not carry (a tag the principal lacks): absent
+        self.absent = {k for k in usage if k not in pinned and fixed is not None and fixed(k)}
         self.keys: dict[str, Key] = {}
         self.constraints: list[z3.BoolRef] = []
         self.tag = tag
         for lower, u in usage.items():
-            if lower not in pinned:
+            if lower not in pinned and lower not in self.absent:
                 self.keys[lower] = self._make(lower, u)
+
+    def known(self, lower: str) -> bool:
+        """Is the key's value (or its absence) fixed rather than chosen by the caller?"""
+        return lower in self.pinned or lower in self.absent
 
     def _make(self, lower: str, u: Usage) -> Key:
         t = f"{self.tag}{u.name}"

@@ -43,7 +43,6 @@ class Term:
     action: str | z3.ArithRef
     resource: str | z3.SeqRef
     resource_pattern: str | None = None  # what a symbolic resource ranges over
-    resource_account: z3.SeqRef | None = None  # its account segment, when the ARN has one
 
 
 @dataclass
@@ -95,9 +94,13 @@ class Encoder:
 
     def action(self, st: Statement) -> z3.BoolRef | bool:
         a = self.term.action
-        if isinstance(a, str):
-            return action_matches(st.actions, a) != st.not_action
         cat = catalog()
+        if isinstance(a, str):
+            info = cat.lookup(a)
+            if info is None:  # not in the catalog: match the name as the evaluator does
+                return action_matches(st.actions, a) != st.not_action
+            inside = any(lo <= info.id < hi for p in st.actions for lo, hi in cat.intervals(p))
+            return inside != st.not_action
         spans = [iv for p in st.actions for iv in cat.intervals(p)]
         inside = (
             z3.Or(*[z3.And(a >= lo, a < hi) for lo, hi in spans]) if spans else z3.BoolVal(False)
@@ -154,7 +157,7 @@ class Encoder:
             if inner in ("*", "?", "$"):
                 continue
             key = inner.split(",", 1)[0].strip().lower()
-            if key not in self.ctx.pinned:
+            if not self.ctx.known(key):
                 return True
         return False
 
@@ -162,7 +165,7 @@ class Encoder:
     def condition(self, policy: Policy, cond: Condition) -> z3.BoolRef | bool:
         lower = cond.key.lower()
         variables = any(self._free_variable(v, policy) for v in cond.values)
-        if lower in self.ctx.pinned and not variables:
+        if self.ctx.known(lower) and not variables:
             try:
                 return condition_holds(cond, self.pinned_request, policy.variables_enabled)
             except Uncertain as exc:
@@ -172,11 +175,36 @@ class Encoder:
             return self.fresh(
                 f"condition {cond.operator} on {cond.key} reads a free policy variable"
             )
-        if any("${" in v for v in cond.values) and policy.variables_enabled:
+        values = self._resolve(cond, policy)
+        if values is None:
             return self.fresh(f"condition {cond.operator} on {cond.key} with a policy variable")
-        return self._condition(cond, key)
+        return self._condition(cond, key, values)
 
-    def _condition(self, cond: Condition, key: Key) -> z3.BoolRef:
+    def _resolve(self, cond: Condition, policy: Policy) -> list | None:
+        """Policy values with known variables substituted (V1-V5): a string, a regex for Like
+        operators, or None for a variable whose key is absent (V2). None overall where the
+        evaluator would not substitute (non-string operators: `unknown` there too)."""
+        if not policy.variables_enabled or not any("${" in v for v in cond.values):
+            return list(cond.values)
+        spec = cond.parsed.spec
+        if spec.family not in (Family.STRING, Family.ARN):
+            return None
+        out: list = []
+        for v in cond.values:
+            if "${" not in v:
+                out.append(v)
+                continue
+            parts = substitute(v, self.pinned_request, True)
+            if parts is None:
+                out.append(None)
+            elif spec.wildcards:
+                colon = spec.family is not Family.ARN
+                out.append(regex.parts(parts, colon=colon))
+            else:
+                out.append("".join(piece for piece, _ in parts))
+        return out
+
+    def _condition(self, cond: Condition, key: Key, values: list) -> z3.BoolRef:
         spec = cond.parsed.spec
         if spec.family is Family.NULL:  # C4: an empty set counts as absent too
             absent = z3.Not(key.present)
@@ -202,7 +230,7 @@ class Encoder:
         if cond.qualifier:
             if key.count is None:
                 return self.fresh(f"{cond.operator} on {cond.key} read as a single value elsewhere")
-            holds = [self._holds(cond, key, e) for e in key.elems]
+            holds = [self._holds(cond, key, e, values) for e in key.elems]
             if any(h is None for h in holds):
                 return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
             inside = [z3.And(i < key.count, h) for i, h in enumerate(holds)]
@@ -213,22 +241,29 @@ class Encoder:
             # a present but empty set: ForAllValues true (C8), ForAnyValue false (C9)
             return z3.If(key.present, present, missing)
         if key.count is not None:  # a plain operator on a set: a single value compares (C11)
-            holds = self._holds(cond, key, key.elems[0])
+            holds = self._holds(cond, key, key.elems[0], values)
             if holds is None:
                 return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
             several = self.fresh(f"{cond.operator} on several values of {cond.key} (C11)")
             empty = z3.Or(z3.Not(key.present), key.count == 0)  # read as missing
             return z3.If(empty, missing, z3.If(key.count == 1, holds, several))
-        holds = self._holds(cond, key, key.value)
+        holds = self._holds(cond, key, key.value, values)
         if holds is None:
             return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
         return z3.If(key.present, holds, missing)
 
-    def _holds(self, cond: Condition, key: Key, value: z3.ExprRef) -> z3.BoolRef | None:
+    def _holds(
+        self, cond: Condition, key: Key, value: z3.ExprRef, values: list
+    ) -> z3.BoolRef | None:
         """The operator on one request value: OR over policy values (C5), NOR if negated (C7)."""
         spec = cond.parsed.spec
         matches = []
-        for p in cond.values:
+        for p in values:
+            if p is None:  # V2: a variable of an absent key matches nothing
+                continue
+            if isinstance(p, z3.ReRef):
+                matches.append(z3.InRe(value, p))
+                continue
             m = self._compare(spec.family, spec.comparison, spec.ignore_case, value, p, key)
             if m is None:
                 return None
@@ -344,8 +379,9 @@ class Encoder:
 
         if service:
             core = combine(False)
-        elif ps.resource_account is None and self.term.resource_account is not None:
-            same = self.term.resource_account == z3.StringVal(caller.account)
+        elif ps.resource_account is None and _account_in_arn(self.term.resource_pattern):
+            pattern = regex.with_segment(self.term.resource_pattern, 4, caller.account)
+            same = z3.InRe(self.term.resource, regex.resource(pattern))
             core = z3.If(same, combine(True), combine(False))
         elif ps.resource_account is None:  # same- or cross-account: either, the replay decides
             core = z3.If(
@@ -395,6 +431,12 @@ def _covers(pattern: str, query: str) -> bool:
         and query.startswith(prefix)
         and not any(c in query[: len(prefix)] for c in "*?")
     )
+
+
+def _account_in_arn(pattern: str | None) -> bool:
+    """Does a resource pattern carry the account (unlike S3 buckets), so that "same account"
+    can be read off the ARN?"""
+    return bool(pattern) and pattern.count(":") >= 5 and pattern.split(":", 5)[4] != ""
 
 
 def _any(terms: list[z3.BoolRef]) -> z3.BoolRef:

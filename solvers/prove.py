@@ -16,13 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 import z3
 
 from iamgraph.catalog import catalog
 from iamgraph.conditions import as_date
 from iamgraph.evaluate import Decision, Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, find_principal, policies_for, request_context
+from iamgraph.gather import (
+    Mfa,
+    credential_context,
+    find_principal,
+    is_credential_key,
+    policies_for,
+    request_context,
+)
 from iamgraph.matching import Uncertain, glob_match
 from iamgraph.model.operators import Family
 from iamgraph.model.snapshot import Snapshot
@@ -34,7 +42,8 @@ from iamgraph.solvers.encode import Encoder, Term
 DEFAULT_TIMEOUT_MS = 5000
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 RETRIES = 3
-PREFERENCE_MS = 300  # how long a nicer-looking witness may take
+PREFERENCE_MS = 200  # how long one try at a nicer-looking witness may take
+PREFERENCE_BUDGET_S = 0.5  # and all of them together
 
 
 class Verdict(StrEnum):
@@ -228,7 +237,7 @@ def can(
     cat = catalog()
     unknowns: list[str] = []
     for action_set, representative in _action_groups(actions):
-        for resource in resources:
+        for resource in expand_star(action_set, resources):
             answer = _solve_one(
                 snap,
                 principal,
@@ -275,6 +284,40 @@ def _action_groups(actions: list[str]):
     for spans in by_service.values():
         ids = sorted({i for lo, hi in spans for i in range(lo, hi)})
         yield tuple(_merge(ids)), cat.actions[ids[0]].full_name
+
+
+def expand_star(action_set, resources: list[str]) -> list[str]:
+    """`*` as a query resource means any resource the actions take: one ARN pattern per
+    catalog resource type (`arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}` becomes
+    `arn:aws:iam::*:role/*`), and `*` itself for actions that take no resource type."""
+    if "*" not in resources:
+        return resources
+    cat = catalog()
+    ids = (
+        [cat.lookup(action_set).id]
+        if isinstance(action_set, str) and cat.lookup(action_set)
+        else []
+    )
+    if not isinstance(action_set, str):
+        ids = [i for lo, hi in action_set for i in range(lo, hi)]
+    patterns: dict[str, None] = {}
+    for i in ids:
+        info = cat.actions[i]
+        types = cat.resource_types(info.service)
+        for name, _required in info.resource_types:
+            if name in types:
+                patterns[_template_glob(types[name].arn_template)] = None
+        if not any(required for _, required in info.resource_types):
+            patterns["*"] = None
+    if not ids:
+        patterns["*"] = None
+    return [r for r in resources if r != "*"] + list(patterns)
+
+
+def _template_glob(template: str) -> str:
+    import re
+
+    return re.sub(r"\$\{(\w+)\}", lambda m: "aws" if m.group(1) == "Partition" else "*", template)
 
 
 def _merge(ids: list[int]) -> list[tuple[int, int]]:
@@ -338,6 +381,7 @@ def solve(
     replay: Replay,
     known: list[str] = (),
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    fixed: Callable[[str], bool] | None = is_credential_key,
 ) -> Answer:
     """Is some request in the set allowed under `ps`? The core of `can`, for any PolicySet.
 
@@ -345,11 +389,9 @@ def solve(
     pinned keys are fixed, MFA follows `modes`, every other key is the caller's to choose.
     `replay` re-decides a candidate witness with the evaluator.
     """
-    if resource == "*":  # any resource at all
-        resource = "arn:*:*:*:*:*"
     pinned = {k.lower(): v for k, v in pinned_entries}
     usage = key_usage(_policies(ps))
-    ctx = SymContext(usage, pinned)
+    ctx = SymContext(usage, pinned, fixed=fixed)
     constraints = list(ctx.constraints)
     if isinstance(action_set, str):
         action: str | z3.ArithRef = action_set
@@ -366,23 +408,31 @@ def solve(
                 None,
                 (f"resource pattern {resource!r} is not a full ARN pattern",),
             )
-        res, shape, region, account = regex.arn_term(resource)
+        res, shape = regex.arn_term(resource)
         constraints += shape
-        requested = ctx.key("aws:RequestedRegion")
-        if region is not None and requested is not None and requested.value is not None:
-            # a regional resource is reached through its own region's endpoint
-            constraints.append(z3.And(requested.present, requested.value == region))
     mfa_f, mode = _mfa_constraint(ctx, modes)
     constraints.append(mfa_f)
-    if _wild(resource):
-        term = Term(action, res, resource, account if resource.split(":")[4] else None)
-    else:
-        term = Term(action, res)
+    term = Term(action, res, resource) if _wild(resource) else Term(action, res)
     enc = Encoder(ps, term, ctx).decide()
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*constraints, enc.allowed)
     preferences = _preferences(known, action, action_set, res, resource)
+    requested = ctx.key("aws:RequestedRegion")
+    if _wild(resource) and requested is not None and requested.value is not None:
+        region = resource.split(":", 5)[3]
+        # a regional resource is reached through its own region's endpoint
+        ties = [
+            z3.And(
+                requested.present,
+                requested.value == z3.StringVal(r),
+                z3.InRe(res, regex.resource(regex.with_segment(resource, 3, r))),
+            )
+            for r in regex.REGIONS
+            if glob_match(region, r)
+        ]
+        if ties and region:
+            preferences.insert(0, z3.Or(*ties))
     # a set read by a plain operator compares only when it holds one value (C11)
     preferences += [
         k.count <= 1 for k in ctx.keys.values() if k.count is not None and k.usage.plain
@@ -433,14 +483,15 @@ def solve(
 
 
 def _wild(resource: str) -> bool:
-    return any(c in resource for c in "*?")
+    """An ARN pattern; the bare "*" is the resource of actions without resource-level
+    permissions, which a request names literally."""
+    return resource != "*" and any(c in resource for c in "*?")
 
 
 def _preferences(known_arns, action, action_set, res, pattern: str) -> list[z3.BoolRef]:
     """Extra constraints tried first, so witnesses look real: a resource the snapshot holds,
     an action that takes that kind of resource, wildcards that stand for something."""
     prefs: list[z3.BoolRef] = []
-    cat = catalog()
     if not isinstance(res, str):
         known = [a for a in known_arns if glob_match(pattern, a)]
         if known:
@@ -448,15 +499,21 @@ def _preferences(known_arns, action, action_set, res, pattern: str) -> list[z3.B
         if pattern.count(":") >= 5:
             prefs.append(z3.InRe(res, regex.resource_like_a_name(pattern)))
     if not isinstance(action, str):
-        fits = [
-            i
-            for lo, hi in action_set
-            for i in range(lo, hi)
-            if cat.resource_pattern_fits(cat.actions[i], pattern)
-        ]
+        fits = _fitting_actions(tuple(action_set), pattern)
         if fits:
             prefs.append(z3.Or(*[action == i for i in fits[:2000]]))
     return prefs
+
+
+@lru_cache(maxsize=1024)
+def _fitting_actions(action_set: tuple, pattern: str) -> tuple[int, ...]:
+    cat = catalog()
+    return tuple(
+        i
+        for lo, hi in action_set
+        for i in range(lo, hi)
+        if cat.resource_pattern_fits(cat.actions[i], pattern)
+    )
 
 
 def _known_arns(snap: Snapshot) -> list[str]:
@@ -473,17 +530,20 @@ def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef], timeout_
     if result != z3.sat:
         return result, None
     model = solver.model()
-    solver.set("timeout", PREFERENCE_MS)
+    deadline = time.perf_counter() + PREFERENCE_BUDGET_S
     try:
-        for n in range(len(preferences), 0, -1):
-            for subset in (preferences[:n], preferences[-n:]):
-                solver.push()
-                solver.add(*subset)
-                found = solver.check() == z3.sat
-                better = solver.model() if found else None
-                solver.pop()
-                if better is not None:
-                    return result, better
+        for n in range(len(preferences), 0, -1):  # most important first: drop from the end
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            solver.set("timeout", max(1, int(min(PREFERENCE_MS, left * 1000))))
+            solver.push()
+            solver.add(*preferences[:n])
+            found = solver.check() == z3.sat
+            better = solver.model() if found else None
+            solver.pop()
+            if better is not None:
+                return result, better
     finally:
         solver.set("timeout", timeout_ms)
     return result, model

@@ -52,6 +52,19 @@ def glob(pattern: str, colon: bool = True, ignore_case: bool = False) -> z3.ReRe
     return parts[0] if len(parts) == 1 else z3.Concat(*parts)
 
 
+def parts(pieces: list[tuple[str, bool]], *, colon: bool = True) -> z3.ReRef:
+    """A pattern after variable substitution: pattern pieces keep their wildcards, substituted
+    values are literal (V1, V5)."""
+    out = [
+        glob(piece, colon=colon) if is_pattern else literal(piece)
+        for piece, is_pattern in pieces
+        if piece
+    ]
+    if not out:
+        return literal("")
+    return out[0] if len(out) == 1 else z3.Concat(*out)
+
+
 @lru_cache(maxsize=8192)
 def resource(pattern: str) -> z3.ReRef:
     """P3 as `matching._segmented`: wildcards stay within the first five ARN segments and may
@@ -79,51 +92,49 @@ PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 NAME_CHAR = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))
 
 
-def arn_term(
-    pattern: str, tag: str = "resource"
-) -> tuple[z3.SeqRef, list[z3.BoolRef], z3.SeqRef | None]:
-    """A symbolic ARN matching `pattern`, built segment by segment so that a wildcard region is
-    a real region and a wildcard account is twelve digits. Returns the term, its constraints,
-    the region term (None when the pattern's region is empty) and the account term."""
+def arn_term(pattern: str, tag: str = "resource") -> tuple[z3.SeqRef, list[z3.BoolRef]]:
+    """A symbolic ARN matching `pattern`: one string with one regular membership (z3 decides
+    those fast; a concatenation of segment variables it often cannot). A wildcard partition,
+    region or account is narrowed to real values: aws partitions, a real region or none, an
+    account id or none."""
+    term = z3.String(tag)
+    return term, [z3.InRe(term, _arn_regex(pattern))]
+
+
+@lru_cache(maxsize=4096)
+def _arn_regex(pattern: str) -> z3.ReRef:
     segments = pattern.split(":", 5)
-    terms: list[z3.SeqRef] = []
-    constraints: list[z3.BoolRef] = []
-    region_term = None
+    parts: list[z3.ReRef] = []
     for i, seg in enumerate(segments):
-        if not any(c in seg for c in "*?"):
-            term = z3.StringVal(seg)
-        else:
-            term = z3.String(f"{tag}.segment{i}")
-            constraints.append(z3.InRe(term, glob(seg, colon=(i == 5))))
-            if i == 1:
-                constraints.append(z3.Or(*[term == z3.StringVal(p) for p in PARTITIONS]))
-            elif i == 2:
-                constraints.append(z3.InRe(term, z3.Plus(NAME_CHAR)))
-            elif i == 3:  # a real region, or none (IAM, S3 buckets)
-                constraints.append(z3.Or(*[term == z3.StringVal(r) for r in ("", *REGIONS)]))
-            elif i == 4:  # an account id, or none (S3 buckets)
-                constraints.append(
-                    z3.Or(term == z3.StringVal(""), z3.InRe(term, z3.Loop(DIGIT, 12, 12)))
-                )
-            elif i == 5:
-                constraints.append(z3.Length(term) <= 256)
-        if i == 3 and seg:
-            region_term = term
-        terms.append(term)
-    colon = z3.StringVal(":")
-    parts: list[z3.SeqRef] = []
-    for i, term in enumerate(terms):
         if i:
-            parts.append(colon)
-        parts.append(term)
-    return (
-        z3.Concat(*parts),
-        constraints,
-        region_term,
-        terms[4] if len(terms) > 4 else z3.StringVal(""),
-    )
+            parts.append(z3.Re(":"))
+        if not any(c in seg for c in "*?"):
+            parts.append(literal(seg))
+            continue
+        shape = glob(seg, colon=(i == 5))
+        narrow = {
+            1: _choice(PARTITIONS),
+            2: z3.Plus(NAME_CHAR),
+            3: _choice(("", *REGIONS)),
+            4: z3.Union(literal(""), z3.Loop(DIGIT, 12, 12)),
+        }.get(i)
+        parts.append(z3.Intersect(shape, narrow) if narrow is not None else shape)
+    return z3.Concat(*parts)
 
 
+@lru_cache(maxsize=64)
+def _choice(values: tuple[str, ...]) -> z3.ReRef:
+    return z3.Union(*[literal(v) for v in values])
+
+
+def with_segment(pattern: str, index: int, value: str) -> str:
+    """`pattern` with ARN segment `index` replaced (e.g. the account, to ask "same account?")."""
+    segments = pattern.split(":", 5)
+    segments[index] = value
+    return ":".join(segments)
+
+
+@lru_cache(maxsize=4096)
 def resource_like_a_name(pattern: str) -> z3.ReRef:
     """`resource(pattern)` where each wildcard of the resource part stands for a short name
     (lower-case letters, digits, dashes): a preference for readable witnesses, never a limit."""
