@@ -133,7 +133,9 @@ class Encoder:
         text = pattern
         if policy.variables_enabled and "${" in pattern:
             parts = substitute(pattern, self.pinned_request, True)
-            if parts is None or any(not p and any(c in piece for c in "*?") for piece, p in parts):
+            if parts is None:  # V2: a variable of an absent key: the pattern matches nothing
+                return z3.BoolVal(False)
+            if any(not p and any(c in piece for c in "*?") for piece, p in parts):
                 return self.fresh(f"Resource {pattern!r}: variable value holds a wildcard")
             text = "".join(piece for piece, _ in parts)
         if text.count(":") < 5:

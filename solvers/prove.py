@@ -459,7 +459,9 @@ def solve(
         )
         m = modes[model.eval(mode, model_completion=True).as_long()] if len(modes) > 1 else modes[0]
         chosen = ctx.values(model)  # MFA keys included: the model's age is the one to replay
-        decision, items = replay(name, res_value, chosen, m)
+        names = {k.lower() for k, _ in chosen}
+        carried = chosen + [e for e in pinned_entries if e[0].lower() not in names]
+        decision, items = replay(name, res_value, carried, m)
         witness = Witness(
             label, name, res_value, items, tuple(k for k, _ in chosen), m.value, decision
         )
