@@ -105,6 +105,7 @@ class SymContext:
         self.usage = usage
         self.pinned = pinned  # lower-cased key -> value the credential fixes
         # keys the credential fixes but does not carry (a tag the principal lacks): absent
+        self.fixed = fixed
         self.absent = {k for k in usage if k not in pinned and fixed is not None and fixed(k)}
         self.keys: dict[str, Key] = {}
         self.constraints: list[z3.BoolRef] = []
@@ -115,7 +116,7 @@ class SymContext:
 
     def known(self, lower: str) -> bool:
         """Is the key's value (or its absence) fixed rather than chosen by the caller?"""
-        return lower in self.pinned or lower in self.absent
+        return lower in self.pinned or (self.fixed is not None and self.fixed(lower))
 
     def _make(self, lower: str, u: Usage) -> Key:
         t = f"{self.tag}{u.name}"

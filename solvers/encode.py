@@ -50,6 +50,7 @@ class Encoded:
     allowed: z3.BoolRef
     denied: z3.BoolRef  # an explicit Deny applies
     havoc: list[str] = field(default_factory=list)
+    allows: list[z3.BoolRef] = field(default_factory=list)  # each identity/resource Allow
 
 
 class Encoder:
@@ -345,6 +346,7 @@ class Encoder:
         root = caller.type is CallerType.ROOT
         service = caller.type in (CallerType.SERVICE, CallerType.ANONYMOUS, CallerType.WEB_IDENTITY)
         identity = [f for _, f in self.matching(ps.identity, Effect.ALLOW)]
+        allows = list(identity)
         identity += [self.fresh(f"policy text not in the snapshot: {m}") for m in ps.unresolved]
         identity_ok = z3.BoolVal(True) if root or service else _any(identity)
         if ps.boundary is None or root:
@@ -366,6 +368,7 @@ class Encoder:
                     else principal_match(st.principal, caller)
                 )
                 grants.setdefault(m.how if m else "everyone", []).append(f)
+                allows.append(f)
         kinds = ("user", "session", "everyone", "service", "federated")
         direct = _any([f for k in kinds for f in grants.get(k, [])])
         via_role = _any(grants.get("role", []))
@@ -392,7 +395,7 @@ class Encoder:
         else:
             core = combine(caller.account == ps.resource_account)
         allowed = z3.And(z3.Not(denied), *guards, core)
-        return Encoded(allowed, denied, self.havoc)
+        return Encoded(allowed, denied, self.havoc, allows)
 
 
 def _may_overlap(pattern: str, query: str) -> bool:

@@ -42,8 +42,8 @@ from iamgraph.solvers.encode import Encoder, Term
 DEFAULT_TIMEOUT_MS = 5000
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 RETRIES = 3
-PREFERENCE_MS = 200  # how long one try at a nicer-looking witness may take
-PREFERENCE_BUDGET_S = 0.5  # and all of them together
+PREFERENCE_MS = 60  # how long one try at a nicer-looking witness may take
+PREFERENCE_BUDGET_S = 0.15  # and all of them together
 
 
 class Verdict(StrEnum):
@@ -414,6 +414,8 @@ def solve(
     constraints.append(mfa_f)
     term = Term(action, res, resource) if _wild(resource) else Term(action, res)
     enc = Encoder(ps, term, ctx).decide()
+    if z3.is_false(z3.simplify(enc.allowed)):  # no Allow can apply at all: proven in Python
+        return Answer(label, Verdict.UNREACHABLE)
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*constraints, enc.allowed)
@@ -445,7 +447,9 @@ def solve(
             return Answer(label, Verdict.UNREACHABLE)
         if result == z3.unsat:
             break
-        if result == z3.unknown:
+        if result == z3.unknown:  # z3 may stall on the disjunction: try one Allow at a time
+            result, model = _split_on_allows(solver, enc.allows, timeout_ms)
+        if result != z3.sat:
             return Answer(
                 label, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
             )
@@ -523,6 +527,25 @@ def _known_arns(snap: Snapshot) -> list[str]:
     for data in snap.accounts.values():
         arns += [b.arn for b in data.buckets.values()] + list(data.topics)
     return arns
+
+
+def _split_on_allows(solver: z3.Solver, allows: list[z3.BoolRef], timeout_ms: int):
+    """Look for a model with one Allow statement forced true at a time. Only finds witnesses
+    (to be replayed); a failure here proves nothing, so the caller keeps `unknown`."""
+    each = max(50, timeout_ms // max(1, len(allows)))
+    solver.set("timeout", each)
+    try:
+        for f in allows:
+            solver.push()
+            solver.add(f)
+            found = solver.check() == z3.sat
+            model = solver.model() if found else None
+            solver.pop()
+            if model is not None:
+                return z3.sat, model
+    finally:
+        solver.set("timeout", timeout_ms)
+    return z3.unknown, None
 
 
 def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef], timeout_ms: int):

@@ -126,6 +126,7 @@ def solve_for(ps: PolicySet, action: str, target: str) -> Answer:
         replay=replay_for(ps),
         known=[r for r in RESOURCES if glob_match(target, r)],
         timeout_ms=SOLVE_TIMEOUT_MS,
+        fixed=None,  # the random requests may carry any key, credential keys included
     )
 
 

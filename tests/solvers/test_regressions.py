@@ -145,7 +145,9 @@ def _solve(ps: PolicySet, action: str, resource: str, modes=(Mfa.LONG_TERM_KEYS,
         req = Request.build(name, res, [*chosen, *mfa])
         return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
 
-    return solve(ps, "alice", action, resource, [], modes, replay=replay)
+    return solve(
+        ps, "alice", action, resource, [], modes, replay=replay, fixed=None
+    )  # every key free
 
 
 def test_solve_with_a_key_read_plain_and_qualified():
