@@ -42,6 +42,7 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(BIN)/python bench/load_snapshot.py
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/solver.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -49,7 +49,7 @@ def demo() -> None:
             unknown += a.verdict is Verdict.UNKNOWN
     print(
         f"demo-org can: {len(times)} queries, median {statistics.median(times) * 1000:.1f} ms, "
-        f"p99 {pct(times, 0.99) * 1000:.1f} ms, unknown {unknown} (SecurityTooling lacks ReadOnlyAccess)"
+        f"p99 {pct(times, 0.99) * 1000:.1f} ms, unknown {unknown}"
     )
     for actions, resources in questions:
         t = time.perf_counter()
