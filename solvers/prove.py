@@ -42,6 +42,7 @@ from iamgraph.solvers.encode import Encoder, Term
 DEFAULT_TIMEOUT_MS = 5000
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 RETRIES = 3
+FIRST_TRY_MS = 500  # z3 answers most questions at once; one that stalls is split first
 PREFERENCE_MS = 60  # how long one try at a nicer-looking witness may take
 PREFERENCE_BUDGET_S = 0.15  # and all of them together
 
@@ -441,6 +442,7 @@ def solve(
     ]
     cat = catalog()
     blocked = False  # once a candidate is ruled out, unsat no longer proves anything
+    solver.set("timeout", min(FIRST_TRY_MS, timeout_ms))  # a quick first try, see below
     for _ in range(RETRIES):
         result, model = _check_preferring(solver, preferences, timeout_ms)
         if result == z3.unsat and not blocked:
@@ -448,7 +450,12 @@ def solve(
         if result == z3.unsat:
             break
         if result == z3.unknown:  # z3 may stall on the disjunction: try one Allow at a time
-            result, model = _split_on_allows(solver, enc.allows, timeout_ms)
+            result, model = _split_on_allows(constraints, enc, timeout_ms)
+            if result != z3.sat:  # then the whole question again, with all the time it may take
+                solver.set("timeout", timeout_ms)
+                result, model = _check_preferring(solver, preferences, timeout_ms)
+                if result == z3.unsat and not blocked:
+                    return Answer(label, Verdict.UNREACHABLE)
         if result != z3.sat:
             return Answer(
                 label, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
@@ -529,22 +536,17 @@ def _known_arns(snap: Snapshot) -> list[str]:
     return arns
 
 
-def _split_on_allows(solver: z3.Solver, allows: list[z3.BoolRef], timeout_ms: int):
-    """Look for a model with one Allow statement forced true at a time. Only finds witnesses
-    (to be replayed); a failure here proves nothing, so the caller keeps `unknown`."""
-    each = max(50, timeout_ms // max(1, len(allows)))
-    solver.set("timeout", each)
-    try:
-        for f in allows:
-            solver.push()
-            solver.add(f)
-            found = solver.check() == z3.sat
-            model = solver.model() if found else None
-            solver.pop()
-            if model is not None:
-                return z3.sat, model
-    finally:
-        solver.set("timeout", timeout_ms)
+def _split_on_allows(constraints: list[z3.BoolRef], enc, timeout_ms: int):
+    """Look for a candidate with one Allow statement and no Deny, each in a small solver of
+    its own (z3 can stall on the whole disjunction). Candidates are replayed like any other;
+    a failure here proves nothing, so the caller keeps `unknown`."""
+    each = max(50, timeout_ms // max(1, len(enc.allows)))
+    for f in enc.allows:
+        small = z3.Solver()
+        small.set("timeout", each)
+        small.add(*constraints, f, z3.Not(enc.denied))
+        if small.check() == z3.sat:
+            return z3.sat, small.model()
     return z3.unknown, None
 
 
@@ -555,6 +557,7 @@ def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef], timeout_
     if result != z3.sat:
         return result, None
     model = solver.model()
+    solver.set("timeout", timeout_ms)
     deadline = time.perf_counter() + PREFERENCE_BUDGET_S
     try:
         for n in range(len(preferences), 0, -1):  # most important first: drop from the end
