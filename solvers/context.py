@@ -10,6 +10,7 @@ encoder then treats conditions on it as unknown Booleans (sound for proofs, chec
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, getcontext
@@ -78,7 +79,23 @@ def key_usage(policies: Iterable[Policy]) -> dict[str, Usage]:
                     u.qualified += 1
                 elif fam is not Family.NULL:
                     u.plain = True
+            if policy.variables_enabled:  # keys read through `${...}` are single strings (V1)
+                texts = [*(st.resources or ()), *(v for c in st.conditions for v in c.values)]
+                for name in _variables(texts):
+                    u = out.setdefault(name.lower(), Usage(name))
+                    u.reps.add(Rep.STRING)
+                    u.families.add(Family.STRING)
+                    u.plain = True
     return out
+
+
+def _variables(texts: Iterable[str]) -> list[str]:
+    names = []
+    for text in texts:
+        for inner in re.findall(r"\$\{([^}]*)\}", text):
+            if inner not in ("*", "?", "$"):
+                names.append(inner.split(",", 1)[0].strip())
+    return names
 
 
 @dataclass

@@ -174,14 +174,95 @@ class Encoder:
             except Uncertain as exc:
                 return self.fresh(str(exc))
         key = self.ctx.key(cond.key)
-        if key is None or variables:
+        if variables:
+            exact = self._equals_free_variable(policy, cond)
+            if exact is not None:
+                return exact
             return self.fresh(
                 f"condition {cond.operator} on {cond.key} reads a free policy variable"
             )
+        if key is None:
+            return self.fresh(f"condition {cond.operator} on {cond.key}: key not encoded")
         values = self._resolve(cond, policy)
         if values is None:
             return self.fresh(f"condition {cond.operator} on {cond.key} with a policy variable")
         return self._condition(cond, key, values)
+
+    def _equals_free_variable(self, policy: Policy, cond: Condition) -> z3.BoolRef | None:
+        """StringEquals / StringNotEquals whose values read keys the caller chooses: the value
+        becomes a concatenation of literals and those keys' strings, exactly (V1-V3); a variable
+        of an absent key matches nothing (V2). None where this is not the case."""
+        spec = cond.parsed.spec
+        if spec.family is not Family.STRING or spec.comparison != "equals" or spec.ignore_case:
+            return None
+        if cond.qualifier:
+            return None
+        lower = cond.key.lower()
+        if lower in self.ctx.pinned:
+            pinned = self.ctx.pinned[lower]
+            if len(pinned.values) != 1:
+                return None
+            value, present = z3.StringVal(pinned.values[0]), z3.BoolVal(True)
+        elif self.ctx.known(lower):
+            value, present = z3.StringVal(""), z3.BoolVal(False)
+        else:
+            key = self.ctx.key(cond.key)
+            if key is None or key.value is None or key.usage.rep is not Rep.STRING:
+                return None
+            value, present = key.value, key.present
+        matches = []
+        for text in cond.values:
+            term = self._string_term(text)
+            if term is None:
+                return None
+            available, expr = term
+            matches.append(z3.And(available, value == expr))
+        any_match = z3.Or(*matches) if matches else z3.BoolVal(False)
+        holds = z3.Not(any_match) if spec.negated else any_match
+        missing = z3.BoolVal(True) if cond.if_exists else z3.BoolVal(spec.negated)  # C1-C3
+        return z3.If(present, holds, missing)
+
+    def _string_term(self, text: str) -> tuple[z3.BoolRef, z3.SeqRef] | None:
+        """`text` with every `${...}` replaced: (whether all its keys are present, the string)."""
+        import re
+
+        pieces: list[z3.SeqRef] = []
+        available: list[z3.BoolRef] = []
+        pos = 0
+        for m in re.finditer(r"\$\{([^}]*)\}", text):
+            pieces.append(z3.StringVal(text[pos : m.start()]))
+            pos = m.end()
+            inner = m.group(1)
+            if inner in ("*", "?", "$"):  # V5
+                pieces.append(z3.StringVal(inner))
+                continue
+            name, _, default = inner.partition(",")
+            name = name.strip()
+            default_value = default.strip()[1:-1] if default.strip().startswith("'") else None
+            lower = name.lower()
+            if lower in self.ctx.pinned:
+                pinned = self.ctx.pinned[lower]
+                if len(pinned.values) != 1 or pinned.multi:
+                    return None
+                pieces.append(z3.StringVal(pinned.values[0]))
+                continue
+            key = None if self.ctx.known(lower) else self.ctx.key(name)
+            if key is None:  # known to be absent
+                if default_value is None:
+                    available.append(z3.BoolVal(False))
+                else:
+                    pieces.append(z3.StringVal(default_value))
+                continue
+            if key.value is None or key.usage.rep is not Rep.STRING:
+                return None
+            if default_value is None:
+                available.append(key.present)
+                pieces.append(key.value)
+            else:  # V3
+                pieces.append(z3.If(key.present, key.value, z3.StringVal(default_value)))
+        pieces.append(z3.StringVal(text[pos:]))
+        expr = z3.Concat(*pieces) if len(pieces) > 1 else pieces[0]
+        return (z3.And(*available) if available else z3.BoolVal(True)), expr
 
     def _resolve(self, cond: Condition, policy: Policy) -> list | None:
         """Policy values with known variables substituted (V1-V5): a string, a regex for Like
