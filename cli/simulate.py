@@ -59,7 +59,7 @@ def simulate(
         case_sensitive=False,
         help=(
             "keys: long-term access keys (MFA key absent); no-mfa: session without MFA; "
-            "mfa: session with MFA. Default: keys for users, no-mfa for roles."
+            "mfa: session with MFA. Default: keys for users and root, no-mfa for roles."
         ),
     ),
     identity_policy: list[Path] = typer.Option(

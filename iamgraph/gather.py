@@ -207,13 +207,23 @@ def credential_context(
         if org and target.account in org.nodes:
             put("aws:ResourceOrgID", org.org_id)
             put("aws:ResourceOrgPaths", _org_path(org, target.account), multi=True)
-    mfa = mfa or (Mfa.LONG_TERM_KEYS if caller.type is CallerType.USER else Mfa.NO_MFA)
+    return out + mfa_context(caller.type, mfa)
+
+
+def mfa_context(caller_type: CallerType, mfa: Mfa | None) -> list[tuple[str, ContextValue]]:
+    """The MFA keys a credential carries (M1-M5). Without a mode: users and root users sign
+    with long-term keys, roles act through sessions without MFA."""
+    if mfa is None:
+        keys = caller_type in (CallerType.USER, CallerType.ROOT)
+        mfa = Mfa.LONG_TERM_KEYS if keys else Mfa.NO_MFA
     if mfa is Mfa.NO_MFA:
-        put("aws:MultiFactorAuthPresent", "false", type_="boolean")  # M5
-    elif mfa is Mfa.MFA:
-        put("aws:MultiFactorAuthPresent", "true", type_="boolean")
-        put("aws:MultiFactorAuthAge", "60", type_="numeric")  # M4
-    return out
+        return [("aws:MultiFactorAuthPresent", ContextValue(("false",), type="boolean"))]  # M5
+    if mfa is Mfa.MFA:
+        return [
+            ("aws:MultiFactorAuthPresent", ContextValue(("true",), type="boolean")),
+            ("aws:MultiFactorAuthAge", ContextValue(("60",), type="numeric")),  # M4
+        ]
+    return []  # M1: long-term keys carry no MFA key at all
 
 
 CREDENTIAL_KEYS = (

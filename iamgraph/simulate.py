@@ -12,7 +12,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.evaluate import Decision, Level, Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, policies_for, request_context
+from iamgraph.gather import Mfa, credential_context, mfa_context, policies_for, request_context
 from iamgraph.load.fields import Doc
 from iamgraph.model.arn import ArnError, parse_arn
 from iamgraph.model.policy import Policy
@@ -194,15 +194,7 @@ def caller_context(caller: Caller, mfa: Mfa | None) -> list[tuple[str, ContextVa
     ]
     if caller.type is CallerType.USER:
         out.append(("aws:username", ContextValue((caller.arn.rsplit("/", 1)[-1],))))
-    mfa = mfa or (
-        Mfa.LONG_TERM_KEYS if caller.type in (CallerType.USER, CallerType.ROOT) else Mfa.NO_MFA
-    )
-    if mfa is Mfa.NO_MFA:
-        out.append(("aws:MultiFactorAuthPresent", ContextValue(("false",), type="boolean")))
-    elif mfa is Mfa.MFA:
-        out.append(("aws:MultiFactorAuthPresent", ContextValue(("true",), type="boolean")))
-        out.append(("aws:MultiFactorAuthAge", ContextValue(("60",), type="numeric")))
-    return out
+    return out + mfa_context(caller.type, mfa)
 
 
 def parse_context_pairs(pairs: list[str]) -> list[tuple[str, ContextValue]]:
