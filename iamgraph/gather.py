@@ -194,6 +194,8 @@ def credential_context(
     elif principal.role:
         session = caller.arn.rsplit("/", 1)[-1]
         put("aws:userid", f"{principal.role.role_id}:{session}")
+    else:  # the root user's aws:userid is its account id
+        put("aws:userid", caller.account)
     tags = principal.user.tags if principal.user else principal.role.tags if principal.role else ()
     for k, v in tags:
         put(f"aws:PrincipalTag/{k}", v)

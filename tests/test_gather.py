@@ -1,0 +1,30 @@
+"""The context a credential fixes: every key AWS sets is there, since `can` reads the keys
+the credential fixes but does not carry as absent (gather.is_credential_key)."""
+
+from iamgraph.gather import Mfa, credential_context, is_credential_key
+
+TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
+
+
+def keys(snap, principal, mfa=None):
+    return {k: v.values for k, v in credential_context(snap, principal, TRAIL, mfa)}
+
+
+def test_root_user_carries_its_account_as_userid(demo):
+    ctx = keys(demo, "arn:aws:iam::555566667777:root")
+    assert ctx["aws:userid"] == ("555566667777",)
+    assert ctx["aws:PrincipalType"] == ("Account",)
+    assert "aws:MultiFactorAuthPresent" not in ctx  # root signs with keys by default (M1)
+
+
+def test_user_and_role_keys(demo):
+    user = keys(demo, "arn:aws:iam::111122223333:user/ci-deployer")
+    assert user["aws:username"] == ("ci-deployer",) and user["aws:PrincipalTag/team"] == (
+        "platform",
+    )
+    role = keys(demo, "arn:aws:iam::111122223333:role/lambda-org-maintenance", Mfa.MFA)
+    assert "aws:username" not in role  # roles have no aws:username
+    assert role["aws:MultiFactorAuthPresent"] == ("true",) and role["aws:MultiFactorAuthAge"] == (
+        "60",
+    )
+    assert all(is_credential_key(k.lower()) for k in user if k.startswith("aws:Principal"))
