@@ -368,7 +368,18 @@ def _solve_one(
         replay=replay,
         known=_known_arns(snap),
         timeout_ms=timeout_ms,
+        fixed=_fixed_for(snap, caller.account),
     )
+
+
+ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
+
+
+def _fixed_for(snap: Snapshot, account: str) -> Callable[[str], bool]:
+    """The credential keys the snapshot can vouch for: organization keys only when the
+    account's place in the organization is known (else they are the solver's to choose)."""
+    in_org = snap.organization is not None and account in snap.organization.nodes
+    return lambda k: is_credential_key(k) and (in_org or k not in ORG_KEYS)
 
 
 def solve(

@@ -265,3 +265,31 @@ def test_who_can_unknown_exits_3():
 def test_pattern_answer_is_at_least_the_concrete_answer():
     result = can(f"{MGMT}:root", "cloudtrail:StopLogging", "arn:aws:cloudtrail:*:*:trail/*")
     assert result.stdout.splitlines()[0] == f"reachable  {MGMT}:root"
+
+
+def test_organization_keys_are_open_without_organization_data(tmp_path):
+    """Without organization/, aws:PrincipalOrgID is not known to be absent: LogArchiveReader's
+    trust (StringEquals aws:PrincipalOrgID) must not come back proven-unreachable."""
+    import json
+    import shutil
+
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.solvers.prove import Verdict
+    from iamgraph.solvers.prove import can as prove_can
+    from tests.conftest import DEMO
+
+    for account in ("222233334444", "333344445555"):
+        shutil.copytree(DEMO / "accounts" / account, tmp_path / "accounts" / account)
+    dump = tmp_path / "accounts/333344445555/iam/get-account-authorization-details.json"
+    data = json.loads(dump.read_text())
+    for role in data["RoleDetailList"]:
+        role["AttachedManagedPolicies"] = []  # drop ReadOnlyAccess, whose text is missing
+    dump.write_text(json.dumps(data))
+    answer = prove_can(
+        load_snapshot(tmp_path),
+        "arn:aws:iam::333344445555:role/SecurityTooling",
+        ["sts:AssumeRole"],
+        ["arn:aws:iam::222233334444:role/LogArchiveReader"],
+    )
+    assert answer.verdict is Verdict.REACHABLE
+    assert "aws:PrincipalOrgID" in answer.witness.chosen
