@@ -87,7 +87,10 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     scp_levels: tuple[Level, ...] = ()
     rcp_levels: tuple[Level, ...] = ()
     if org is None:
-        assumptions.append("no organization data: SCPs and RCPs taken as absent")
+        assumptions.append(
+            "no organization data: SCPs and RCPs taken as absent, and aws:PrincipalOrgID"
+            " absent from the request unless --context gives it"
+        )
     else:
         # E6, E7, Q2: SCPs bind member-account IAM principals other than service-linked roles.
         if not caller.management_account and not caller.service_linked:
