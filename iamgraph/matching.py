@@ -26,7 +26,7 @@ _DEFAULT = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}  # V5
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)
 def _glob(pattern: str, ignore_case: bool, colon: bool) -> re.Pattern[str]:
     star, one = (".*", ".") if colon else ("[^:]*", "[^:]")
     body = "".join(star if c == "*" else one if c == "?" else re.escape(c) for c in pattern)
@@ -35,6 +35,8 @@ def _glob(pattern: str, ignore_case: bool, colon: bool) -> re.Pattern[str]:
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False, colon: bool = True) -> bool:
     """`*` any run, `?` one character; with `colon=False` neither crosses a `:`."""
+    if "*" not in pattern and "?" not in pattern:  # most action names: no regex needed
+        return pattern.lower() == value.lower() if ignore_case else pattern == value
     return _glob(pattern, ignore_case, colon).fullmatch(value) is not None
 
 

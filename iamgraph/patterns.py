@@ -83,3 +83,42 @@ def intersects(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
         if i < len(a) and j < len(b) and _overlap(a[i], b[j]):
             stack.append((i if a[i].repeat else i + 1, j if b[j].repeat else j + 1))
     return False
+
+
+FILLER = "x0-_a"  # characters tried, in order, where a wildcard meets a wildcard
+
+
+def common_string(a: tuple[Token, ...], b: tuple[Token, ...]) -> str | None:
+    """A short string both token sequences match, or None (`intersects`, keeping the path)."""
+    parent: dict[tuple[int, int], tuple[tuple[int, int], str] | None] = {(0, 0): None}
+    queue = [(0, 0)]
+    for i, j in queue:  # breadth first: the queue grows while it is read
+        if i == len(a) and j == len(b):
+            out: list[str] = []
+            node = (i, j)
+            while parent[node] is not None:
+                node, c = parent[node]
+                out.append(c)
+            return "".join(reversed(out))
+        steps: list[tuple[tuple[int, int], str]] = []
+        if i < len(a) and a[i].repeat:
+            steps.append(((i + 1, j), ""))
+        if j < len(b) and b[j].repeat:
+            steps.append(((i, j + 1), ""))
+        if i < len(a) and j < len(b):
+            c = _shared_char(a[i], b[j])
+            if c is not None:
+                steps.append(((i if a[i].repeat else i + 1, j if b[j].repeat else j + 1), c))
+        for node, c in steps:
+            if node not in parent:
+                parent[node] = ((i, j), c)
+                queue.append(node)
+    return None
+
+
+def _shared_char(a: Token, b: Token) -> str | None:
+    if not _overlap(a, b):
+        return None
+    if a.chars is not None or b.chars is not None:
+        return a.chars if a.chars is not None else b.chars
+    return next((c for c in FILLER if c not in a.excluded and c not in b.excluded), None)

@@ -12,6 +12,7 @@ one of the choices), and every witness is replayed through the evaluator before 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -114,6 +115,8 @@ class Encoder:
         r = self.term.resource
         if isinstance(r, str):
             if any(self._free_variable(p, policy) for p in st.resources):
+                if not any(_may_hold(p, r) for p in st.resources):
+                    return st.not_resource  # no value of the variables lets a pattern match
                 return self.fresh(f"Resource with a variable of a free key in {_where(policy, st)}")
             try:
                 hit = resource_matches(
@@ -130,6 +133,10 @@ class Encoder:
         if pattern == "*":
             return z3.BoolVal(True)
         if self._free_variable(pattern, policy):
+            if self.term.resource_pattern is not None and not _may_hold(
+                pattern, self.term.resource_pattern
+            ):
+                return z3.BoolVal(False)
             return self.fresh(f"Resource {pattern!r} uses a variable of a free key")
         text = pattern
         if policy.variables_enabled and "${" in pattern:
@@ -154,8 +161,6 @@ class Encoder:
     def _free_variable(self, text: str, policy: Policy) -> bool:
         if not policy.variables_enabled or "${" not in text:
             return False
-        import re
-
         for inner in re.findall(r"\$\{([^}]*)\}", text):
             if inner in ("*", "?", "$"):
                 continue
@@ -224,7 +229,6 @@ class Encoder:
 
     def _string_term(self, text: str) -> tuple[z3.BoolRef, z3.SeqRef] | None:
         """`text` with every `${...}` replaced: (whether all its keys are present, the string)."""
-        import re
 
         pieces: list[z3.SeqRef] = []
         available: list[z3.BoolRef] = []
@@ -487,6 +491,14 @@ def _may_overlap(pattern: str, query: str) -> bool:
     return all(
         intersects(_tokens(x, i), _tokens(y, i)) for i, (x, y) in enumerate(zip(a, b, strict=True))
     )
+
+
+def _may_hold(pattern: str, query: str) -> bool:
+    """Can some value of the pattern's variables make it match an ARN of `query`? Each
+    variable becomes `*` and the whole ARN one glob (a value may even hold `:`): a superset of
+    what the pattern matches, so `False` is exact."""
+    loose = re.sub(r"\$\{[^}]*\}", "*", pattern)
+    return intersects(glob_tokens(loose), glob_tokens(query))
 
 
 def _tokens(segment: str, index: int) -> tuple[Token, ...]:

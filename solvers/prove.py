@@ -38,6 +38,7 @@ from iamgraph.request import CallerType, ContextValue, Request
 from iamgraph.solvers import regex
 from iamgraph.solvers.context import Key, Rep, SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
+from iamgraph.solvers.guess import guesses
 
 DEFAULT_TIMEOUT_MS = 5000
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
@@ -394,13 +395,21 @@ def solve(
     known: list[str] = (),
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     fixed: Callable[[str], bool] | None = is_credential_key,
+    guess: bool = True,
 ) -> Answer:
     """Is some request in the set allowed under `ps`? The core of `can`, for any PolicySet.
 
     `action_set` is one action name or catalog id intervals; `resource` an ARN or a pattern;
     pinned keys are fixed, MFA follows `modes`, every other key is the caller's to choose.
-    `replay` re-decides a candidate witness with the evaluator.
+    `replay` re-decides a candidate witness with the evaluator. `guess=False` skips the
+    concrete requests tried before z3 (tests use it to reach z3's own witnesses).
     """
+    if guess:
+        found = _try_guesses(
+            ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed
+        )
+        if found is not None:
+            return found
     pinned = {k.lower(): v for k, v in pinned_entries}
     usage = key_usage(_policies(ps))
     ctx = SymContext(usage, pinned, fixed=fixed)
@@ -504,6 +513,28 @@ def solve(
         blocked = True
     reasons = tuple(dict.fromkeys(enc.havoc)) or ("no witness replayed",)
     return Answer(label, Verdict.UNKNOWN, None, reasons)
+
+
+def _try_guesses(ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed):
+    """The obvious requests first (`guess.py`): a witness found this way is replayed like
+    any other; when none replays, z3 decides."""
+    pinned = {k.lower() for k, _ in pinned_entries}
+
+    def may_choose(key: str) -> bool:
+        return key not in pinned and key not in MFA_KEYS and not (fixed and fixed(key))
+
+    for name, res, chosen, mode in guesses(
+        ps, action_set, resource, modes, known=known, may_choose=may_choose
+    ):
+        names = {k.lower() for k, _ in chosen}
+        carried = chosen + [e for e in pinned_entries if e[0].lower() not in names]
+        decision, items = replay(name, res, carried, mode)
+        if decision.allowed:
+            witness = Witness(
+                label, name, res, items, tuple(k for k, _ in chosen), mode.value, decision
+            )
+            return Answer(label, Verdict.REACHABLE, witness)
+    return None
 
 
 def _wild(resource: str) -> bool:

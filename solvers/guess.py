@@ -1,0 +1,188 @@
+"""Concrete requests tried before z3: most reachable answers are one obvious request away.
+
+An Allow statement names the action, the resource and usually the condition values that open
+it; the request they spell out is replayed through the evaluator, and if it is allowed it is
+the witness (a replayed witness is a witness however it was found). A guess that fails proves
+nothing: z3 decides then. This is what keeps `who-can` over many reachable principals fast,
+since z3's first satisfiable check costs tens of milliseconds even on small formulas.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+
+from iamgraph.catalog import catalog
+from iamgraph.evaluate import PolicySet
+from iamgraph.gather import Mfa
+from iamgraph.matching import Uncertain, action_matches, glob_match, resource_matches
+from iamgraph.model.operators import Family
+from iamgraph.model.policy import Condition, Effect, Statement
+from iamgraph.patterns import common_string, glob_tokens
+from iamgraph.request import ContextValue, Request
+
+MAX_GUESSES = 12  # each costs one evaluator call (tens of microseconds)
+REGION = "us-east-1"
+
+Guess = tuple[str, str, list[tuple[str, ContextValue]], Mfa]
+
+
+def guesses(
+    ps: PolicySet,
+    action_set: str | tuple[tuple[int, int], ...],
+    resource: str,
+    modes: tuple[Mfa, ...],
+    *,
+    known: list[str] = (),
+    may_choose: Callable[[str], bool],
+) -> Iterator[Guess]:
+    """Requests in the query's set (action in `action_set`, resource matching `resource`),
+    each with the context values some Allow statement asks for. `may_choose(key)` says whether
+    the caller controls a key; other keys are left to the pinned context."""
+    account = ps.resource_account or ps.caller.account
+    allows = [
+        st
+        for p in (*ps.identity, ps.resource_policy)
+        if p is not None
+        for st in p.statements
+        if st.effect is Effect.ALLOW
+    ]
+    seen: set[tuple] = set()
+    count = 0
+    for st in allows:
+        for name in _actions(st, action_set, resource):
+            for arn, filled in _resources(st, resource, account, known, may_choose):
+                chosen = _context_for(st, may_choose, filled)
+                for mode in modes:
+                    key = (name, arn, tuple(chosen), mode)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    yield name, arn, list(chosen), mode
+                    count += 1
+                    if count >= MAX_GUESSES:
+                        return
+
+
+def _actions(st: Statement, action_set, resource: str) -> list[str]:
+    if isinstance(action_set, str):
+        return [action_set] if action_matches(st.actions, action_set) != st.not_action else []
+    if st.not_action:
+        return []
+    cat = catalog()
+    found: list[str] = []
+    for pattern in st.actions:
+        for lo, hi in cat.intervals(pattern):
+            for a_lo, a_hi in action_set:
+                for i in range(max(lo, a_lo), min(hi, a_hi)):
+                    info = cat.actions[i]
+                    if resource == "*" or cat.resource_pattern_fits(info, resource):
+                        found.append(info.full_name)
+                        break
+                if len(found) >= 2:
+                    return found
+    return found
+
+
+def _resources(
+    st: Statement, query: str, account: str | None, known: list[str], may_choose
+) -> list[tuple[str, list[tuple[str, ContextValue]]]]:
+    """ARNs in the query's set that the statement's Resource names, each with the values it
+    gave to the pattern's variables (a caller-chosen `${aws:RequestedRegion}`, say)."""
+    if not any(c in query for c in "*?") or query == "*":
+        return [(query, [])]
+    out = [(a, []) for a in known if _in_query(query, a)][:2]
+    filled = _concrete(query, account, names=False) or query
+    patterns = list(st.resources or ()) if not st.not_resource else []
+    for pattern in patterns:
+        chosen: list[tuple[str, ContextValue]] = []
+        text = _fill_variables(pattern, may_choose, chosen)
+        if text is None:
+            continue
+        arn = common_string(glob_tokens(text), glob_tokens(filled))
+        if arn is not None and _in_query(query, arn):
+            out.append((arn, chosen))
+            return out
+    arn = _concrete(query, account)
+    if arn is not None and _in_query(query, arn):
+        out.append((arn, []))
+    return out
+
+
+def _fill_variables(pattern: str, may_choose, chosen: list) -> str | None:
+    """The pattern with each `${key}` of a caller-chosen key given a value (recorded in
+    `chosen`); None when a variable names a key the caller does not choose."""
+
+    def value(m: re.Match) -> str:
+        inner = m.group(1)
+        if inner in ("*", "?", "$"):
+            return inner
+        key = inner.split(",", 1)[0].strip()
+        if not may_choose(key.lower()):
+            raise LookupError(key)
+        v = REGION if key.lower() == "aws:requestedregion" else "example"
+        chosen.append((key, ContextValue((v,))))
+        return v
+
+    try:
+        return re.sub(r"\$\{([^}]*)\}", value, pattern)
+    except LookupError:
+        return None
+
+
+def _in_query(query: str, arn: str) -> bool:
+    try:
+        return resource_matches((query,), arn, Request.build("x:y", arn, []), False)
+    except Uncertain:
+        return False
+
+
+def _concrete(pattern: str, account: str | None, *, names: bool = True) -> str | None:
+    """An ARN the pattern matches: a real region, the account, and (with `names`) a name for
+    each wildcard of the resource part."""
+    parts = pattern.split(":", 5)
+    if len(parts) != 6:
+        return None
+    if parts[3] and any(c in parts[3] for c in "*?"):
+        parts[3] = REGION if glob_match(parts[3], REGION) else None
+    if parts[4] and any(c in parts[4] for c in "*?"):
+        parts[4] = account if account and glob_match(parts[4], account) else None
+    if parts[3] is None or parts[4] is None or any(c in p for p in parts[:3] for c in "*?"):
+        return None
+    if names:
+        parts[5] = parts[5].replace("*", "example").replace("?", "x")
+    return ":".join(parts)
+
+
+def _context_for(st: Statement, may_choose: Callable[[str], bool], filled: list) -> list:
+    """For each condition on a caller-controlled key, a value that satisfies it if any one
+    does: the first listed value (wildcards filled in, the first address of a CIDR)."""
+    chosen: dict[str, tuple[str, ContextValue]] = {k.lower(): (k, v) for k, v in filled}
+    for cond in st.conditions:
+        lower = cond.key.lower()
+        if lower in chosen or not may_choose(lower) or not cond.values:
+            continue
+        value = _satisfying(cond)
+        if value is not None:
+            chosen[lower] = (cond.key, ContextValue((value,)))
+    return list(chosen.values())
+
+
+def _satisfying(cond: Condition) -> str | None:
+    spec = cond.parsed.spec
+    if spec.negated or "${" in cond.values[0]:
+        return None
+    v = cond.values[0]
+    if spec.family in (Family.STRING, Family.ARN):
+        return v.replace("*", "example").replace("?", "x")
+    if spec.family is Family.BOOL:
+        return v.lower()
+    if spec.family is Family.IP:
+        try:
+            return str(ipaddress.ip_network(v.strip(), strict=False)[0])
+        except ValueError:
+            return None
+    if spec.family in (Family.NUMERIC, Family.DATE) and spec.comparison == "equals":
+        return v
+    return None

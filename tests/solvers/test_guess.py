@@ -1,0 +1,165 @@
+"""The concrete requests `solve` tries before z3 (`solvers/guess.py`), the witness strings of
+`patterns.common_string`, and the proof that a Resource with a variable cannot reach a query
+(`encode._may_hold`). Variables follow SEMANTICS V1; resource matching P3.
+
+AWS: "IAM policy elements: Variables and tags"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html) - a
+variable is replaced by the request's value of the key, so `${aws:RequestedRegion}` in a
+Resource follows the region the caller sends the request to.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iamgraph.evaluate import Outcome, PolicySet, decide
+from iamgraph.gather import Mfa
+from iamgraph.matching import glob_match
+from iamgraph.patterns import common_string, glob_tokens, intersects
+from iamgraph.request import ContextValue, Request
+from iamgraph.solvers.guess import guesses
+from iamgraph.solvers.prove import Verdict, solve
+from tests.evaluate.builders import ACCOUNT, allow, caller, deny, policy
+
+REGISTRY = [
+    "arn:aws:s3:::*-image-registry-${aws:RequestedRegion}-*/*",
+    "arn:aws:s3:::*-image-registry-${aws:RequestedRegion}/*",
+]
+
+
+def alice(*statements: dict) -> PolicySet:
+    return PolicySet(caller=caller(), resource_account=ACCOUNT, identity=(policy(*statements),))
+
+
+def _solve(ps: PolicySet, action: str, resource: str, *, guess: bool = True, pinned=()):
+    def replay(name, res, chosen, mode):
+        req = Request.build(name, res, chosen)
+        return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
+
+    return solve(
+        ps,
+        "alice",
+        action,
+        resource,
+        list(pinned),
+        (Mfa.LONG_TERM_KEYS,),
+        replay=replay,
+        fixed=lambda k: k.startswith("aws:principaltag/"),
+        guess=guess,
+    )
+
+
+# -- common_string -----------------------------------------------------------------------------
+
+GLOBS = st.text(alphabet="ab/*?-", max_size=8)
+
+
+@given(GLOBS, GLOBS)
+def test_common_string_is_matched_by_both_or_none_exists(a, b):
+    s = common_string(glob_tokens(a), glob_tokens(b))
+    assert (s is not None) == intersects(glob_tokens(a), glob_tokens(b))
+    if s is not None:
+        assert glob_match(a, s) and glob_match(b, s), (a, b, s)
+
+
+def test_common_string_crosses_a_slash_where_a_star_may():
+    """P3: in the resource part `*` spans `/`, so an object key can hold the bucket pattern."""
+    s = common_string(
+        glob_tokens("arn:aws:s3:::*-image-registry-us-east-1/*"),
+        glob_tokens("arn:aws:s3:::corp-data/*"),
+    )
+    assert s is not None and s.startswith("arn:aws:s3:::corp-data/")
+    assert "-image-registry-us-east-1/" in s
+
+
+# -- a variable of a caller-chosen key in a Resource ------------------------------------------
+
+
+def test_requested_region_variable_gives_a_witness_with_the_region():
+    """V1: the caller chooses the region, and an object key in corp-data can carry the
+    registry's bucket-name pattern (a `*` spans `/`, P3): reachable, with the region shown."""
+    ps = alice(allow("s3:GetObject", REGISTRY))
+    answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*")
+    assert answer.verdict is Verdict.REACHABLE, answer.reasons
+    context = dict(answer.witness.context)
+    region = context["aws:RequestedRegion"].values[0]
+    assert f"-image-registry-{region}" in answer.witness.resource
+    assert answer.witness.resource.startswith("arn:aws:s3:::corp-data/")
+    assert answer.witness.decision.outcome is Outcome.ALLOWED
+
+
+def test_requested_region_variable_without_witness_is_not_a_proof():
+    """Without the guess, z3 treats the variable as havoc (it is not encoded in a Resource):
+    the answer is unknown, never unreachable."""
+    ps = alice(allow("s3:GetObject", REGISTRY))
+    answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*", guess=False)
+    assert answer.verdict is not Verdict.UNREACHABLE
+
+
+def test_variable_pattern_that_cannot_reach_the_query_is_proven_unreachable():
+    """Whatever region the caller names, `...-image-registry-<region>...` never matches a
+    bucket-level ARN without that text: proven-unreachable rather than unknown."""
+    ps = alice(allow("s3:GetObject", REGISTRY))
+    for resource in ("arn:aws:s3:::corp-data/reports.csv", "arn:aws:s3:::corp-?ata/r?.csv"):
+        answer = _solve(ps, "s3:GetObject", resource, guess=False)
+        assert answer.verdict is Verdict.UNREACHABLE, (resource, answer.reasons)
+
+
+# -- what a guess may and may not choose ------------------------------------------------------
+
+
+def test_guess_fills_condition_values_the_caller_controls():
+    ps = alice(
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::corp-data/*",
+            Condition={
+                "StringLike": {"s3:prefix": "home/*"},
+                "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+            },
+        )
+    )
+    found = list(
+        guesses(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*", (Mfa.NO_MFA,), may_choose=bool)
+    )
+    assert found
+    name, arn, chosen, _ = found[0]
+    values = {k: v.values[0] for k, v in chosen}
+    assert name == "s3:GetObject" and glob_match("arn:aws:s3:::corp-data/*", arn)
+    assert values == {"s3:prefix": "home/example", "aws:SourceIp": "203.0.113.0"}
+    answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*")
+    assert answer.verdict is Verdict.REACHABLE
+    assert dict(answer.witness.context)["aws:SourceIp"] == ContextValue(("203.0.113.0",))
+
+
+def test_guess_never_chooses_a_credential_key():
+    """aws:PrincipalTag/* is fixed by the credential (alice has no tag): the Allow cannot hold,
+    and the guess must not invent the tag."""
+    ps = alice(
+        allow(
+            "s3:GetObject",
+            Condition={"StringEquals": {"aws:PrincipalTag/team": "data"}},
+        )
+    )
+    answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*")
+    assert answer.verdict is Verdict.UNREACHABLE
+
+
+def test_guess_that_hits_a_deny_falls_through_to_z3():
+    """The first obvious request (the listed region) is denied; z3 finds another region."""
+    ps = alice(
+        allow("s3:GetObject", Condition={"StringLike": {"aws:RequestedRegion": "eu-*"}}),
+        deny("s3:GetObject", Condition={"StringEquals": {"aws:RequestedRegion": "eu-example"}}),
+    )
+    answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/x")
+    assert answer.verdict is Verdict.REACHABLE
+    region = dict(answer.witness.context)["aws:RequestedRegion"].values[0]
+    assert region.startswith("eu-") and region != "eu-example"
+
+
+def test_guess_ignores_statements_for_other_actions():
+    ps = alice(allow("s3:PutObject", "arn:aws:s3:::corp-data/*"))
+    assert not list(
+        guesses(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*", (Mfa.NO_MFA,), may_choose=bool)
+    )
