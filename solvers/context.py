@@ -107,6 +107,7 @@ class Key:
     v6: z3.BoolRef | None = None
     count: z3.ArithRef | None = None  # multivalued: how many values
     elems: list[z3.ExprRef] = field(default_factory=list)
+    elem_v6: list[z3.BoolRef] = field(default_factory=list)  # per element of an IP set
 
 
 class SymContext:
@@ -139,14 +140,23 @@ class SymContext:
         t = f"{self.tag}{u.name}"
         key = Key(u.name, u, z3.Bool(f"present[{t}]"))
         rep = u.rep
-        if u.multi:  # sets of strings and of numbers are encoded; IP sets stay opaque
-            make = {Rep.STRING: z3.String, Rep.REAL: z3.Real}.get(rep)
+        if u.multi:  # sets of strings, numbers and IP addresses
+            make = {
+                Rep.STRING: z3.String,
+                Rep.REAL: z3.Real,
+                Rep.IP: lambda name: z3.BitVec(name, 128),
+            }.get(rep)
             if make is not None:
                 # one element per condition that may need a witness element suffices
                 n = max(1, min(MAX_ELEMENTS, u.qualified + (1 if u.plain else 0)))
                 key.count = z3.Int(f"count[{t}]")
                 key.elems = [make(f"{t}[{i}]") for i in range(n)]
                 self.constraints += [key.count >= 0, key.count <= n]
+                if rep is Rep.IP:
+                    key.elem_v6 = [z3.Bool(f"v6[{t}][{i}]") for i in range(n)]
+                    self.constraints += [
+                        _ip_shape(e, v6) for e, v6 in zip(key.elems, key.elem_v6, strict=True)
+                    ]
             return key
         if rep is Rep.STRING:
             key.value = z3.String(t)
@@ -155,7 +165,7 @@ class SymContext:
         elif rep is Rep.IP:
             key.value = z3.BitVec(t, 128)
             key.v6 = z3.Bool(f"v6[{t}]")
-            self.constraints.append(z3.Or(key.v6, z3.ULT(key.value, z3.BitVecVal(1 << 32, 128))))
+            self.constraints.append(_ip_shape(key.value, key.v6))
         return key
 
     def key(self, name: str) -> Key | None:
@@ -169,7 +179,7 @@ class SymContext:
                 continue
             if key.count is not None:
                 n = model.eval(key.count, model_completion=True).as_long()
-                vals = tuple(self._element(model, key, e) for e in key.elems[:n])
+                vals = tuple(self._element(model, key, i) for i in range(n))
                 out.append((key.name, ContextValue(vals, multi=True, type=_type(key.usage))))
             elif key.value is not None:
                 out.append(
@@ -179,8 +189,10 @@ class SymContext:
                 out.append((key.name, ContextValue(("x",))))  # only its presence matters
         return out
 
-    def _element(self, model: z3.ModelRef, key: Key, e: z3.ExprRef) -> str:
-        v = model.eval(e, model_completion=True)
+    def _element(self, model: z3.ModelRef, key: Key, i: int) -> str:
+        v = model.eval(key.elems[i], model_completion=True)
+        if key.usage.rep is Rep.IP:
+            return _address(model, v, key.elem_v6[i])
         return v.as_string() if key.usage.rep is Rep.STRING else _decimal(v)
 
     def _scalar(self, model: z3.ModelRef, key: Key) -> str:
@@ -189,10 +201,19 @@ class SymContext:
             return v.as_string()
         if key.usage.rep is Rep.REAL:
             return _decimal(v)
-        bits = v.as_long()
-        if z3.is_true(model.eval(key.v6, model_completion=True)):
-            return str(ipaddress.IPv6Address(bits))
-        return str(ipaddress.IPv4Address(bits & 0xFFFFFFFF))
+        return _address(model, v, key.v6)
+
+
+def _ip_shape(bits: z3.BitVecRef, v6: z3.BoolRef) -> z3.BoolRef:
+    """An IPv4 address is a 128-bit value below 2**32."""
+    return z3.Or(v6, z3.ULT(bits, z3.BitVecVal(1 << 32, 128)))
+
+
+def _address(model: z3.ModelRef, v: z3.ExprRef, v6: z3.BoolRef) -> str:
+    bits = v.as_long()
+    if z3.is_true(model.eval(v6, model_completion=True)):
+        return str(ipaddress.IPv6Address(bits))
+    return str(ipaddress.IPv4Address(bits & 0xFFFFFFFF))
 
 
 def _decimal(v: z3.ExprRef) -> str:

@@ -298,7 +298,9 @@ class Encoder:
             absent = z3.Not(key.present)
             if key.count is not None:
                 absent = z3.Or(absent, key.count == 0)
-            options = [absent if v.strip().lower() == "true" else key.present for v in cond.values]
+            options = [
+                absent if v.strip().lower() == "true" else z3.Not(absent) for v in cond.values
+            ]
             options = [
                 o
                 for o, v in zip(options, cond.values, strict=True)
@@ -318,7 +320,9 @@ class Encoder:
         if cond.qualifier:
             if key.count is None:
                 return self.fresh(f"{cond.operator} on {cond.key} read as a single value elsewhere")
-            holds = [self._holds(cond, key, e, values) for e in key.elems]
+            holds = [
+                self._holds(cond, key, e, values, _elem_v6(key, i)) for i, e in enumerate(key.elems)
+            ]
             if any(h is None for h in holds):
                 return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
             inside = [z3.And(i < key.count, h) for i, h in enumerate(holds)]
@@ -329,19 +333,19 @@ class Encoder:
             # a present but empty set: ForAllValues true (C8), ForAnyValue false (C9)
             return z3.If(key.present, present, missing)
         if key.count is not None:  # a plain operator on a set: a single value compares (C11)
-            holds = self._holds(cond, key, key.elems[0], values)
+            holds = self._holds(cond, key, key.elems[0], values, _elem_v6(key, 0))
             if holds is None:
                 return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
             several = self.fresh(f"{cond.operator} on several values of {cond.key} (C11)")
             empty = z3.Or(z3.Not(key.present), key.count == 0)  # read as missing
             return z3.If(empty, missing, z3.If(key.count == 1, holds, several))
-        holds = self._holds(cond, key, key.value, values)
+        holds = self._holds(cond, key, key.value, values, key.v6)
         if holds is None:
             return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
         return z3.If(key.present, holds, missing)
 
     def _holds(
-        self, cond: Condition, key: Key, value: z3.ExprRef, values: list
+        self, cond: Condition, key: Key, value: z3.ExprRef, values: list, v6: z3.BoolRef | None
     ) -> z3.BoolRef | None:
         """The operator on one request value: OR over policy values (C5), NOR if negated (C7)."""
         spec = cond.parsed.spec
@@ -352,14 +356,14 @@ class Encoder:
             if isinstance(p, z3.ReRef):
                 matches.append(z3.InRe(value, p))
                 continue
-            m = self._compare(spec.family, spec.comparison, spec.ignore_case, value, p, key)
+            m = self._compare(spec.family, spec.comparison, spec.ignore_case, value, p, v6)
             if m is None:
                 return None
             matches.append(m)
         any_match = z3.Or(*matches) if matches else z3.BoolVal(False)
         return z3.Not(any_match) if spec.negated else any_match
 
-    def _compare(self, family: Family, comparison: str, ignore_case: bool, v, p: str, key: Key):
+    def _compare(self, family: Family, comparison: str, ignore_case: bool, v, p: str, v6):
         if family is Family.STRING:
             if comparison == "like":
                 return z3.InRe(v, regex.glob(p, colon=True))
@@ -391,7 +395,9 @@ class Encoder:
             width = 32 if net.version == 4 else 128
             shift = width - net.prefixlen
             mask = ((1 << width) - 1) >> shift << shift if shift < width else 0
-            version = z3.Not(key.v6) if net.version == 4 else key.v6
+            if v6 is None:
+                return None
+            version = z3.Not(v6) if net.version == 4 else v6
             return z3.And(
                 version,
                 (v & z3.BitVecVal(mask, 128)) == z3.BitVecVal(int(net.network_address), 128),
@@ -491,6 +497,10 @@ def _may_overlap(pattern: str, query: str) -> bool:
     return all(
         intersects(_tokens(x, i), _tokens(y, i)) for i, (x, y) in enumerate(zip(a, b, strict=True))
     )
+
+
+def _elem_v6(key: Key, i: int) -> z3.BoolRef | None:
+    return key.elem_v6[i] if key.elem_v6 else None
 
 
 def _may_hold(pattern: str, query: str) -> bool:

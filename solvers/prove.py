@@ -90,9 +90,14 @@ def _pin(key: Key, value: ContextValue) -> z3.BoolRef | None:
         if len(value.values) > len(key.elems):
             return None
         parts = [key.present, key.count == len(value.values)]
-        for e, v in zip(key.elems, value.values, strict=False):
+        for i, (e, v) in enumerate(zip(key.elems, value.values, strict=False)):
             if key.usage.rep is Rep.STRING:
                 parts.append(e == z3.StringVal(v))
+            elif key.usage.rep is Rep.IP:
+                ip = _ip(e, key.elem_v6[i], v)
+                if ip is None:
+                    return None
+                parts.append(ip)
             else:
                 num = _number(key, v)
                 if num is None:
@@ -111,13 +116,18 @@ def _pin(key: Key, value: ContextValue) -> z3.BoolRef | None:
         num = _number(key, v)
         return None if num is None else z3.And(key.present, key.value == z3.RealVal(str(num)))
     if rep is Rep.IP:
-        try:
-            addr = ipaddress.ip_address(v.strip())
-        except ValueError:
-            return None
-        v6 = key.v6 if addr.version == 6 else z3.Not(key.v6)
-        return z3.And(key.present, v6, key.value == z3.BitVecVal(int(addr), 128))
+        ip = _ip(key.value, key.v6, v)
+        return None if ip is None else z3.And(key.present, ip)
     return None
+
+
+def _ip(bits: z3.ExprRef, v6: z3.BoolRef, text: str) -> z3.BoolRef | None:
+    try:
+        addr = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    version = v6 if addr.version == 6 else z3.Not(v6)
+    return z3.And(version, bits == z3.BitVecVal(int(addr), 128))
 
 
 def _number(key: Key, v: str) -> Decimal | None:

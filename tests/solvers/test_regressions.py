@@ -1,15 +1,17 @@
 """Minimal disagreements between the z3 encoding (`iamgraph.solvers`) and the evaluator, found
 by tests/solvers/test_agreement.py. Each case states the outcome SEMANTICS.md gives (rule id).
 
-`test_evaluator_*` pins the evaluator's side (it is right on every case here); the solver's
-side is a strict xfail until the solver owner fixes it, so a fix turns it into an XPASS failure
-and the xfail mark (and the matching `known_disagreement` predicate in cases.py) must go.
+`test_evaluator_*` pins the evaluator's side (it is right on every case here). Each bug below
+is fixed; while one is open its solver test is a strict xfail, so that the fix shows as XPASS
+and the mark (and the matching `known_disagreement` predicate in cases.py) must go.
 
 Bug 1: a Numeric, Date or IP key read with ForAllValues/ForAnyValue gets neither a value nor a
 list in `solvers/context.py` (`SymContext._make` returns a bare Key for a multivalued non-string
 key). Pinning a request value then yields `None == RealVal(...)`, i.e. Python False, so the
 constraints are unsatisfiable and `outcome_of` reports explicitDeny for anything; an IP value
 crashes on `z3.Not(None)`; a plain condition on the same key crashes (`None < RealVal`).
+Sets of IP addresses then stayed unencoded (unknown) until session 2 gave each element its own
+128-bit value and v6 flag.
 Bug 2: a multivalued key that is present with an empty list: the solver treats it as absent for
 ForAnyValue:...IfExists and as present for Null, the evaluator does the opposite (C3, C4, C9).
 """
@@ -99,6 +101,16 @@ CASES = {
         empty_tags(),
         Outcome.ALLOWED,  # C4 + C8: an empty value set is null, so Null "true" holds
     ),
+    # found by the nightly profile in session 2: Null "false" was encoded as "present"
+    "2c-null-false-empty": (
+        alice(
+            allow("s3:GetObject", Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "env"}}),
+            deny("s3:GetObject", Condition={"Null": {"aws:TagKeys": "false"}}),
+        ),
+        empty_tags(),
+        Outcome.ALLOWED,  # C8: ForAllValues holds on the empty set; C4: "false" needs a
+        # non-null value, and an empty set is null
+    ),
 }
 
 
@@ -108,10 +120,6 @@ def test_evaluator_gives_the_documented_outcome(name):
     assert decide(ps, req).outcome is expected
 
 
-BUG1 = (
-    "limitation: sets of IP addresses (ForAnyValue/ForAllValues:IpAddress) are not encoded, so "
-    "outcome_of answers unknown (sound, not complete); C9, C16"
-)
 BUG2A = (
     "solver wrong: a present, empty multivalued key is treated as absent, so "
     "ForAnyValue:...IfExists holds; C3 applies the base operator to a present key and C9 makes "
@@ -128,10 +136,11 @@ BUG2B = (
     [
         "1a-numeric",
         "1a-date",
-        pytest.param("1b-ip", marks=pytest.mark.xfail(strict=True, reason=BUG1)),
+        "1b-ip",
         "1c-mixed",
         "2a-forany-ifexists-empty",
         "2b-null-empty",
+        "2c-null-false-empty",
     ],
 )
 def test_outcome_of_gives_the_documented_outcome(name):
