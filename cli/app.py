@@ -8,6 +8,7 @@ from iamgraph import __version__
 from iamgraph.catalog import catalog
 from iamgraph.cli.ask import ask
 from iamgraph.cli.can import can, who_can
+from iamgraph.cli.graph import graph, paths, privesc
 from iamgraph.cli.lint import lint
 from iamgraph.cli.simulate import simulate
 from iamgraph.cli.summary import summary
@@ -25,6 +26,9 @@ app.command()(simulate)
 app.command()(can)
 app.command("who-can")(who_can)
 app.command()(ask)
+app.command()(paths)
+app.command()(privesc)
+app.command()(graph)
 
 
 def _version(value: bool) -> None:

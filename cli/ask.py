@@ -7,13 +7,17 @@ from pathlib import Path
 import typer
 
 from iamgraph.cli.can import (
+    DirectOption,
+    RenderOption,
     TimeoutOption,
     can_json,
+    graph_for,
     merge,
     render_can,
     render_who_can,
     who_can_exit,
     who_can_json,
+    who_can_reaches,
 )
 from iamgraph.cli.common import (
     EXIT_OK,
@@ -26,6 +30,9 @@ from iamgraph.cli.common import (
     reports_input_errors,
     stdout,
 )
+from iamgraph.cli.draw import check_render, write_render
+from iamgraph.graph import query as graph_query
+from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.grammar import Query, parse
 from iamgraph.solvers import prove
@@ -38,15 +45,19 @@ def ask(
     question: str = typer.Argument(
         ..., help='For example "can any non-MFA principal delete the trail".'
     ),
+    direct: bool = DirectOption,
     timeout: float = TimeoutOption,
+    render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Answer a question such as "who can tamper with the trail bucket" (grammar: README).
 
     Prints what the question was understood as (actions and resources), then the answer of
-    `can` (one principal) or `who-can` (every principal). Exit codes as theirs.
+    `can` (one principal) or `who-can` (every principal), over paths unless `--direct`.
+    Exit codes as theirs.
     """
+    check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
     query = parse(question, snap)
@@ -60,40 +71,36 @@ def ask(
             {"actions": list(c.actions), "resources": list(c.resources)} for c in query.checks
         ],
     }
+    checks = [(list(c.actions), list(c.resources)) for c in query.checks]
     if query.principal is None:
-        per_check = [
-            prove.who_can(
-                snap, list(c.actions), list(c.resources), mfa=query.mfa, timeout_ms=timeout_ms
-            )
-            for c in query.checks
-        ]
-        answers = [merge(list(group)) for group in zip(*per_check, strict=True)]
-        code = who_can_exit(answers)
+        reaches = who_can_reaches(snap, checks, query.mfa, [], direct, timeout, quiet).items
+        code = who_can_exit(reaches)
+        if render is not None:
+            write_render(render, snap, reaches, title=question)
         if output is OutputFormat.JSON:
-            print_json({"question": question, "understood": understood, **who_can_json(answers)})
+            print_json({"question": question, "understood": understood, **who_can_json(reaches)})
             raise typer.Exit(code)
-        lines = [*query.describe(), *render_who_can(answers)]
+        lines = [*query.describe(), *render_who_can(reaches)]
     else:
-        answer = merge(
-            [
-                prove.can(
-                    snap,
-                    query.principal,
-                    list(c.actions),
-                    list(c.resources),
-                    mfa=query.mfa,
-                    timeout_ms=timeout_ms,
-                )
-                for c in query.checks
+        if direct:
+            answers = [
+                prove.can(snap, query.principal, a, r, mfa=query.mfa, timeout_ms=timeout_ms)
+                for a, r in checks
             ]
-        )
-        code = EXIT_UNKNOWN if answer.verdict is Verdict.UNKNOWN else EXIT_OK
+            reach = Reach(merge(answers))
+        else:
+            with progress_bar(quiet) as progress:
+                pg, paths = graph_for(snap, timeout_ms, progress)
+            reach = graph_query.can(pg, paths, query.principal, checks, query.mfa)
+        code = EXIT_UNKNOWN if reach.answer.verdict is Verdict.UNKNOWN else EXIT_OK
+        if render is not None:
+            write_render(render, snap, [reach], title=question)
         if output is OutputFormat.JSON:
             actions, resources = _flat(query)
-            body = can_json(answer, actions, resources, [])
+            body = can_json(reach, actions, resources, [])
             print_json({"question": question, "understood": understood, **body})
             raise typer.Exit(code)
-        lines = [*query.describe(), *render_can(answer, [])]
+        lines = [*query.describe(), *render_can(reach, [])]
     for line in lines:
         stdout.print(line, highlight=False, markup=False)
     raise typer.Exit(code)

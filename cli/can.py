@@ -2,13 +2,14 @@
 
 `can` asks for one principal, `who-can` for every principal of the snapshot; both answer with the
 solver's verdict (`reachable` with a replayed witness, `proven-unreachable`, or `unknown` and
-why). Only a principal's own permissions count here: paths through other roles come with the
-escalation graph, so `direct` is always true and `path` empty in the JSON.
+why). By default they follow the permission graph: a principal can do what any principal it can
+become can do, and the answer shows the path; `--direct` counts its own permissions only.
 """
 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -26,14 +27,30 @@ from iamgraph.cli.common import (
     reports_input_errors,
     stdout,
 )
+from iamgraph.cli.draw import check_render, write_render
 from iamgraph.cli.simulate import reason_line
 from iamgraph.errors import InputError
+from iamgraph.gather import Mfa, find_principal
+from iamgraph.graph import query
+from iamgraph.graph.build import PermissionGraph, build
+from iamgraph.graph.paths import Paths
+from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
+from iamgraph.model.snapshot import Snapshot
 from iamgraph.request import ContextValue
 from iamgraph.simulate import parse_context_pairs
 from iamgraph.solvers import prove
 from iamgraph.solvers.prove import Answer, Verdict
 
+DirectOption = typer.Option(
+    False, "--direct", help="Count the principal's own permissions only (no paths)."
+)
+RenderOption = typer.Option(
+    None,
+    "--render",
+    help="Also draw the answer's paths: FILE.svg, .png, .pdf or .dot (Graphviz).",
+    dir_okay=False,
+)
 MfaOption = typer.Option(
     None,
     "--mfa/--no-mfa",
@@ -59,11 +76,13 @@ def can(
         [], "--context", help="KEY=VALUE the request must carry; repeat a key for a list."
     ),
     mfa: bool | None = MfaOption,
+    direct: bool = DirectOption,
     timeout: float = TimeoutOption,
+    render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Can PRINCIPAL, with its own permissions, make some request for ACTION on RESOURCE?
+    """Can PRINCIPAL, or a principal it can become, make some request for ACTION on RESOURCE?
 
     Every context key the request is free to carry is the solver's to choose; `--context` pins
     some. Exit code 0 when answered (reachable or proven-unreachable), 3 when unknown.
@@ -71,24 +90,35 @@ def can(
     actions = [action, *more_actions]
     resources = [resource, *more_resources]
     check_actions(actions)
+    check_render(render)
     where = parse_context_pairs(context)
+    timeout_ms = round(timeout * 1000)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-    answer = prove.can(
-        snap,
-        principal,
-        actions,
-        resources,
-        mfa=mfa_mode(mfa),
-        where=where,
-        timeout_ms=round(timeout * 1000),
-    )
+        find_principal(snap, principal)
+        if direct:
+            reach = Reach(
+                prove.can(
+                    snap,
+                    principal,
+                    actions,
+                    resources,
+                    mfa=mfa_mode(mfa),
+                    where=where,
+                    timeout_ms=timeout_ms,
+                )
+            )
+        else:
+            pg, paths = graph_for(snap, timeout_ms, progress)
+            reach = query.can(pg, paths, principal, [(actions, resources)], mfa_mode(mfa), where)
+    if render is not None:
+        write_render(render, snap, [reach], title=f"{principal}: {' | '.join(actions)}")
     if output is OutputFormat.JSON:
-        print_json(can_json(answer, actions, resources, where))
+        print_json(can_json(reach, actions, resources, where))
     else:
-        for line in render_can(answer, where):
+        for line in render_can(reach, where):
             stdout.print(line, highlight=False, markup=False)
-    raise typer.Exit(EXIT_UNKNOWN if answer.verdict is Verdict.UNKNOWN else EXIT_OK)
+    raise typer.Exit(EXIT_UNKNOWN if reach.answer.verdict is Verdict.UNKNOWN else EXIT_OK)
 
 
 @reports_input_errors
@@ -102,32 +132,64 @@ def who_can(
         [], "--where", help="KEY=VALUE the request must carry; repeat a key for a list."
     ),
     mfa: bool | None = MfaOption,
+    direct: bool = DirectOption,
     timeout: float = TimeoutOption,
+    render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Which principals of the snapshot can, with their own permissions, make such a request?
+    """Which principals of the snapshot can make such a request, themselves or through the
+    principals they can become (a role counts only if a credential of it can be obtained)?
 
     Exit code 0 when every principal is decided, 3 when any is unknown.
     """
     check_actions(action)
+    check_render(render)
     pinned = parse_context_pairs(where)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-    answers = prove.who_can(
-        snap,
-        action,
-        resource,
-        mfa=mfa_mode(mfa),
-        where=pinned,
-        timeout_ms=round(timeout * 1000),
+    reaches = who_can_reaches(
+        snap, [(action, resource)], mfa_mode(mfa), pinned, direct, timeout, quiet
     )
+    if render is not None:
+        write_render(render, reaches.snap, reaches.items, title=" | ".join(action))
     if output is OutputFormat.JSON:
-        print_json(who_can_json(answers))
+        print_json(who_can_json(reaches.items))
     else:
-        for line in render_who_can(answers):
+        for line in render_who_can(reaches.items):
             stdout.print(line, highlight=False, markup=False)
-    raise typer.Exit(who_can_exit(answers))
+    raise typer.Exit(who_can_exit(reaches.items))
+
+
+@dataclass(frozen=True)
+class Reaches:
+    snap: Snapshot
+    items: list[Reach]
+
+
+def who_can_reaches(snap, checks, mfa, where, direct, timeout, quiet) -> Reaches:
+    """Every principal's answer to any of `checks`, over paths unless `direct`."""
+    timeout_ms = round(timeout * 1000)
+    with progress_bar(quiet) as progress:
+        if direct:
+            per_check = [
+                prove.who_can(snap, a, r, mfa=mfa, where=where, timeout_ms=timeout_ms)
+                for a, r in checks
+            ]
+            items = [Reach(merge(list(group))) for group in zip(*per_check, strict=True)]
+        else:
+            pg, paths = graph_for(snap, timeout_ms, progress)
+            items = query.who_can(pg, paths, checks, mfa, where)
+    return Reaches(snap, items)
+
+
+def graph_for(snap: Snapshot, timeout_ms: int, progress) -> tuple[PermissionGraph, Paths]:
+    def tick(done: int, total: int) -> None:
+        if progress:
+            progress(done, total, "building the permission graph")
+
+    pg = build(snap, timeout_ms, tick)
+    return pg, Paths(pg, timeout_ms)
 
 
 def mfa_mode(mfa: bool | None) -> str | None:
@@ -141,9 +203,9 @@ def check_actions(actions: list[str]) -> None:
             raise InputError("--action", "$", f"{a!r} matches no action in the IAM action catalog")
 
 
-def overall(answers: list[Answer]) -> Verdict:
+def overall(reaches: list[Reach]) -> Verdict:
     """`reachable` if any principal is, `proven-unreachable` if all are, else `unknown`."""
-    verdicts = {a.verdict for a in answers}
+    verdicts = {r.answer.verdict for r in reaches}
     if Verdict.REACHABLE in verdicts:
         return Verdict.REACHABLE
     if verdicts <= {Verdict.UNREACHABLE}:
@@ -151,8 +213,8 @@ def overall(answers: list[Answer]) -> Verdict:
     return Verdict.UNKNOWN
 
 
-def who_can_exit(answers: list[Answer]) -> int:
-    return EXIT_UNKNOWN if any(a.verdict is Verdict.UNKNOWN for a in answers) else EXIT_OK
+def who_can_exit(reaches: list[Reach]) -> int:
+    return EXIT_UNKNOWN if any(r.answer.verdict is Verdict.UNKNOWN for r in reaches) else EXIT_OK
 
 
 def merge(answers: list[Answer]) -> Answer:
@@ -208,12 +270,17 @@ def context_groups(
     return groups
 
 
-def render_can(answer: Answer, where: list[tuple[str, ContextValue]]) -> list[str]:
+def render_can(reach: Reach, where: list[tuple[str, ContextValue]]) -> list[str]:
+    answer = reach.answer
     lines = [f"{answer.verdict.value}  {answer.principal}"]
+    if reach.hops:
+        lines.append("    path:")
+        lines += [f"      {line}" for line in path_lines(reach)]
     if answer.verdict is Verdict.REACHABLE and answer.witness is not None:
         w = answer.witness
         groups = context_groups(answer, where)
-        lines.append(f"    witness: {w.action} on {w.resource}, MFA mode {w.mfa}")
+        who = f" as {w.principal}" if w.principal != answer.principal else ""
+        lines.append(f"    witness{who}: {w.action} on {w.resource}, MFA mode {w.mfa}")
         lines += _wrapped("chosen by the solver", groups["chosen"])
         if where:
             lines += _wrapped("pinned by --context", groups["asked"])
@@ -231,17 +298,68 @@ def _context_json(answer: Answer) -> dict[str, list[str]]:
     return {k: list(v.values) for k, v in answer.witness.context}
 
 
+def path_lines(reach: Reach) -> list[str]:
+    """One line per hop, then what it needed and which statements allowed it."""
+    lines = []
+    for i, h in enumerate(reach.hops, 1):
+        held = MODE_WORDS[h.mode_from]
+        gets = "admin permissions" if h.admin else MODE_WORDS[h.mode_to]
+        tag = "" if h.verdict is Verdict.REACHABLE else "  [unknown]"
+        lines.append(
+            f"{i}. {_short(h.source)} ({held}) --{h.method}--> {_short(h.target)} ({gets}){tag}"
+        )
+        lines.append("   " + "; ".join(f"{a} on {r}" for a, r in h.actions))
+        if h.detail:
+            lines.append(f"   {h.detail}")
+        lines += [f"   allowed by {s}" for s in h.statements]
+        lines += [f"   unknown: {r}" for r in h.reasons]
+    return lines
+
+
+MODE_WORDS = {
+    Mfa.LONG_TERM_KEYS: "access keys",
+    Mfa.NO_MFA: "session without MFA",
+    Mfa.MFA: "session with MFA",
+}
+
+
+def _short(arn: str) -> str:
+    """`arn:aws:iam::111122223333:role/x` -> `111122223333:role/x`."""
+    return arn.split(":", 4)[4] if arn.startswith("arn:") else arn
+
+
+def path_json(reach: Reach) -> list[dict]:
+    return [
+        {
+            "from": h.source,
+            "to": h.target,
+            "method": h.method,
+            "actions": [{"action": a, "resource": r} for a, r in h.actions],
+            "mfa_before": h.mode_from.value,
+            "mfa_after": h.mode_to.value,
+            "gains": h.gain.value,
+            "verdict": h.verdict.value,
+            "detail": h.detail or None,
+            "statements": list(h.statements),
+            "reasons": list(h.reasons),
+        }
+        for h in reach.hops
+    ]
+
+
 def can_json(
-    answer: Answer,
+    reach: Reach,
     actions: list[str],
     resources: list[str],
     where: list[tuple[str, ContextValue]],
 ) -> dict:
+    answer = reach.answer
     witness = None
     if answer.witness is not None:
         w = answer.witness
         groups = context_groups(answer, where)
         witness = {
+            "principal": w.principal,
             "action": w.action,
             "resource": w.resource,
             "mfa": w.mfa,
@@ -268,6 +386,8 @@ def can_json(
         "principal": answer.principal,
         "actions": actions,
         "resources": resources,
+        "direct": not reach.hops,
+        "path": path_json(reach),
         "witness": witness,
         "reasons": list(answer.reasons),
         "notes": list(answer.notes),
@@ -275,43 +395,49 @@ def can_json(
     }
 
 
-def who_can_json(answers: list[Answer]) -> dict:
+def who_can_json(reaches: list[Reach]) -> dict:
     return {
-        "verdict": overall(answers).value,
+        "verdict": overall(reaches).value,
         "principals": [
             {
-                "principal": a.principal,
-                "verdict": a.verdict.value,
-                "direct": True,
-                "path": [],
+                "principal": r.answer.principal,
+                "verdict": r.answer.verdict.value,
+                "direct": not r.hops,
+                "path": path_json(r),
                 "witness": None
-                if a.witness is None
+                if r.answer.witness is None
                 else {
-                    "action": a.witness.action,
-                    "resource": a.witness.resource,
-                    "context": _context_json(a),
+                    "principal": r.answer.witness.principal,
+                    "action": r.answer.witness.action,
+                    "resource": r.answer.witness.resource,
+                    "mfa": r.answer.witness.mfa,
+                    "context": _context_json(r.answer),
                 },
-                "reasons": list(a.reasons),
+                "reasons": list(r.answer.reasons),
             }
-            for a in answers
+            for r in reaches
         ],
     }
 
 
-def render_who_can(answers: list[Answer]) -> list[str]:
-    rows = [
-        [
-            a.principal,
-            a.verdict.value,
-            a.witness.action if a.witness else "-",
-            a.witness.resource if a.witness else "-",
-        ]
-        for a in answers
-    ]
-    lines = plain_table(["principal", "verdict", "action", "resource"], rows).splitlines()
-    for a in answers:
-        if a.verdict is Verdict.UNKNOWN:
-            lines.append(f"unknown for {a.principal}:")
-            lines += [f"    {why}" for why in a.reasons]
-    lines.append(f"verdict: {overall(answers).value}")
+def render_who_can(reaches: list[Reach]) -> list[str]:
+    rows = []
+    for r in reaches:
+        a = r.answer
+        via = " -> ".join(f"{_short(h.target)} ({h.method})" for h in r.hops) or "-"
+        rows.append(
+            [
+                a.principal,
+                a.verdict.value,
+                via,
+                a.witness.action if a.witness else "-",
+                a.witness.resource if a.witness else "-",
+            ]
+        )
+    lines = plain_table(["principal", "verdict", "via", "action", "resource"], rows).splitlines()
+    for r in reaches:
+        if r.answer.verdict is Verdict.UNKNOWN:
+            lines.append(f"unknown for {r.answer.principal}:")
+            lines += [f"    {why}" for why in r.answer.reasons]
+    lines.append(f"verdict: {overall(reaches).value}")
     return lines

@@ -55,8 +55,9 @@ class Encoded:
 
 
 class Encoder:
-    def __init__(self, ps: PolicySet, term: Term, ctx: SymContext) -> None:
+    def __init__(self, ps: PolicySet, term: Term, ctx: SymContext, tag: str = "") -> None:
         self.ps = ps
+        self.tag = tag  # keeps the havocs of two encodings over one context apart
         self.term = term
         self.ctx = ctx
         self.havoc: list[str] = []
@@ -71,7 +72,7 @@ class Encoder:
 
     def fresh(self, why: str) -> z3.BoolRef:
         self.havoc.append(why)
-        return z3.Bool(f"havoc[{len(self.havoc)}]")
+        return z3.Bool(f"havoc[{self.tag}{len(self.havoc)}]")
 
     # -- statement_applies -------------------------------------------------------------------
     def applies(self, policy: Policy, st: Statement) -> z3.BoolRef | bool:

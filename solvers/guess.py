@@ -48,12 +48,26 @@ def guesses(
         for st in p.statements
         if st.effect is Effect.ALLOW
     ]
+    read = {
+        c.key.lower()
+        for p in (*ps.identity, ps.resource_policy, ps.boundary, ps.session)
+        if p is not None
+        for st in p.statements
+        for c in st.conditions
+    }
+    read |= {
+        c.key.lower()
+        for lvl in (*ps.scp_levels, *ps.rcp_levels)
+        for p in lvl.policies
+        for st in p.statements
+        for c in st.conditions
+    }
     seen: set[tuple] = set()
     count = 0
     for st in allows:
         for name in _actions(st, action_set, resource):
             for arn, filled in _resources(st, resource, account, known, may_choose):
-                chosen = _context_for(st, may_choose, filled)
+                chosen = _context_for(st, may_choose, filled, read)
                 for mode in modes:
                     key = (name, arn, tuple(chosen), mode)
                     if key in seen:
@@ -155,10 +169,18 @@ def _concrete(pattern: str, account: str | None, *, names: bool = True) -> str |
     return ":".join(parts)
 
 
-def _context_for(st: Statement, may_choose: Callable[[str], bool], filled: list) -> list:
+EVERY_REQUEST = (("aws:RequestedRegion", REGION), ("aws:SecureTransport", "true"))
+
+
+def _context_for(
+    st: Statement, may_choose: Callable[[str], bool], filled: list, read: set[str]
+) -> list:
     """For each condition on a caller-controlled key, a value that satisfies it if any one
     does: the first listed value (wildcards filled in, the first address of a CIDR)."""
     chosen: dict[str, tuple[str, ContextValue]] = {k.lower(): (k, v) for k, v in filled}
+    for key, value in EVERY_REQUEST:  # what every real request carries, where a policy reads it
+        if key.lower() in read and key.lower() not in chosen and may_choose(key.lower()):
+            chosen[key.lower()] = (key, ContextValue((value,)))
     for cond in st.conditions:
         lower = cond.key.lower()
         if lower in chosen or not may_choose(lower) or not cond.values:

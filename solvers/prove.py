@@ -242,8 +242,12 @@ def can(
     mfa: str | None = None,
     where: list[tuple[str, ContextValue]] = (),
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    modes: tuple[Mfa, ...] | None = None,
+    transform: Callable[[PolicySet], PolicySet] | None = None,
 ) -> Answer:
-    """Is some request by `principal`, for any of `actions` on any of `resources`, allowed?"""
+    """Is some request by `principal`, for any of `actions` on any of `resources`, allowed?
+    `modes` names the credential's MFA modes exactly (else `mfa` picks them); `transform`
+    rewrites the principal's layers first (the graph's "with admin permissions granted")."""
     start = time.perf_counter()
     _, caller = find_principal(snap, principal)
     cat = catalog()
@@ -257,9 +261,10 @@ def can(
                 action_set,
                 representative,
                 resource,
-                mfa,
+                modes or modes_for(caller.type, mfa),
                 where,
                 timeout_ms,
+                transform or (lambda ps: ps),
             )
             if answer.verdict is Verdict.REACHABLE:
                 return Answer(
@@ -350,10 +355,19 @@ Replay = Callable[[str, str, list[tuple[str, ContextValue]], Mfa], tuple[Decisio
 
 
 def _solve_one(
-    snap, principal, caller, action_set, representative, resource, mfa, where, timeout_ms
+    snap,
+    principal,
+    caller,
+    action_set,
+    representative,
+    resource,
+    modes,
+    where,
+    timeout_ms,
+    transform,
 ) -> Answer:
     rep_resource = resource if not _wild(resource) else _representative(resource)
-    ps = policies_for(snap, principal, representative, rep_resource)
+    ps = transform(policies_for(snap, principal, representative, rep_resource))
     pinned = [
         (k, v)
         for k, v in credential_context(snap, principal, rep_resource, Mfa.NO_MFA)
@@ -367,7 +381,7 @@ def _solve_one(
             [e for e in creds if e[0].lower() not in MFA_KEYS]
         )
         items = tuple((req.names[k], v) for k, v in req.context.items())
-        return decide(policies_for(snap, principal, name, res), req), items
+        return decide(transform(policies_for(snap, principal, name, res)), req), items
 
     return solve(
         ps,
@@ -375,18 +389,18 @@ def _solve_one(
         action_set,
         resource,
         [*pinned, *where],
-        modes_for(caller.type, mfa),
+        modes,
         replay=replay,
         known=_known_arns(snap),
         timeout_ms=timeout_ms,
-        fixed=_fixed_for(snap, caller.account),
+        fixed=fixed_for(snap, caller.account),
     )
 
 
 ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
 
 
-def _fixed_for(snap: Snapshot, account: str) -> Callable[[str], bool]:
+def fixed_for(snap: Snapshot, account: str) -> Callable[[str], bool]:
     """The credential keys the snapshot can vouch for: organization keys only when the
     account's place in the organization is known (else they are the solver's to choose)."""
     in_org = snap.organization is not None and account in snap.organization.nodes
@@ -423,6 +437,10 @@ def solve(
     pinned = {k.lower(): v for k, v in pinned_entries}
     usage = key_usage(_policies(ps))
     ctx = SymContext(usage, pinned, fixed=fixed)
+    if isinstance(action_set, str) and not _wild(resource) and set(ctx.keys) <= {MFA_KEYS[0]}:
+        settled = _settle_concretely(label, action_set, resource, pinned_entries, modes, replay)
+        if settled is not None:
+            return settled
     constraints = list(ctx.constraints)
     if isinstance(action_set, str):
         action: str | z3.ArithRef = action_set
@@ -450,9 +468,10 @@ def solve(
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*constraints, enc.allowed)
-    preferences = _preferences(known, action, action_set, res, resource)
+    # with a policy text missing no witness can replay as allowed: skip the nicer-looking ones
+    preferences = [] if ps.unresolved else _preferences(known, action, action_set, res, resource)
     requested = ctx.key("aws:RequestedRegion")
-    if _wild(resource) and requested is not None and requested.value is not None:
+    if _wild(resource) and requested is not None and requested.value is not None and preferences:
         region = resource.split(":", 5)[3]
         # a regional resource is reached through its own region's endpoint
         ties = [
@@ -508,6 +527,8 @@ def solve(
         )
         if decision.allowed:
             return Answer(label, Verdict.REACHABLE, witness)
+        if decision.outcome is Outcome.UNKNOWN and ps.unresolved:
+            break  # a policy whose text is missing: no retry can settle it
         havocs = [z3.Bool(f"havoc[{i + 1}]") for i in range(len(enc.havoc))]
         if not havocs:
             return Answer(
@@ -523,6 +544,19 @@ def solve(
         blocked = True
     reasons = tuple(dict.fromkeys(enc.havoc)) or ("no witness replayed",)
     return Answer(label, Verdict.UNKNOWN, None, reasons)
+
+
+def _settle_concretely(label, action, resource, pinned_entries, modes, replay) -> Answer | None:
+    """No policy reads a key the caller chooses (the MFA key follows the mode): the request is
+    one concrete request per mode, and the evaluator's decisions are the answer."""
+    denied = 0
+    for m in modes:
+        decision, items = replay(action, resource, list(pinned_entries), m)
+        if decision.allowed:
+            witness = Witness(label, action, resource, items, (), m.value, decision)
+            return Answer(label, Verdict.REACHABLE, witness)
+        denied += decision.outcome in (Outcome.IMPLICIT_DENY, Outcome.EXPLICIT_DENY)
+    return Answer(label, Verdict.UNREACHABLE) if denied == len(modes) else None
 
 
 def _try_guesses(ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed):

@@ -180,7 +180,7 @@ def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
     _expect_type(doc, path, arn, "policy")
     default = doc.field(item, path, "DefaultVersionId", str, required=False, default="")
     document = None
-    versions = []
+    versions, others = [], []
     for p, v in doc.items(item, path, "PolicyVersionList", required=False):
         vid = doc.field(v, p, "VersionId", str, required=False, default="")
         versions.append(vid)
@@ -192,6 +192,10 @@ def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
                 raise doc.error(p, "two versions are marked IsDefaultVersion")
             document = doc.policy(v, p, "Document", kind=PolicyKind.IDENTITY, name=arn)
             default = default or vid
+        elif "Document" in v:
+            others.append(
+                (vid, doc.policy(v, p, "Document", kind=PolicyKind.IDENTITY, name=f"{arn} {vid}"))
+            )
     if versions and document is None:
         raise doc.error(
             (*path, "PolicyVersionList"), f"no version is the default ({default or 'unset'})"
@@ -209,6 +213,7 @@ def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
             item, path, "PermissionsBoundaryUsageCount", int, required=False, default=0
         ),
         source=doc.source(path),
+        other_versions=tuple(others),
     )
 
 

@@ -18,6 +18,7 @@ from iamgraph.load.authorization_details import load_authorization_details
 from iamgraph.load.cloudtrail import load_describe_trails, load_event_selectors, load_trail_status
 from iamgraph.load.credential_report import load_credential_report
 from iamgraph.load.fields import Doc
+from iamgraph.load.inventory import load_inventory
 from iamgraph.load.kms import load_key_policy
 from iamgraph.load.organizations import load_organization
 from iamgraph.load.password_policy import load_password_policy
@@ -181,8 +182,20 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
         if f.exists():
             topic = load_topic_attributes(f, aid, _rel(f, root))
             topics[topic.arn] = topic
+    inventory = load_inventory(folder, aid, auth, lambda f: _rel(f, root))
     return AccountData(
-        aid, auth, report, policy, summary, trails, status, selectors, buckets, keys, topics
+        aid,
+        auth,
+        report,
+        policy,
+        summary,
+        trails,
+        status,
+        selectors,
+        buckets,
+        keys,
+        topics,
+        inventory,
     )
 
 

@@ -30,6 +30,7 @@ class ManagedPolicy:
     attachment_count: int
     boundary_usage_count: int
     source: SourceRef
+    other_versions: tuple[tuple[str, Policy], ...] = ()  # non-default versions (SetDefault...)
 
     @property
     def aws_managed(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from iamgraph.model.cloudtrail import EventSelectors, Trail, TrailStatus
 from iamgraph.model.credentials import AccountSummary, CredentialReport, PasswordPolicy
+from iamgraph.model.inventory import Inventory
 from iamgraph.model.organization import Organization
 from iamgraph.model.principals import AccountAuthorization, Group, ManagedPolicy, Principal
 from iamgraph.model.resources import Bucket, KmsKey, SnsTopic
@@ -26,6 +27,7 @@ class AccountData:
     buckets: dict[str, Bucket] = field(default_factory=dict)
     keys: dict[str, KmsKey] = field(default_factory=dict)
     topics: dict[str, SnsTopic] = field(default_factory=dict)
+    inventory: Inventory = field(default_factory=Inventory)
 
     @property
     def has_iam(self) -> bool:

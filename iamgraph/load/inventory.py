@@ -1,0 +1,128 @@
+"""Inventory files (AWS CLI output) of compute that runs as a role, one reader per command.
+
+`accounts/<id>/lambda/list-functions.json`, `glue/get-dev-endpoints.json`,
+`cloudformation/describe-stacks.json`, `codebuild/batch-get-projects.json`,
+`sagemaker/describe-notebook-instances.json` and `ec2/describe-instances.json`. A missing file
+means the kind was not collected (the graph says `unknown`), never "there are none".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from iamgraph.load.fields import Doc
+from iamgraph.model.inventory import Inventory, Runner
+from iamgraph.model.principals import AccountAuthorization
+
+Reader = Callable[[Doc, str, dict[str, str]], list[Runner]]
+
+
+def _lambda(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    return [
+        Runner(
+            "lambda-functions",
+            doc.arn(f, p, "FunctionArn"),
+            doc.arn(f, p, "Role", required=False),
+            doc.file,
+        )
+        for p, f in doc.items(doc.obj(doc.root, ()), (), "Functions")
+    ]
+
+
+def _glue(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    out = []
+    for p, e in doc.items(doc.obj(doc.root, ()), (), "DevEndpoints"):
+        name = doc.field(e, p, "EndpointName", str)
+        region = _region_of(doc.field(e, p, "AvailabilityZone", str, required=False))
+        arn = f"arn:aws:glue:{region or 'us-east-1'}:{account}:devEndpoint/{name}"
+        out.append(Runner("glue-dev-endpoints", arn, doc.arn(e, p, "RoleArn"), doc.file))
+    return out
+
+
+def _stacks(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    return [
+        Runner(
+            "cloudformation-stacks",
+            doc.arn(s, p, "StackId"),
+            doc.arn(s, p, "RoleARN", required=False),
+            doc.file,
+        )
+        for p, s in doc.items(doc.obj(doc.root, ()), (), "Stacks")
+    ]
+
+
+def _codebuild(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    return [
+        Runner(
+            "codebuild-projects",
+            doc.arn(c, p, "arn"),
+            doc.arn(c, p, "serviceRole", required=False),
+            doc.file,
+        )
+        for p, c in doc.items(doc.obj(doc.root, ()), (), "projects")
+    ]
+
+
+def _notebooks(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    return [
+        Runner(
+            "sagemaker-notebooks",
+            doc.arn(n, p, "NotebookInstanceArn"),
+            doc.arn(n, p, "RoleArn", required=False),
+            doc.file,
+        )
+        for p, n in doc.items(doc.obj(doc.root, ()), (), "NotebookInstances")
+    ]
+
+
+def _instances(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    """Running instances only: a stopped instance runs no command."""
+    out = []
+    for rp, r in doc.items(doc.obj(doc.root, ()), (), "Reservations"):
+        for p, i in doc.items(r, rp, "Instances"):
+            state = doc.obj(doc.field(i, p, "State", dict, required=False, default={}), p)
+            if state.get("Name", "running") != "running":
+                continue
+            iid = doc.field(i, p, "InstanceId", str)
+            placement = doc.field(i, p, "Placement", dict, required=False, default={})
+            region = _region_of(placement.get("AvailabilityZone")) or "us-east-1"
+            profile = doc.field(i, p, "IamInstanceProfile", dict, required=False)
+            role = None
+            if profile is not None:
+                role = profiles.get(doc.arn(profile, (*p, "IamInstanceProfile"), "Arn") or "")
+            arn = f"arn:aws:ec2:{region}:{account}:instance/{iid}"
+            out.append(Runner("ec2-instances", arn, role, doc.file))
+    return out
+
+
+def _region_of(zone: str | None) -> str | None:
+    """`us-east-1a` -> `us-east-1`."""
+    return zone[:-1] if zone and zone[-1].isalpha() else zone
+
+
+READERS: dict[str, tuple[str, Reader]] = {
+    "lambda-functions": ("lambda/list-functions.json", _lambda),
+    "glue-dev-endpoints": ("glue/get-dev-endpoints.json", _glue),
+    "cloudformation-stacks": ("cloudformation/describe-stacks.json", _stacks),
+    "codebuild-projects": ("codebuild/batch-get-projects.json", _codebuild),
+    "sagemaker-notebooks": ("sagemaker/describe-notebook-instances.json", _notebooks),
+    "ec2-instances": ("ec2/describe-instances.json", _instances),
+}
+
+
+def load_inventory(
+    folder: Path, account: str, auth: AccountAuthorization | None, display: Callable[[Path], str]
+) -> Inventory:
+    """Every inventory file present in an account folder."""
+    profiles = {
+        ip.arn: role.arn for role in (auth.roles if auth else ()) for ip in role.instance_profiles
+    }
+    runners: list[Runner] = []
+    collected = set()
+    for kind, (rel, reader) in READERS.items():
+        path = folder / rel
+        if path.exists():
+            collected.add(kind)
+            runners += reader(Doc.read(path, display(path)), account, profiles)
+    return Inventory(tuple(runners), frozenset(collected))
