@@ -31,7 +31,7 @@ from iamgraph.gather import (
     policies_for,
     request_context,
 )
-from iamgraph.matching import Uncertain, glob_match
+from iamgraph.matching import Uncertain, glob_match, resource_matches
 from iamgraph.model.operators import Family
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.request import CallerType, ContextValue, Request
@@ -253,7 +253,12 @@ def can(
     cat = catalog()
     unknowns: list[str] = []
     for action_set, representative in _action_groups(actions):
-        for resource in expand_star(action_set, resources):
+        parts = [
+            part
+            for resource in expand_star(action_set, resources)
+            for part in _split_roles(snap, representative, resource)
+        ]
+        for resource, exclude, outside in parts:
             answer = _solve_one(
                 snap,
                 principal,
@@ -265,6 +270,8 @@ def can(
                 where,
                 timeout_ms,
                 transform or (lambda ps: ps),
+                exclude,
+                outside,
             )
             if answer.verdict is Verdict.REACHABLE:
                 return Answer(
@@ -351,6 +358,50 @@ def _representative(resource: str) -> str:
     return resource.replace("*", "x").replace("?", "x")
 
 
+def _outside(resource: str) -> str:
+    """A role ARN the pattern matches in an account the snapshot does not list (its trust
+    policy is then unknown: the answer can be proven only where the identity side decides)."""
+    parts = _representative(resource).split(":", 5)
+    if not parts[4].isdigit():
+        digits = resource.split(":", 5)[4].replace("?", "0")
+        parts[4] = digits.replace("*", "0" * max(0, 13 - len(digits)), 1).replace("*", "")
+    return ":".join(parts)
+
+
+def _split_roles(
+    snap: Snapshot, action: str, resource: str
+) -> list[tuple[str, tuple[str, ...], bool]]:
+    """A pattern of roles for an STS action: each role's trust policy is its own resource
+    policy, so every role of the snapshot the pattern matches is asked on its own, and the
+    pattern itself only for roles the snapshot cannot list (accounts without IAM data),
+    with the known ones excluded."""
+    if not (
+        _wild(resource)
+        and action.lower().startswith("sts:")
+        and resource.startswith("arn:aws:iam::")
+        and ":role/" in resource
+    ):
+        return [(resource, (), False)]
+    known = tuple(
+        arn
+        for arn, p in snap.principals.items()
+        if p.role is not None and _pattern_holds(resource, arn)
+    )
+    parts = [(arn, (), False) for arn in known]
+    account = resource.split(":", 5)[4]
+    complete = {a for a, data in snap.accounts.items() if data.has_iam}
+    if any(c in account for c in "*?") or account not in complete:
+        parts.append((resource, known, True))
+    return parts
+
+
+def _pattern_holds(pattern: str, arn: str) -> bool:
+    try:
+        return resource_matches((pattern,), arn, Request.build("sts:AssumeRole", arn), False)
+    except Uncertain:
+        return True
+
+
 Replay = Callable[[str, str, list[tuple[str, ContextValue]], Mfa], tuple[Decision, tuple]]
 
 
@@ -365,8 +416,12 @@ def _solve_one(
     where,
     timeout_ms,
     transform,
+    exclude=(),
+    outside=False,
 ) -> Answer:
     rep_resource = resource if not _wild(resource) else _representative(resource)
+    if outside:  # the rest of a role pattern: roles the snapshot does not hold
+        rep_resource = _outside(resource)
     ps = transform(policies_for(snap, principal, representative, rep_resource))
     pinned = [
         (k, v)
@@ -391,9 +446,10 @@ def _solve_one(
         [*pinned, *where],
         modes,
         replay=replay,
-        known=_known_arns(snap),
+        known=[a for a in _known_arns(snap) if a not in exclude],
         timeout_ms=timeout_ms,
         fixed=fixed_for(snap, caller.account),
+        exclude=exclude,
     )
 
 
@@ -420,17 +476,19 @@ def solve(
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     fixed: Callable[[str], bool] | None = is_credential_key,
     guess: bool = True,
+    exclude: tuple[str, ...] = (),
 ) -> Answer:
     """Is some request in the set allowed under `ps`? The core of `can`, for any PolicySet.
 
     `action_set` is one action name or catalog id intervals; `resource` an ARN or a pattern;
     pinned keys are fixed, MFA follows `modes`, every other key is the caller's to choose.
     `replay` re-decides a candidate witness with the evaluator. `guess=False` skips the
-    concrete requests tried before z3 (tests use it to reach z3's own witnesses).
+    concrete requests tried before z3 (tests use it to reach z3's own witnesses); `exclude`
+    names resources of the pattern that are asked elsewhere.
     """
     if guess:
         found = _try_guesses(
-            ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed
+            ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed, exclude
         )
         if found is not None:
             return found
@@ -459,6 +517,7 @@ def solve(
             )
         res, shape = regex.arn_term(resource)
         constraints += shape
+        constraints += [res != z3.StringVal(a) for a in exclude]
     mfa_f, mode = _mfa_constraint(ctx, modes)
     constraints.append(mfa_f)
     term = Term(action, res, resource) if _wild(resource) else Term(action, res)
@@ -559,7 +618,9 @@ def _settle_concretely(label, action, resource, pinned_entries, modes, replay) -
     return Answer(label, Verdict.UNREACHABLE) if denied == len(modes) else None
 
 
-def _try_guesses(ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed):
+def _try_guesses(
+    ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed, exclude=()
+):
     """The obvious requests first (`guess.py`): a witness found this way is replayed like
     any other; when none replays, z3 decides."""
     pinned = {k.lower() for k, _ in pinned_entries}
@@ -570,6 +631,8 @@ def _try_guesses(ps, label, action_set, resource, pinned_entries, modes, replay,
     for name, res, chosen, mode in guesses(
         ps, action_set, resource, modes, known=known, may_choose=may_choose
     ):
+        if res in exclude:
+            continue
         names = {k.lower() for k, _ in chosen}
         carried = chosen + [e for e in pinned_entries if e[0].lower() not in names]
         decision, items = replay(name, res, carried, mode)

@@ -317,3 +317,34 @@ def test_organization_keys_are_open_without_organization_data(tmp_path):
     )
     assert answer.verdict is Verdict.REACHABLE
     assert "aws:PrincipalOrgID" in answer.witness.chosen
+
+
+def test_role_pattern_is_asked_role_by_role():
+    """Each role's trust is its own resource policy (T1, E19): a pattern over roles is asked
+    per role of the snapshot, and for roles outside it with those excluded. maya.chen may call
+    sts:AssumeRole on ReleaseAdmin, whose trust names someone else: proven, not an internal
+    disagreement; dana.silva reaches OpsAdmin, whose trust names her."""
+    trust = "fixtures/privesc/credentials-and-trust"
+    acct = "arn:aws:iam::220000000001"
+    for who, verdict in (("maya.chen", "proven-unreachable"), ("dana.silva", "reachable")):
+        args = [f"{acct}:user/{who}", "sts:AssumeRole", "arn:aws:iam::*:role/*", "--direct"]
+        result = runner.invoke(app, ["can", trust, *args, "-f", "json"])
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.stdout)
+        assert out["verdict"] == verdict, out["reasons"]
+    assert out["witness"]["resource"] == f"{acct}:role/OpsAdmin"
+
+
+def test_no_internal_disagreement_on_role_patterns(demo):
+    result = who_can(
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        "arn:aws:iam::*:role/*",
+        "--direct",
+        "-f",
+        "json",
+    )
+    assert result.exit_code in (0, 3), result.output
+    reasons = [r for p in json.loads(result.stdout)["principals"] for r in p["reasons"]]
+    assert not [r for r in reasons if "internal disagreement" in r]
