@@ -105,6 +105,14 @@ def resource_matches(
 def _resource_match(pattern: str, resource: str, request: Request, variables: bool) -> bool:
     if pattern == "*":
         return True
+    if "${" not in pattern and pattern.count(":") >= 5 and resource.count(":") >= 5:
+        if "*" not in pattern and "?" not in pattern:
+            return pattern == resource
+        head, tail = _plain(pattern)  # the common case, compiled once per pattern
+        values = resource.split(":", 5)
+        return head.fullmatch(":".join(values[:5])) is not None and (
+            tail.fullmatch(values[5]) is not None
+        )
     parts = substitute(pattern, request, variables)
     if parts is MISSING:
         return False
@@ -115,6 +123,13 @@ def _resource_match(pattern: str, resource: str, request: Request, variables: bo
     if spanning and re.fullmatch(parts_regex(parts, colon=False), resource, re.DOTALL) is None:
         raise Uncertain(f"Resource {pattern!r} matches {resource!r} only if `*` spans ':' (P3)")
     return spanning
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A pattern without variables, as `_segmented` matches it: head and resource part."""
+    head, tail = _split_head([(pattern, True)])
+    return re.compile(head, re.DOTALL), re.compile(tail, re.DOTALL)
 
 
 def _segmented(parts: list[tuple[str, bool]], resource: str) -> bool:

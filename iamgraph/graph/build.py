@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, policies_for
+from iamgraph.gather import Mfa, find_target, policies_for
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Target
 from iamgraph.matching import action_matches, principal_match
@@ -58,13 +58,57 @@ class Hop:
 
 @dataclass
 class PermissionGraph:
+    """Nodes and admin verdicts up front; a state's steps are worked out the first time a
+    search leaves it (`steps`), so a question pays only for the states it visits."""
+
     snap: Snapshot
     graph: nx.MultiDiGraph
+    builder: Builder
     admin: dict[tuple[str, Mfa], Admin] = field(default_factory=dict)
     starts: dict[str, tuple[Mfa, ...]] = field(default_factory=dict)  # who holds what at first
-    notes: list[str] = field(default_factory=list)
+    expanded: dict[tuple[str, Mfa], list[Hop]] = field(default_factory=dict)
+    pending: dict[tuple[str, Mfa], Iterator[Hop] | None] = field(default_factory=dict)
+
+    def steps(self, arn: str, mode: Mfa) -> Iterator[Hop]:
+        """Every step out of the state (proven or unknown), each worked out once and only
+        when a search gets that far (a search that finds its goal stops early)."""
+        key = (arn, mode)
+        if key not in self.expanded:
+            p = self.snap.principals[arn]
+            admin = self.admin[key].verdict is Verdict.REACHABLE
+            self.expanded[key] = []
+            self.pending[key] = (
+                None  # a root user that is admin: nothing to gain
+                if admin and p.kind is PrincipalKind.ROOT
+                else _hops(self.builder, self, p, mode, ADMIN_METHODS if admin else None)
+            )
+        done = self.expanded[key]
+        i = 0
+        while True:
+            if i < len(done):
+                yield done[i]
+                i += 1
+                continue
+            source = self.pending.get(key)
+            hop = next(source, None) if source is not None else None
+            if hop is None:
+                self.pending[key] = None
+                return
+            self.graph.add_edge(
+                hop.source, hop.target, key=f"{hop.method}|{mode}|{hop.detail}", hop=hop
+            )
+            done.append(hop)
+
+    def expand_all(self, progress=None) -> None:
+        states = list(self.admin)
+        for i, (arn, mode) in enumerate(states):
+            for _ in self.steps(arn, mode):
+                pass
+            if progress:
+                progress(i + 1, len(states))
 
     def hops(self) -> Iterator[Hop]:
+        """The steps worked out so far (`expand_all` first for all of them)."""
         for _, _, data in self.graph.edges(data=True):
             if "hop" in data:
                 yield data["hop"]
@@ -134,14 +178,17 @@ class Builder:
         p = self.snap.principals[source]
         if p.kind is PrincipalKind.ROOT or p.policies.unresolved:
             return True
-        if (
-            resource.startswith("arn:aws:iam::")
-            and ":role/" in resource
-            and action.startswith("sts:")
-        ):
-            return True  # the trust policy may grant on its own (same account)
-        if not resource.startswith("arn:aws:iam::") and resource != "*":
-            return True  # a resource policy (bucket, key, function) might grant
+        target = find_target(self.snap, action, resource)
+        if target.policy is not None or target.unresolved:
+            return True  # a resource policy (trust, bucket, key, topic) may grant on its own
+        return self.identity_allows(source, action)
+
+    def identity_allows(self, source: str, action: str) -> bool:
+        """Does some identity Allow statement of `source` name the action (ignoring resources
+        and conditions)? Without one, nothing but a resource policy can grant it."""
+        p = self.snap.principals[source]
+        if p.kind is PrincipalKind.ROOT or p.policies.unresolved:
+            return True
         if source not in self.allows:
             self.allows[source] = [
                 st
@@ -224,29 +271,17 @@ def session_mode(mode: Mfa) -> Mfa:
 
 
 def build(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS, progress=None) -> PermissionGraph:
-    """Every principal, every MFA mode, every method: the proven and the unknown steps."""
-    b = Builder(snap, timeout_ms)
+    """Nodes, starting credentials and every principal's admin verdict per MFA mode; the
+    steps between them come as searches ask (`PermissionGraph.steps`)."""
     g = nx.MultiDiGraph()
-    pg = PermissionGraph(snap, g)
+    pg = PermissionGraph(snap, g, Builder(snap, timeout_ms))
     _structure(snap, g)
     principals = list(snap.principals.values())
-    for p in principals:
-        modes = pg.modes(p.arn)
-        for mode in modes:
-            pg.admin[(p.arn, mode)] = b.is_admin(p.arn, mode)
-    total = len(principals)
     for i, p in enumerate(principals):
         for mode in pg.modes(p.arn):
-            if (
-                pg.admin[(p.arn, mode)].verdict is Verdict.REACHABLE
-                and p.kind is PrincipalKind.ROOT
-            ):
-                continue  # a root user: nothing to gain
-            admin = pg.admin[(p.arn, mode)].verdict is Verdict.REACHABLE
-            for hop in _hops(b, pg, p, mode, ADMIN_METHODS if admin else None):
-                g.add_edge(hop.source, hop.target, key=f"{hop.method}|{mode}|{hop.detail}", hop=hop)
+            pg.admin[(p.arn, mode)] = pg.builder.is_admin(p.arn, mode)
         if progress:
-            progress(i + 1, total)
+            progress(i + 1, len(principals))
     pg.starts = {p.arn: _start_modes(snap, p) for p in principals}
     return pg
 
@@ -283,10 +318,16 @@ def _hops(
                 if hop.verdict is Verdict.REACHABLE:
                     assumable.append(role.arn)
                 yield hop
-    for method in METHODS:
+    for method in ORDER:
         if method.name == "AssumeRole" or (only is not None and method.name not in only):
             continue
+        if not all(b.identity_allows(p.arn, step.action) for step in method.steps):
+            continue  # no identity Allow names a step, and IAM resources have no policies
         yield from _method_hops(b, pg, p, mode, method, assumable)
+
+
+# the methods that make the attacker admin in place first: a search stops at the first goal
+ORDER = tuple(sorted(METHODS, key=lambda m: m.gain is not Gain.ADMIN))
 
 
 def _same_account(snap: Snapshot, p: Principal, kind: PrincipalKind) -> list[Principal]:

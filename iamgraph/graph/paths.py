@@ -55,9 +55,6 @@ class Paths:
     def __init__(self, pg: PermissionGraph, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         self.pg = pg
         self.timeout_ms = timeout_ms
-        self.out: dict[tuple[str, Mfa], list[Hop]] = {}
-        for hop in pg.hops():
-            self.out.setdefault((hop.source, hop.mode_from), []).append(hop)
         self.direct_cache: dict[tuple, Answer] = {}
 
     # -- where an attacker starts ------------------------------------------------------------
@@ -97,7 +94,7 @@ class Paths:
     def _next(self, s: State, sure: bool):
         if s.admin:
             return
-        for hop in self.out.get((s.arn, s.mode), ()):
+        for hop in self.pg.steps(s.arn, s.mode):
             if sure and hop.verdict is not Verdict.REACHABLE:
                 continue
             yield hop, State(hop.target, hop.mode_to, hop.admin)
@@ -112,33 +109,46 @@ class Paths:
         for sure in (True, False):
             parent: dict[State, tuple[State, Hop] | None] = {s: None for s in starts}
             queue = deque(starts)
-            undecided: list[str] = []
+
+            def check(s: State):
+                answer = goal(s)  # goals cache their own answers
+                return answer, answer if isinstance(answer, Verdict) else answer.verdict
+
+            for s in starts:  # the goal is tested as states are found: BFS order keeps
+                answer, verdict = check(s)  # the first hit a shortest path
+                hit = self._hit(principal, parent, s, answer, verdict, sure)
+                if hit is not None:
+                    return hit
             while queue:
                 s = queue.popleft()
-                answer = goal(s)
-                verdict = answer if isinstance(answer, Verdict) else answer.verdict
-                if verdict is Verdict.REACHABLE and sure:
-                    return self._found(principal, parent, s, answer)
-                if verdict is not Verdict.UNREACHABLE and not sure:
-                    hops = self._hops_to(parent, s)
-                    why = [r for h in hops for r in h.reasons]
-                    if isinstance(answer, Answer):
-                        why += list(answer.reasons)
-                    return Found(
-                        principal,
-                        Verdict.UNKNOWN,
-                        hops,
-                        answer if isinstance(answer, Answer) else None,
-                        self._root(parent, s),
-                        tuple(dict.fromkeys(why)) or ("undecided",),
-                    )
-                if verdict is Verdict.UNKNOWN and isinstance(answer, Answer):
-                    undecided += answer.reasons
                 for hop, nxt in self._next(s, sure):
-                    if nxt not in parent:
-                        parent[nxt] = (s, hop)
-                        queue.append(nxt)
+                    if nxt in parent:
+                        continue
+                    parent[nxt] = (s, hop)
+                    answer, verdict = check(nxt)
+                    hit = self._hit(principal, parent, nxt, answer, verdict, sure)
+                    if hit is not None:
+                        return hit
+                    queue.append(nxt)
         return Found(principal, Verdict.UNREACHABLE)
+
+    def _hit(self, principal, parent, s: State, answer, verdict, sure: bool) -> Found | None:
+        if verdict is Verdict.REACHABLE and sure:
+            return self._found(principal, parent, s, answer)
+        if verdict is not Verdict.UNREACHABLE and not sure:
+            hops = self._hops_to(parent, s)
+            why = [r for h in hops for r in h.reasons]
+            if isinstance(answer, Answer):
+                why += list(answer.reasons)
+            return Found(
+                principal,
+                Verdict.UNKNOWN,
+                hops,
+                answer if isinstance(answer, Answer) else None,
+                self._root(parent, s),
+                tuple(dict.fromkeys(why)) or ("undecided",),
+            )
+        return None
 
     def _found(self, principal, parent, s: State, answer) -> Found:
         return Found(
