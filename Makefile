@@ -26,7 +26,9 @@ graphviz:
 demo: $(VENV)/.installed graphviz
 	$(BIN)/iamgraph summary $(DEMO)
 	$(BIN)/iamgraph lint $(DEMO) || test $$? -eq 1
-	$(BIN)/iamgraph ask $(DEMO) "can any non-MFA principal delete the trail" || test $$? -eq 3
+	$(BIN)/iamgraph ask $(DEMO) "can any non-MFA principal delete the trail" \
+		--render out/demo-trail.svg || test $$? -eq 3
+	$(BIN)/iamgraph privesc $(DEMO) --render out/demo-privesc.svg || test $$? -eq 3
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -43,6 +45,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/load_snapshot.py
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/solver.py
+	$(BIN)/python bench/graph.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -219,12 +219,26 @@ def graph(
             if a not in snap.account_ids():
                 raise InputError(str(snapshot), "--account", f"no account {a} in the snapshot")
         pg, _ = graph_for(snap, round(timeout * 1000), progress)
+
+        def tick(done: int, total: int) -> None:
+            if progress:
+                progress(done, total, "working out every step")
+
+        pg.expand_all(tick)
     keep = set(account)
 
     def inside(arn: str) -> bool:
         return not keep or snap.principals[arn].account in keep
 
-    hops = [h for h in pg.hops() if inside(h.source) and inside(h.target)]
+    def from_admin_at_home(h) -> bool:
+        """An admin's steps inside its own account add nothing to the picture."""
+        admin = pg.admin.get((h.source, h.mode_from))
+        same = snap.principals[h.source].account == snap.principals[h.target].account
+        return bool(admin and admin.admin) and same
+
+    hops = [
+        h for h in pg.hops() if inside(h.source) and inside(h.target) and not from_admin_at_home(h)
+    ]
     hops = list({(h.source, h.target, h.method): h for h in hops}.values())  # one per method
     shown = (
         {a for h in hops for a in (h.source, h.target)}
@@ -233,14 +247,13 @@ def graph(
     )
     admins = [a for (a, _), v in pg.admin.items() if v.admin and a in shown]
     title = "permission graph" + (f" of {', '.join(account)}" if account else "")
-    goals = [Goal("admin", a, "is admin") for a in dict.fromkeys(admins)]
-    emit(diagram(snap, hops, title=title, goals=goals, principals=shown), render)
+    emit(diagram(snap, hops, title=title, principals=shown, ends=admins), render)
     families = Counter(BY_NAME[h.method].family.value for h in hops)
     _say(
         [
             f"{len(shown)} principals, {len(hops)} escalation steps "
             f"({sum(h.verdict is Verdict.UNKNOWN for h in hops)} unknown), "
-            f"{len(set(admins))} admins",
+            f"{len(set(admins))} admins (gold; their steps inside their own account not drawn)",
             *[f"    {family}: {n}" for family, n in sorted(families.items())],
         ]
     )

@@ -208,6 +208,19 @@ CASES = [
         f"iamgraph: {B}/snapshot-trail-islogging-yes/accounts/111122223333/cloudtrail/"
         "get-trail-status/main-trail.json: $.IsLogging: IsLogging must be a boolean, got a string",
     ),
+    snapshot_case(
+        "snapshot-lambda-role-not-arn",
+        ["summary", f"{B}/snapshot-lambda-role-not-arn"],
+        f"iamgraph: {B}/snapshot-lambda-role-not-arn/accounts/111122223333/lambda/"
+        "list-functions.json: $.Functions[0].Role: not an ARN "
+        "(expected arn:partition:service:region:account:resource): 'nightly-export-role'",
+    ),
+    snapshot_case(
+        "snapshot-instances-not-list",
+        ["summary", f"{B}/snapshot-instances-not-list"],
+        f"iamgraph: {B}/snapshot-instances-not-list/accounts/111122223333/ec2/"
+        "describe-instances.json: $.Reservations: Reservations must be a list, got an object",
+    ),
     pytest.param(
         ["summary", "{tmp}/empty-snapshot"],
         "iamgraph: {tmp}/empty-snapshot: $: not a snapshot: no organization/ or accounts/ "

@@ -74,7 +74,9 @@ def diagram(
     goals: Iterable[Goal] = (),
     starts: Iterable[str] = (),
     principals: Iterable[str] = (),
+    ends: Iterable[str] = (),
 ) -> graphviz.Digraph:
+    """`starts` are shaded blue; `ends` and the principals that reach `goals` gold."""
     hops = list(dict.fromkeys(hops))
     goals = list(goals)
     starts = set(starts)
@@ -87,7 +89,7 @@ def diagram(
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="9")
     ids = {arn: f"p{i}" for i, arn in enumerate(sorted(shown))}  # ARNs hold ':' (DOT ports)
-    _clusters(dot, snap, ids, starts, {g.principal for g in goals})
+    _clusters(dot, snap, ids, starts, {g.principal for g in goals} | set(ends))
     for h in hops:
         method = BY_NAME.get(h.method)
         colour = COLOURS.get(method.family, "black") if method else "black"
