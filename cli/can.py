@@ -290,6 +290,7 @@ def render_can(reach: Reach, where: list[tuple[str, ContextValue]]) -> list[str]
         lines += [f"    unknown: {why}" for why in answer.reasons]
     else:
         lines += [f"    proof: {note}" for note in answer.notes]
+        lines += [f"    because: {why}" for why in answer.reasons]
     return lines
 
 

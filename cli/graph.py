@@ -37,7 +37,7 @@ from iamgraph.graph import query
 from iamgraph.graph.methods import BY_NAME, METHODS
 from iamgraph.graph.paths import Found, State, modes_filter
 from iamgraph.graph.paths import privesc as privesc_all
-from iamgraph.graph.query import Reach
+from iamgraph.graph.query import Reach, proof_note
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.render.graphviz import Goal, diagram
 from iamgraph.simulate import parse_context_pairs
@@ -180,7 +180,7 @@ def paths(
             return Answer(s.arn, hit)
 
         found = graph_paths.search(source, starts, goal)
-        notes = (METHOD_NOTE,) if found.verdict is Verdict.UNREACHABLE else ()
+        notes = (proof_note(),) if found.verdict is Verdict.UNREACHABLE else ()
         reach = Reach(Answer(source, found.verdict, None, found.reasons, 0.0, notes), found.hops)
         target = to
     if render is not None:
@@ -192,9 +192,9 @@ def paths(
         print_json(body)
         raise typer.Exit(code)
     lines = render_can(reach, where)
-    if reach.answer.verdict is Verdict.REACHABLE and not action:
+    if reach.answer.verdict is Verdict.REACHABLE and to == "admin":
         last = reach.hops[-1].target if reach.hops else source
-        lines.append(f"    reaches {'admin' if to == 'admin' else to} at {last}")
+        lines.append(f"    admin at {last}")
     _say(lines)
     raise typer.Exit(code)
 
@@ -253,7 +253,8 @@ def graph(
         [
             f"{len(shown)} principals, {len(hops)} escalation steps "
             f"({sum(h.verdict is Verdict.UNKNOWN for h in hops)} unknown), "
-            f"{len(set(admins))} admins (gold; their steps inside their own account not drawn)",
+            f"administrators: {len(set(admins))} (gold; their steps inside their own account "
+            "are not drawn)",
             *[f"    {family}: {n}" for family, n in sorted(families.items())],
         ]
     )

@@ -114,6 +114,10 @@ def _resources(
         text = _fill_variables(pattern, may_choose, chosen)
         if text is None:
             continue
+        named = _concrete(text, account)  # wildcards given names where that fits the query
+        if named is not None and _in_query(query, named):
+            out.append((named, chosen))
+            return out
         arn = common_string(glob_tokens(text), glob_tokens(filled))
         if arn is not None and _in_query(query, arn):
             out.append((arn, chosen))

@@ -682,6 +682,7 @@ def _known_arns(snap: Snapshot) -> list[str]:
     arns = list(snap.principals) + list(snap.trails)
     for data in snap.accounts.values():
         arns += [b.arn for b in data.buckets.values()] + list(data.topics)
+        arns += [r.arn for r in data.inventory.runners]  # functions, instances, stacks, ...
     return arns
 
 

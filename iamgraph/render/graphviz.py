@@ -84,7 +84,7 @@ def diagram(
     shown |= {g.principal for g in goals} | starts
     shown = {a for a in shown if a in snap.principals}
     dot = graphviz.Digraph("iamgraph", graph_attr={"rankdir": "LR", "fontname": "Helvetica"})
-    legend = "solid edge: proven step; dashed: unknown step; gold: what the path ends in"
+    legend = "solid edge: proven step; dashed: unknown step; gold: the goal, or an administrator"
     dot.attr(label=lines(title, legend), labelloc="t", fontsize="14")
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="9")

@@ -1,6 +1,7 @@
-"""`iamgraph privesc` on every fixtures/privesc snapshot must say what its expected.json says:
-the verdict of every principal, whether it is admin, and the method of each hop of the
-shortest path. Traps must come back proven-unreachable (no false positives)."""
+"""`iamgraph privesc` on every fixtures/privesc snapshot must say what its expected.json says
+(and on the demo organization what its expected-privesc.json says, fact 20): the verdict of
+every principal, whether it is admin, and the method of each hop of the shortest path. Traps
+must come back proven-unreachable (no false positives)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tests.conftest import FIXTURES
 
 runner = CliRunner()
 FAMILIES = sorted(p.parent.name for p in (FIXTURES / "privesc").glob("*/expected.json"))
+SNAPSHOTS = {name: (FIXTURES / "privesc" / name, "expected.json") for name in FAMILIES}
+SNAPSHOTS["demo-org"] = (FIXTURES / "demo-org", "expected-privesc.json")
 
 
 def test_every_family_has_a_fixture():
@@ -26,12 +29,12 @@ def test_every_family_has_a_fixture():
     ]
 
 
-@pytest.fixture(scope="module", params=FAMILIES)
+@pytest.fixture(scope="module", params=sorted(SNAPSHOTS))
 def family(request):
-    folder = FIXTURES / "privesc" / request.param
+    folder, name = SNAPSHOTS[request.param]
     result = runner.invoke(app, ["privesc", str(folder), "-f", "json"])
     assert result.exit_code in (0, 3), result.output
-    expected = json.loads((folder / "expected.json").read_text())["principals"]
+    expected = json.loads((folder / name).read_text())["principals"]
     got = {p["principal"]: p for p in json.loads(result.stdout)["principals"]}
     return request.param, expected, got, result.exit_code
 
