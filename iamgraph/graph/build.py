@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, find_target, policies_for
+from iamgraph.gather import Mfa, find_target
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Target
 from iamgraph.matching import action_matches, principal_match
@@ -568,20 +568,21 @@ def _trusting_roles(snap: Snapshot, p: Principal) -> list[Principal]:
 def _start_modes(snap: Snapshot, p: Principal) -> tuple[Mfa, ...]:
     """The credential modes an attacker can hold for `p` without any other principal: a user's
     or root's own credentials (all modes; MFA only with a device, when the report says), and
-    a role's sessions obtained from outside the snapshot (a service, an identity provider, an
-    account the snapshot does not hold, or anyone)."""
+    a role's sessions obtained from outside the snapshot (an identity provider, an account
+    whose IAM the snapshot does not hold, or anyone). A service principal is not a source: it
+    acts as a role only for whoever can make it (PassRole and existing-compute steps)."""
     if p.kind is not PrincipalKind.ROLE:
         row = _credential_row(snap, p)
         if row is not None and not row.mfa_active:
             return (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA)
         return USER_MODES
     modes: set[Mfa] = set()
-    accounts = set(snap.accounts)
+    accounts = {a for a, data in snap.accounts.items() if data.has_iam}
     for st in p.trust.statements if p.trust else ():
         if st.effect is not Effect.ALLOW or st.principal is None or st.not_principal:
             continue
         block = st.principal
-        outside = block.is_everyone or bool(block.service) or bool(block.federated)
+        outside = block.is_everyone or bool(block.federated)
         outside = outside or any(_account_of(a) not in accounts for a in block.aws if a != "*")
         if not outside:
             continue
@@ -597,7 +598,3 @@ def _account_of(principal: str) -> str:
         return principal
     parts = principal.split(":")
     return parts[4] if len(parts) > 4 else principal
-
-
-def principal_layers(snap: Snapshot, arn: str, action: str, resource: str) -> PolicySet:
-    return policies_for(snap, arn, action, resource)

@@ -18,19 +18,20 @@ from iamgraph.model.principals import AccountAuthorization
 Reader = Callable[[Doc, str, dict[str, str]], list[Runner]]
 
 
-def _lambda(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
-    return [
-        Runner(
-            "lambda-functions",
-            doc.arn(f, p, "FunctionArn"),
-            doc.arn(f, p, "Role", required=False),
-            doc.file,
-        )
-        for p, f in doc.items(doc.obj(doc.root, ()), (), "Functions")
-    ]
+def _listed(kind: str, items: str, arn: str, role: str) -> Reader:
+    """A reader for a file that lists resources, each with its ARN and its role's ARN."""
+
+    def read(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+        return [
+            Runner(kind, doc.arn(item, p, arn), doc.arn(item, p, role, required=False), doc.file)
+            for p, item in doc.items(doc.obj(doc.root, ()), (), items)
+        ]
+
+    return read
 
 
 def _glue(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
+    """Dev endpoints carry no ARN: it is built from the name (and the zone's region)."""
     out = []
     for p, e in doc.items(doc.obj(doc.root, ()), (), "DevEndpoints"):
         name = doc.field(e, p, "EndpointName", str)
@@ -38,42 +39,6 @@ def _glue(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
         arn = f"arn:aws:glue:{region or 'us-east-1'}:{account}:devEndpoint/{name}"
         out.append(Runner("glue-dev-endpoints", arn, doc.arn(e, p, "RoleArn"), doc.file))
     return out
-
-
-def _stacks(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
-    return [
-        Runner(
-            "cloudformation-stacks",
-            doc.arn(s, p, "StackId"),
-            doc.arn(s, p, "RoleARN", required=False),
-            doc.file,
-        )
-        for p, s in doc.items(doc.obj(doc.root, ()), (), "Stacks")
-    ]
-
-
-def _codebuild(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
-    return [
-        Runner(
-            "codebuild-projects",
-            doc.arn(c, p, "arn"),
-            doc.arn(c, p, "serviceRole", required=False),
-            doc.file,
-        )
-        for p, c in doc.items(doc.obj(doc.root, ()), (), "projects")
-    ]
-
-
-def _notebooks(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
-    return [
-        Runner(
-            "sagemaker-notebooks",
-            doc.arn(n, p, "NotebookInstanceArn"),
-            doc.arn(n, p, "RoleArn", required=False),
-            doc.file,
-        )
-        for p, n in doc.items(doc.obj(doc.root, ()), (), "NotebookInstances")
-    ]
 
 
 def _instances(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]:
@@ -102,11 +67,23 @@ def _region_of(zone: str | None) -> str | None:
 
 
 READERS: dict[str, tuple[str, Reader]] = {
-    "lambda-functions": ("lambda/list-functions.json", _lambda),
+    "lambda-functions": (
+        "lambda/list-functions.json",
+        _listed("lambda-functions", "Functions", "FunctionArn", "Role"),
+    ),
     "glue-dev-endpoints": ("glue/get-dev-endpoints.json", _glue),
-    "cloudformation-stacks": ("cloudformation/describe-stacks.json", _stacks),
-    "codebuild-projects": ("codebuild/batch-get-projects.json", _codebuild),
-    "sagemaker-notebooks": ("sagemaker/describe-notebook-instances.json", _notebooks),
+    "cloudformation-stacks": (
+        "cloudformation/describe-stacks.json",
+        _listed("cloudformation-stacks", "Stacks", "StackId", "RoleARN"),
+    ),
+    "codebuild-projects": (
+        "codebuild/batch-get-projects.json",
+        _listed("codebuild-projects", "projects", "arn", "serviceRole"),
+    ),
+    "sagemaker-notebooks": (
+        "sagemaker/describe-notebook-instances.json",
+        _listed("sagemaker-notebooks", "NotebookInstances", "NotebookInstanceArn", "RoleArn"),
+    ),
     "ec2-instances": ("ec2/describe-instances.json", _instances),
 }
 
