@@ -67,7 +67,7 @@ def guesses(
     for st in allows:
         for name in _actions(st, action_set, resource):
             for arn, filled in _resources(st, resource, account, known, may_choose):
-                chosen = _context_for(st, may_choose, filled, read)
+                chosen = context_for(st, may_choose, filled, read)
                 for mode in modes:
                     key = (name, arn, tuple(chosen), mode)
                     if key in seen:
@@ -107,14 +107,14 @@ def _resources(
     if not any(c in query for c in "*?") or query == "*":
         return [(query, [])]
     out = [(a, []) for a in known if _in_query(query, a)][:2]
-    filled = _concrete(query, account, names=False) or query
+    filled = concrete_arn(query, account, names=False) or query
     patterns = list(st.resources or ()) if not st.not_resource else []
     for pattern in patterns:
         chosen: list[tuple[str, ContextValue]] = []
-        text = _fill_variables(pattern, may_choose, chosen)
+        text = fill_variables(pattern, may_choose, chosen)
         if text is None:
             continue
-        named = _concrete(text, account)  # wildcards given names where that fits the query
+        named = concrete_arn(text, account)  # wildcards given names where that fits the query
         if named is not None and _in_query(query, named):
             out.append((named, chosen))
             return out
@@ -122,13 +122,13 @@ def _resources(
         if arn is not None and _in_query(query, arn):
             out.append((arn, chosen))
             return out
-    arn = _concrete(query, account)
+    arn = concrete_arn(query, account)
     if arn is not None and _in_query(query, arn):
         out.append((arn, []))
     return out
 
 
-def _fill_variables(pattern: str, may_choose, chosen: list) -> str | None:
+def fill_variables(pattern: str, may_choose, chosen: list) -> str | None:
     """The pattern with each `${key}` of a caller-chosen key given a value (recorded in
     `chosen`); None when a variable names a key the caller does not choose."""
 
@@ -156,7 +156,7 @@ def _in_query(query: str, arn: str) -> bool:
         return False
 
 
-def _concrete(pattern: str, account: str | None, *, names: bool = True) -> str | None:
+def concrete_arn(pattern: str, account: str | None, *, names: bool = True) -> str | None:
     """An ARN the pattern matches: a real region, the account, and (with `names`) a name for
     each wildcard of the resource part."""
     parts = pattern.split(":", 5)
@@ -176,7 +176,7 @@ def _concrete(pattern: str, account: str | None, *, names: bool = True) -> str |
 EVERY_REQUEST = (("aws:RequestedRegion", REGION), ("aws:SecureTransport", "true"))
 
 
-def _context_for(
+def context_for(
     st: Statement, may_choose: Callable[[str], bool], filled: list, read: set[str]
 ) -> list:
     """For each condition on a caller-controlled key, a value that satisfies it if any one
@@ -189,17 +189,24 @@ def _context_for(
         lower = cond.key.lower()
         if lower in chosen or not may_choose(lower) or not cond.values:
             continue
-        value = _satisfying(cond)
+        value = cond.values[0]
+        if "${" in value and cond.parsed.spec.family in (Family.STRING, Family.ARN):
+            extra: list = []  # a variable of a key the caller chooses: give it a value too
+            value = fill_variables(value, lambda k: k not in chosen and may_choose(k), extra)
+            if value is None:
+                continue
+            for k, v in extra:
+                chosen.setdefault(k.lower(), (k, v))
+        value = _satisfying(cond, value)
         if value is not None:
             chosen[lower] = (cond.key, ContextValue((value,)))
     return list(chosen.values())
 
 
-def _satisfying(cond: Condition) -> str | None:
+def _satisfying(cond: Condition, v: str) -> str | None:
     spec = cond.parsed.spec
-    if spec.negated or "${" in cond.values[0]:
+    if spec.negated or "${" in v:
         return None
-    v = cond.values[0]
     if spec.family in (Family.STRING, Family.ARN):
         return v.replace("*", "example").replace("?", "x")
     if spec.family is Family.BOOL:

@@ -1,0 +1,162 @@
+"""`iamgraph diff-policy` and `iamgraph check-access`: one policy, checked before it merges."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from iamgraph.cli.can import TimeoutOption, check_actions
+from iamgraph.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    FormatOption,
+    OutputFormat,
+    print_json,
+    reports_input_errors,
+    stdout,
+)
+from iamgraph.errors import InputError
+from iamgraph.load.policy_file import load_policy_file
+from iamgraph.model.policy import PolicyKind
+from iamgraph.policy_diff import check_access as check
+from iamgraph.policy_diff import diff_policies
+from iamgraph.solvers.compare import Comparison, Result
+
+
+class PolicyType(StrEnum):
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    SCP = "scp"
+
+
+class OnUnknown(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+TypeOption = typer.Option(
+    None, "--type", help="What the policy is; default: resource if it names a Principal."
+)
+UnknownOption = typer.Option(
+    OnUnknown.UNKNOWN, "--unknown", help="Exit code for UNKNOWN: unknown (3), pass (0), fail (1)."
+)
+KINDS = {
+    PolicyType.IDENTITY: PolicyKind.IDENTITY,
+    PolicyType.RESOURCE: PolicyKind.RESOURCE,
+    PolicyType.SCP: PolicyKind.SCP,
+}
+
+
+def _load(path: Path, kind: PolicyType | None):
+    if not path.exists():
+        raise InputError(str(path), "$", "no such file")
+    policy = load_policy_file(path, KINDS[kind] if kind else None)[0]
+    return policy
+
+
+def _exit(result: Comparison, unknown: OnUnknown) -> int:
+    if result.result == Result.PASS:
+        return EXIT_OK
+    if result.result == Result.FAIL:
+        return EXIT_FINDINGS
+    return {OnUnknown.PASS: EXIT_OK, OnUnknown.FAIL: EXIT_FINDINGS}.get(unknown, EXIT_UNKNOWN)
+
+
+def _json(result: Comparison) -> dict:
+    return {
+        "result": result.result,
+        "new_access": [
+            {
+                "action": n.action,
+                "resource": n.resource,
+                "context": {k: list(v.values) for k, v in n.context},
+                "statements": list(n.statements),
+                "service": n.service,
+                "access_level": n.access_level,
+                **({"principal": n.caller} if n.caller else {}),
+            }
+            for n in result.new_access
+        ],
+        "reasons": list(result.reasons),
+    }
+
+
+def _lines(result: Comparison, headline: str) -> list[str]:
+    lines = [headline]
+    for n in result.new_access:
+        who = f" by {n.caller}" if n.caller else ""
+        level = f", {n.access_level}" if n.access_level else ""
+        lines.append(f"  {n.service}{level}: {n.action} on {n.resource}{who}")
+        context = ", ".join(f"{k}={'|'.join(v.values)}" for k, v in n.context)
+        if context:
+            lines.append(f"      with {context}")
+        lines += [f"      granted by {s}" for s in n.statements]
+    lines += [f"  note: {r}" for r in result.reasons]
+    return lines
+
+
+@reports_input_errors
+def diff_policy(
+    old: Path = typer.Argument(..., help="The policy as it is (file or CLI output)."),
+    new: Path = typer.Argument(..., help="The policy as the change makes it."),
+    kind: PolicyType | None = TypeOption,
+    unknown: OnUnknown = UnknownOption,
+    timeout: float = TimeoutOption,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Does NEW grant any request OLD does not? PASS is a proof (relative to the IAM action
+    catalog); FAIL lists every class of new access with a witness the evaluator confirmed.
+    Exit 0 PASS, 1 FAIL, 3 UNKNOWN (see --unknown), 2 bad input."""
+    before, after = _load(old, kind), _load(new, kind)
+    if before.kind is not after.kind:
+        raise InputError(
+            str(new), "--type", f"{old} reads as {before.kind.value}, {new} as {after.kind.value}"
+        )
+    result = diff_policies(before, after, after.kind, timeout_ms=round(timeout * 1000))
+    if output is OutputFormat.JSON:
+        print_json(_json(result))
+    else:
+        headline = {
+            Result.PASS: f"PASS: {new} grants nothing {old} does not (proven)",
+            Result.FAIL: f"FAIL: {new} grants access {old} does not "
+            f"({len(result.new_access)} classes)",
+            Result.UNKNOWN: f"UNKNOWN: whether {new} grants more than {old}",
+        }[result.result]
+        for line in _lines(result, headline):
+            stdout.print(line, highlight=False, markup=False)
+    raise typer.Exit(_exit(result, unknown))
+
+
+@reports_input_errors
+def check_access(
+    policy: Path = typer.Argument(..., help="The policy (file or CLI output)."),
+    action: list[str] = typer.Option(..., "--action", help="Action or pattern (repeatable)."),
+    resource: list[str] = typer.Option(
+        ["*"], "--resource", help="Resource ARN or pattern (repeatable; default any)."
+    ),
+    kind: PolicyType | None = TypeOption,
+    unknown: OnUnknown = UnknownOption,
+    timeout: float = TimeoutOption,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Does the policy grant any of these actions on any of these resources? PASS is a proof
+    that it does not; FAIL shows the request it grants. Exit codes as `diff-policy`."""
+    check_actions(action)
+    pol = _load(policy, kind)
+    result = check(pol, pol.kind, action, resource, timeout_ms=round(timeout * 1000))
+    if output is OutputFormat.JSON:
+        print_json(_json(result))
+    else:
+        asked = ", ".join(action)
+        headline = {
+            Result.PASS: f"PASS: {policy} grants none of {asked} (proven)",
+            Result.FAIL: f"FAIL: {policy} grants {asked}",
+            Result.UNKNOWN: f"UNKNOWN: whether {policy} grants {asked}",
+        }[result.result]
+        for line in _lines(result, headline):
+            stdout.print(line, highlight=False, markup=False)
+    raise typer.Exit(_exit(result, unknown))

