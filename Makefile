@@ -46,6 +46,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/solver.py
 	$(BIN)/python bench/graph.py
+	$(BIN)/python bench/diff_policy.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
