@@ -422,6 +422,13 @@ def _user_hop(b: Builder, p: Principal, mode: Mfa, method: Method, u: Principal)
         to = Mfa.NO_MFA
     else:
         to = Mfa.LONG_TERM_KEYS
+        if row is not None and all(k.last_rotated is not None for k in row.access_keys):
+            # Q1: two keys already, active or not: a third needs one of them deleted first
+            freed = b.ask(p.arn, mode, "iam:DeleteAccessKey", u.arn)
+            if freed.verdict is Verdict.UNREACHABLE:
+                return
+            if freed.verdict is Verdict.UNKNOWN:
+                unknown = (f"{u.arn} has two access keys (Q1); deleting one is undecided",)
     yield from _opt(b.hop(method, p.arn, mode, u.arn, u.arn, to, unknown=unknown))
 
 
