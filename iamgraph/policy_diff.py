@@ -126,7 +126,7 @@ def check_access(
     from iamgraph.evaluate import decide
     from iamgraph.gather import Mfa
     from iamgraph.request import Request
-    from iamgraph.solvers.prove import _action_groups
+    from iamgraph.solvers.prove import action_groups
 
     found: list[NewAccess] = []
     reasons: list[str] = []
@@ -137,7 +137,7 @@ def check_access(
             req = Request.build(name, res, chosen)
             return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
 
-        for action_set, _ in _action_groups(actions):
+        for action_set, _ in action_groups(actions):
             for resource in expand_star(action_set, resources):
                 answer = solve(
                     ps,

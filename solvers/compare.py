@@ -24,7 +24,7 @@ from iamgraph.solvers import regex
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, _policies, expand_star
+from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, every_policy, expand_star, merge_ids
 
 MAX_CLASSES = 50
 ENUMERATION_BUDGET_S = 0.5  # after the first class, how long to look for more
@@ -72,7 +72,7 @@ def new_access(
 ) -> Comparison:
     """Every class of request that `after` allows and `before` does not, or a proof of none."""
     unknown_actions = _uncatalogued(after)
-    usage = key_usage([*_policies(before), *_policies(after)])
+    usage = key_usage([*every_policy(before), *every_policy(after)])
     ctx = SymContext(usage, {}, fixed=None)  # any caller: every key is free
     cat = catalog()
     action, resource = z3.Int("action"), z3.String("resource")
@@ -181,7 +181,7 @@ def _obvious(before: PolicySet, after: PolicySet):
     """For every Allow statement of the after side and each action pattern in it, the request
     it spells out; only those that are new access (replayed on both sides) are yielded."""
     cat = catalog()
-    for p in _policies(after):
+    for p in every_policy(after):
         for st in p.statements:
             if st.effect is not Effect.ALLOW or st.not_action:
                 continue
@@ -223,9 +223,13 @@ def _guessed(
     """The requests the after side's Allow statements (or `only` one) spell out for an action,
     replayed on both sides: the first that is new access. Also where z3's candidate did not
     replay (a variable or an operator the encoding leaves open)."""
-    read = {c.key.lower() for p in _policies(after) for st in p.statements for c in st.conditions}
-    read |= {c.key.lower() for p in _policies(before) for st in p.statements for c in st.conditions}
-    for p in _policies(after):
+    read = {
+        c.key.lower() for p in every_policy(after) for st in p.statements for c in st.conditions
+    }
+    read |= {
+        c.key.lower() for p in every_policy(before) for st in p.statements for c in st.conditions
+    }
+    for p in every_policy(after):
         for st in p.statements:
             if only is not None and st is not only:
                 continue
@@ -313,17 +317,11 @@ def _resource_in(resource: z3.SeqRef, pattern: str) -> z3.BoolRef:
 
 
 def _ids(action: z3.ArithRef, ids: list[int]) -> z3.BoolRef:
-    spans: list[tuple[int, int]] = []
-    for i in ids:
-        if spans and spans[-1][1] == i:
-            spans[-1] = (spans[-1][0], i + 1)
-        else:
-            spans.append((i, i + 1))
-    return z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in spans])
+    return z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in merge_ids(ids)])
 
 
 def _statements(ps: PolicySet):
-    for p in _policies(ps):
+    for p in every_policy(ps):
         yield from p.statements
 
 
@@ -336,7 +334,7 @@ def _uncatalogued(ps: PolicySet) -> list[str]:
     decided here (the answer is then at best `unknown`)."""
     cat = catalog()
     out = []
-    for p in _policies(ps):
+    for p in every_policy(ps):
         for st in p.statements:
             if st.effect is Effect.ALLOW and not st.not_action:
                 out += [

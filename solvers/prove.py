@@ -75,7 +75,7 @@ class Answer:
     notes: tuple[str, ...] = field(default=())
 
 
-def _policies(ps: PolicySet):
+def every_policy(ps: PolicySet):
     for lvl in (*ps.scp_levels, *ps.rcp_levels):
         yield from lvl.policies
     yield from ps.identity
@@ -144,7 +144,7 @@ def outcome_of(
     ps: PolicySet, request: Request, timeout_ms: int = DEFAULT_TIMEOUT_MS
 ) -> tuple[Outcome, tuple[str, ...]]:
     """Decide one concrete request with z3 (every key free but fixed to the request's value)."""
-    usage = key_usage(_policies(ps))
+    usage = key_usage(every_policy(ps))
     ctx = SymContext(usage, {})
     cat = catalog()
     info = cat.lookup(request.action)
@@ -252,7 +252,7 @@ def can(
     _, caller = find_principal(snap, principal)
     cat = catalog()
     unknowns: list[str] = []
-    for action_set, representative in _action_groups(actions):
+    for action_set, representative in action_groups(actions):
         parts = [
             part
             for resource in expand_star(action_set, resources)
@@ -292,7 +292,7 @@ def can(
     )
 
 
-def _action_groups(actions: list[str]):
+def action_groups(actions: list[str]):
     """Concrete actions one by one; patterns as catalog id sets grouped by service (the
     service decides which resource policy and RCPs apply)."""
     cat = catalog()
@@ -307,7 +307,7 @@ def _action_groups(actions: list[str]):
                 by_service.setdefault(svc, []).append((i, i + 1))
     for spans in by_service.values():
         ids = sorted({i for lo, hi in spans for i in range(lo, hi)})
-        yield tuple(_merge(ids)), cat.actions[ids[0]].full_name
+        yield tuple(merge_ids(ids)), cat.actions[ids[0]].full_name
 
 
 def expand_star(action_set, resources: list[str]) -> list[str]:
@@ -344,7 +344,8 @@ def _template_glob(template: str) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda m: "aws" if m.group(1) == "Partition" else "*", template)
 
 
-def _merge(ids: list[int]) -> list[tuple[int, int]]:
+def merge_ids(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted catalog ids as half-open intervals."""
     out: list[tuple[int, int]] = []
     for i in ids:
         if out and out[-1][1] == i:
@@ -493,7 +494,7 @@ def solve(
         if found is not None:
             return found
     pinned = {k.lower(): v for k, v in pinned_entries}
-    usage = key_usage(_policies(ps))
+    usage = key_usage(every_policy(ps))
     ctx = SymContext(usage, pinned, fixed=fixed)
     if isinstance(action_set, str) and not _wild(resource) and set(ctx.keys) <= {MFA_KEYS[0]}:
         settled = _settle_concretely(label, action_set, resource, pinned_entries, modes, replay)
