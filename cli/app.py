@@ -10,7 +10,7 @@ from iamgraph.cli.ask import ask
 from iamgraph.cli.can import can, who_can
 from iamgraph.cli.graph import graph, paths, privesc
 from iamgraph.cli.lint import lint
-from iamgraph.cli.policy_checks import check_access, diff_policy
+from iamgraph.cli.policy_checks import check_access, check_invariants, diff_policy
 from iamgraph.cli.simulate import simulate
 from iamgraph.cli.summary import summary
 
@@ -32,6 +32,7 @@ app.command()(privesc)
 app.command()(graph)
 app.command("diff-policy")(diff_policy)
 app.command("check-access")(check_access)
+app.command("check")(check_invariants)
 
 
 def _version(value: bool) -> None:

@@ -1,4 +1,5 @@
-"""`iamgraph diff-policy` and `iamgraph check-access`: one policy, checked before it merges."""
+"""`iamgraph diff-policy`, `check-access` and `check`: pre-merge checks of one policy, and of a
+snapshot against the organization's invariants."""
 
 from __future__ import annotations
 
@@ -7,19 +8,24 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.cli.can import TimeoutOption, check_actions
+from iamgraph.cli.can import TimeoutOption, check_actions, graph_for, path_json
 from iamgraph.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNKNOWN,
     FormatOption,
     OutputFormat,
+    QuietOption,
     print_json,
+    progress_bar,
     reports_input_errors,
     stdout,
 )
 from iamgraph.errors import InputError
+from iamgraph.invariants import check as check_all
+from iamgraph.invariants import load_invariants
 from iamgraph.load.policy_file import load_policy_file
+from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
 from iamgraph.policy_diff import check_access as check
 from iamgraph.policy_diff import diff_policies
@@ -160,3 +166,70 @@ def check_access(
         for line in _lines(result, headline):
             stdout.print(line, highlight=False, markup=False)
     raise typer.Exit(_exit(result, unknown))
+
+
+@reports_input_errors
+def check_invariants(
+    snapshot: Path = typer.Argument(..., help="Snapshot folder."),
+    invariants: Path = typer.Option(
+        Path("iamgraph.toml"), "--invariants", help="The invariants file.", dir_okay=False
+    ),
+    unknown: OnUnknown = UnknownOption,
+    timeout: float = TimeoutOption,
+    output: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Hold the snapshot to the invariants file: PASS, FAIL (with the principals that break an
+    invariant and their paths) or UNKNOWN per invariant. Exit 0 when all pass, 1 when one
+    fails, 3 when one is unknown (see --unknown), 2 for bad input."""
+    invs = load_invariants(invariants)
+    with progress_bar(quiet) as progress:
+        snap = load_snapshot(snapshot, progress)
+        pg, paths = graph_for(snap, round(timeout * 1000), progress)
+    outcomes = check_all(pg, paths, invs, str(invariants))
+    results = {o.result for o in outcomes}
+    overall = Comparison(
+        Result.FAIL
+        if "FAIL" in results
+        else Result.UNKNOWN
+        if "UNKNOWN" in results
+        else Result.PASS
+    )
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "result": overall.result,
+                "invariants": [
+                    {
+                        "name": o.invariant.name,
+                        "result": o.result,
+                        "breaking": [
+                            {"principal": r.answer.principal, "path": path_json(r)}
+                            for r in o.breaking
+                        ],
+                        "unknown": [
+                            {"principal": r.answer.principal, "reasons": list(r.answer.reasons)}
+                            for r in o.undecided
+                        ],
+                    }
+                    for o in outcomes
+                ],
+            }
+        )
+        raise typer.Exit(_exit(overall, unknown))
+    lines = []
+    for o in outcomes:
+        lines.append(f"{o.result:<8} {o.invariant.name}")
+        for r in o.breaking:
+            via = " -> ".join(f"{h.target} ({h.method})" for h in r.hops) or "itself"
+            lines.append(f"    {r.answer.principal}: {via}")
+        for r in o.undecided:
+            lines.append(f"    unknown for {r.answer.principal}: {'; '.join(r.answer.reasons)}")
+    counts = {k: sum(o.result == k for o in outcomes) for k in ("PASS", "FAIL", "UNKNOWN")}
+    lines.append(
+        f"{overall.result}: {counts['PASS']} passed, {counts['FAIL']} failed, "
+        f"{counts['UNKNOWN']} unknown ({invariants})"
+    )
+    for line in lines:
+        stdout.print(line, highlight=False, markup=False)
+    raise typer.Exit(_exit(overall, unknown))
