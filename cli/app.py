@@ -8,6 +8,7 @@ from iamgraph import __version__
 from iamgraph.catalog import catalog
 from iamgraph.cli.ask import ask
 from iamgraph.cli.can import can, who_can
+from iamgraph.cli.collect import collect
 from iamgraph.cli.graph import graph, paths, privesc
 from iamgraph.cli.lint import lint
 from iamgraph.cli.policy_checks import check_access, check_invariants, diff_policy
@@ -30,6 +31,7 @@ app.command()(ask)
 app.command()(paths)
 app.command()(privesc)
 app.command()(graph)
+app.command()(collect)
 app.command("diff-policy")(diff_policy)
 app.command("check-access")(check_access)
 app.command("check")(check_invariants)
