@@ -11,7 +11,7 @@ from iamgraph.cli.can import can, who_can
 from iamgraph.cli.collect import collect
 from iamgraph.cli.graph import graph, paths, privesc
 from iamgraph.cli.lint import lint
-from iamgraph.cli.policy_checks import check_access, check_invariants, diff_policy
+from iamgraph.cli.policy_checks import check_access, check_invariants, diff, diff_policy
 from iamgraph.cli.simulate import simulate
 from iamgraph.cli.summary import summary
 
@@ -35,6 +35,7 @@ app.command()(collect)
 app.command("diff-policy")(diff_policy)
 app.command("check-access")(check_access)
 app.command("check")(check_invariants)
+app.command()(diff)
 
 
 def _version(value: bool) -> None:

@@ -22,6 +22,7 @@ from iamgraph.cli.common import (
     stdout,
 )
 from iamgraph.errors import InputError
+from iamgraph.graph.query import Reach
 from iamgraph.invariants import check as check_all
 from iamgraph.invariants import load_invariants
 from iamgraph.load.policy_file import load_policy_file
@@ -29,7 +30,9 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
 from iamgraph.policy_diff import check_access as check
 from iamgraph.policy_diff import diff_policies
+from iamgraph.snapshot_diff import diff_snapshots
 from iamgraph.solvers.compare import Comparison, Result
+from iamgraph.solvers.prove import Answer
 
 
 class PolicyType(StrEnum):
@@ -97,7 +100,8 @@ def _lines(result: Comparison, headline: str) -> list[str]:
         who = f" by {n.caller}" if n.caller else ""
         level = f", {n.access_level}" if n.access_level else ""
         lines.append(f"  {n.service}{level}: {n.action} on {n.resource}{who}")
-        context = ", ".join(f"{k}={'|'.join(v.values)}" for k, v in n.context)
+        shown = [(k, v) for k, v in n.context if n.chosen is None or k in n.chosen]
+        context = ", ".join(f"{k}={'|'.join(v.values)}" for k, v in shown)
         if context:
             lines.append(f"      with {context}")
         lines += [f"      granted by {s}" for s in n.statements]
@@ -233,3 +237,89 @@ def check_invariants(
     for line in lines:
         stdout.print(line, highlight=False, markup=False)
     raise typer.Exit(_exit(overall, unknown))
+
+
+@reports_input_errors
+def diff(
+    before: Path = typer.Argument(..., help="The snapshot as it is."),
+    after: Path = typer.Argument(..., help="The snapshot as the change makes it."),
+    invariants: Path | None = typer.Option(
+        None, "--invariants", help="Also report which invariants the change breaks or repairs."
+    ),
+    unknown: OnUnknown = UnknownOption,
+    timeout: float = TimeoutOption,
+    output: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """What does the change from BEFORE to AFTER grant that was not granted? New access per
+    principal whose own layers changed (proven absent, or shown with witnesses), new paths to
+    admin, and invariants broken or repaired. Exit 0 none, 1 some, 3 unknown, 2 bad input."""
+    invs = load_invariants(invariants) if invariants else []
+    with progress_bar(quiet) as progress:
+        old = load_snapshot(before, progress)
+        new = load_snapshot(after, progress)
+    result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=round(timeout * 1000))
+    verdict = Comparison(result.result)
+    if output is OutputFormat.JSON:
+        print_json(
+            {
+                "result": result.result,
+                "principals": [
+                    {
+                        "principal": c.principal,
+                        "added": c.added,
+                        **_json(c.comparison),
+                    }
+                    for c in result.changed
+                ],
+                "new_escalation": [
+                    {
+                        "principal": f.principal,
+                        "path": path_json(Reach(Answer(f.principal, f.verdict), f.hops)),
+                    }
+                    for f in result.new_escalation
+                ],
+                "invariants": [
+                    {
+                        "name": inv.name,
+                        "before": b.result,
+                        "after": a.result,
+                        "newly_breaking": [
+                            {"principal": r.answer.principal, "path": path_json(r)}
+                            for r in result.newly_breaking(i)
+                        ],
+                        "repaired": result.repaired(i),
+                    }
+                    for i, (inv, b, a) in enumerate(result.invariants)
+                ],
+            }
+        )
+        raise typer.Exit(_exit(verdict, unknown))
+    lines = [f"{result.result}: {before} -> {after}"]
+    grants = [c for c in result.changed if c.comparison.result == Result.FAIL or c.added]
+    proven = [c for c in result.changed if c.comparison.result == Result.PASS and not c.added]
+    open_ = [c for c in result.changed if c.comparison.result == Result.UNKNOWN]
+    lines.append(f"new access: {len(grants)} principals")
+    for c in grants:
+        if c.added:
+            lines.append(f"  {c.principal}: a new principal")
+            continue
+        lines.append(f"  {c.principal}")
+        lines += [f"  {line}" for line in _lines(c.comparison, "")[1:]]
+    lines.append(f"no new access (proven): {len(proven)} principals whose layers changed")
+    for c in open_:
+        lines.append(f"unknown for {c.principal}: {'; '.join(c.comparison.reasons)}")
+    lines.append(f"new paths to admin: {len(result.new_escalation)}")
+    for f in result.new_escalation:
+        via = " -> ".join(f"{h.target} ({h.method})" for h in f.hops)
+        lines.append(f"  {f.principal}: {via}")
+    for i, (inv, b, a) in enumerate(result.invariants):
+        lines.append(f"invariant {inv.name}: {b.result} -> {a.result}")
+        for r in result.newly_breaking(i):
+            via = " -> ".join(f"{h.target} ({h.method})" for h in r.hops) or "itself"
+            lines.append(f"  newly broken by {r.answer.principal}: {via}")
+        for arn in result.repaired(i):
+            lines.append(f"  repaired for {arn}")
+    for line in lines:
+        stdout.print(line, highlight=False, markup=False)
+    raise typer.Exit(_exit(verdict, unknown))

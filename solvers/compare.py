@@ -11,6 +11,7 @@ resource pattern it matched. Like IAM Access Analyzer's CheckNoNewAccess, but wi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import z3
@@ -54,6 +55,7 @@ class NewAccess:
     service: str
     access_level: str
     caller: str = ""
+    chosen: tuple[str, ...] | None = None  # the keys the request chose (None: all of them)
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,16 @@ def new_access(
     *,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     limit: int = MAX_CLASSES,
+    pinned: tuple[tuple[str, ContextValue], ...] = (),
+    fixed: Callable[[str], bool] | None = None,
 ) -> Comparison:
-    """Every class of request that `after` allows and `before` does not, or a proof of none."""
+    """Every class of request that `after` allows and `before` does not, or a proof of none.
+    Without `pinned` every context key is free (any caller); a snapshot principal pins the
+    keys its credential fixes, and `fixed` says which keys it lacks rather than chooses."""
     unknown_actions = _uncatalogued(after)
     usage = key_usage([*every_policy(before), *every_policy(after)])
-    ctx = SymContext(usage, {}, fixed=None)  # any caller: every key is free
+    ctx = SymContext(usage, {k.lower(): v for k, v in pinned}, fixed=fixed)
+    given = _Given(pinned, fixed)
     cat = catalog()
     action, resource = z3.Int("action"), z3.String("resource")
     term = Term(action, resource)
@@ -93,13 +100,13 @@ def new_access(
     ]
     retries = 0
     deadline = None
-    for req in _obvious(before, after):  # what the Allow statements spell out, first
+    for req in _obvious(before, after, given):  # what the Allow statements spell out, first
         later = decide(after, req)
         info = cat.lookup(req.action)
         grants = [r for r in later.deciding if r.effect == "Allow"]
         if any(_same_class(f, info, grants) for f in found):
             continue
-        found.append(_finding(req, info, grants))
+        found.append(_finding(req, info, grants, given))
         solver.add(z3.Not(_class(after, grants, info, action, resource)))
         deadline = deadline or time.perf_counter() + ENUMERATION_BUDGET_S
     for _ in range(limit):
@@ -126,10 +133,10 @@ def new_access(
             model = _nicer(solver, model, action, resource, timeout_ms)
         info = cat.actions[model.eval(action, model_completion=True).as_long()]
         res = model.eval(resource, model_completion=True).as_string()
-        req = Request.build(info.full_name, res, ctx.values(model))
+        req = given.request(info.full_name, res, ctx.values(model))
         later, earlier = decide(after, req), decide(before, req)
         if not _new(later, earlier):
-            req = _guessed(before, after, info)  # the obvious request for that action
+            req = _guessed(before, after, info, given)  # the obvious request for that action
             if req is None:
                 if havocs and retries < RETRIES:  # vary what the encoding left open
                     retries += 1
@@ -145,7 +152,7 @@ def new_access(
             later = decide(after, req)
             res = req.resource
         grants = [r for r in later.deciding if r.effect == "Allow"]
-        found.append(_finding(req, info, grants))
+        found.append(_finding(req, info, grants, given))
         solver.add(z3.Not(_class(after, grants, info, action, resource)))
         if deadline is None:
             deadline = time.perf_counter() + ENUMERATION_BUDGET_S
@@ -158,14 +165,16 @@ def new_access(
     return Comparison(Result.PASS)
 
 
-def _finding(req: Request, info, grants) -> NewAccess:
+def _finding(req: Request, info, grants, given: _Given) -> NewAccess:
+    pinned = {k.lower() for k, _ in given.pinned}
     return NewAccess(
         info.full_name,
         req.resource,
         tuple((req.names[k], v) for k, v in req.context.items()),
-        tuple(statement_label(r) for r in grants),
+        tuple(dict.fromkeys(statement_label(r) for r in grants)),
         info.service,
         sorted(info.access_levels)[0] if info.access_levels else "Unknown",
+        chosen=tuple(req.names[k] for k in req.context if k not in pinned),
     )
 
 
@@ -173,11 +182,28 @@ def _same_class(f: NewAccess, info, grants) -> bool:
     return (
         f.service == info.service
         and f.access_level == (sorted(info.access_levels)[0] if info.access_levels else "Unknown")
-        and f.statements == tuple(statement_label(r) for r in grants)
+        and f.statements == tuple(dict.fromkeys(statement_label(r) for r in grants))
     )
 
 
-def _obvious(before: PolicySet, after: PolicySet):
+@dataclass(frozen=True)
+class _Given:
+    """The keys the caller's credential fixes, and the requests that carry them."""
+
+    pinned: tuple[tuple[str, ContextValue], ...]
+    fixed: Callable[[str], bool] | None
+
+    def may_choose(self, key: str) -> bool:
+        pinned = {k.lower() for k, _ in self.pinned}
+        return key not in pinned and not (self.fixed and self.fixed(key))
+
+    def request(self, action: str, resource: str, chosen) -> Request:
+        names = {k.lower() for k, _ in chosen}
+        rest = [e for e in self.pinned if e[0].lower() not in names]
+        return Request.build(action, resource, [*chosen, *rest])
+
+
+def _obvious(before: PolicySet, after: PolicySet, given: _Given):
     """For every Allow statement of the after side and each action pattern in it, the request
     it spells out; only those that are new access (replayed on both sides) are yielded."""
     cat = catalog()
@@ -190,7 +216,7 @@ def _obvious(before: PolicySet, after: PolicySet):
                 if not spans:
                     continue
                 info = cat.actions[spans[0][0]]
-                req = _guessed(before, after, info, only=st)
+                req = _guessed(before, after, info, given, only=st)
                 if req is not None:
                     yield req
 
@@ -218,7 +244,7 @@ def _new(later, earlier) -> bool:
 
 
 def _guessed(
-    before: PolicySet, after: PolicySet, info, only: Statement | None = None
+    before: PolicySet, after: PolicySet, info, given: _Given, only: Statement | None = None
 ) -> Request | None:
     """The requests the after side's Allow statements (or `only` one) spell out for an action,
     replayed on both sides: the first that is new access. Also where z3's candidate did not
@@ -239,12 +265,12 @@ def _guessed(
                 continue
             for pattern in _patterns_for(info, st):
                 filled: list = []
-                text = fill_variables(pattern, lambda k: True, filled)
+                text = fill_variables(pattern, given.may_choose, filled)
                 arn = concrete_arn(text, WITNESS_ACCOUNT) if text and text != "*" else text
                 if arn is None:
                     continue
-                chosen = context_for(st, lambda k: True, filled, read)
-                req = Request.build(info.full_name, arn, chosen)
+                chosen = context_for(st, given.may_choose, filled, read)
+                req = given.request(info.full_name, arn, chosen)
                 if _new(decide(after, req), decide(before, req)):
                     return req
     return None

@@ -1,0 +1,149 @@
+"""`iamgraph diff BEFORE AFTER`: what a change to an organization grants that it did not.
+
+Three answers, each proven or shown with evidence:
+- new access per principal: for every principal whose own layers changed (identity policies,
+  groups, boundary, the SCPs above it), `solvers.compare.new_access` on those layers (resource
+  policies are the resources' own: a changed trust shows up as a new escalation step instead);
+- escalation: principals that can become administrator after and could not before, with paths;
+- invariants (`iamgraph.toml`): which the change breaks or repairs, with the breaking paths.
+Only changed principals are solved again; the graph searches run on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+from iamgraph.evaluate import PolicySet
+from iamgraph.gather import credential_context, policies_for
+from iamgraph.graph.build import build
+from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
+from iamgraph.invariants import Invariant, Outcome
+from iamgraph.invariants import check as check_invariants
+from iamgraph.model.policy import Policy
+from iamgraph.model.snapshot import Snapshot
+from iamgraph.solvers.compare import Comparison, Result, new_access
+from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, fixed_for
+
+
+@dataclass(frozen=True)
+class PrincipalChange:
+    principal: str
+    comparison: Comparison  # FAIL lists the new access; PASS proves there is none
+    added: bool = False  # the principal exists only after
+
+
+@dataclass(frozen=True)
+class SnapshotDiff:
+    changed: tuple[PrincipalChange, ...]
+    new_escalation: tuple[Found, ...]  # principals that can become admin only after
+    invariants: tuple[tuple[Invariant, Outcome, Outcome], ...]  # (invariant, before, after)
+
+    def newly_breaking(self, i: int) -> list:
+        """The principals that break invariant `i` after the change and did not before."""
+        _, before, after = self.invariants[i]
+        was = {r.answer.principal for r in before.breaking}
+        return [r for r in after.breaking if r.answer.principal not in was]
+
+    def repaired(self, i: int) -> list[str]:
+        _, before, after = self.invariants[i]
+        now = {r.answer.principal for r in after.breaking}
+        return [r.answer.principal for r in before.breaking if r.answer.principal not in now]
+
+    @property
+    def result(self) -> str:
+        failing = any(c.comparison.result == Result.FAIL or c.added for c in self.changed)
+        failing |= bool(self.new_escalation)
+        failing |= any(self.newly_breaking(i) for i in range(len(self.invariants)))
+        if failing:
+            return Result.FAIL
+        unknown = any(c.comparison.result == Result.UNKNOWN for c in self.changed)
+        unknown |= any(a.result == "UNKNOWN" for _, _, a in self.invariants)
+        return Result.UNKNOWN if unknown else Result.PASS
+
+
+def own_layers(snap: Snapshot, arn: str) -> PolicySet:
+    """The principal's identity side: its policies, boundary and the SCPs above it."""
+    ps = policies_for(snap, arn, "iam:GetUser", "*")
+    return replace(ps, resource_policy=None, resource_policy_required=False, rcp_levels=())
+
+
+def _canon(policy: Policy | None) -> str:
+    """A policy's meaning as text, whatever its file, Sids or statement order."""
+    if policy is None:
+        return ""
+    statements = sorted(
+        json.dumps(
+            [
+                st.effect.value,
+                st.not_action,
+                sorted(st.actions),
+                st.not_resource,
+                sorted(st.resources) if st.resources is not None else None,
+                repr(st.principal),
+                st.not_principal,
+                sorted([c.operator, c.key.lower(), sorted(c.values)] for c in st.conditions),
+            ]
+        )
+        for st in policy.statements
+    )
+    return json.dumps([policy.version, statements])
+
+
+def _fingerprint(ps: PolicySet) -> str:
+    return json.dumps(
+        [
+            sorted(_canon(p) for p in ps.identity),
+            _canon(ps.boundary),
+            [sorted(_canon(p) for p in lvl.policies) for lvl in ps.scp_levels],
+            list(ps.unresolved),
+        ]
+    )
+
+
+def diff_snapshots(
+    before: Snapshot,
+    after: Snapshot,
+    invariants: list[Invariant] = (),
+    invariants_file: str = "",
+    *,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> SnapshotDiff:
+    changed: list[PrincipalChange] = []
+    for arn in after.principals:
+        if arn not in before.principals:
+            changed.append(PrincipalChange(arn, Comparison(Result.FAIL), added=True))
+            continue
+        was, now = own_layers(before, arn), own_layers(after, arn)
+        if _fingerprint(was) == _fingerprint(now):
+            continue
+        creds = tuple(
+            (k, v)
+            for k, v in credential_context(after, arn, "*")
+            if not k.lower().startswith("aws:multifactorauth")  # any MFA state
+        )
+        result = new_access(
+            was,
+            now,
+            timeout_ms=timeout_ms,
+            pinned=creds,
+            fixed=fixed_for(after, now.caller.account),
+        )
+        changed.append(PrincipalChange(arn, result))
+    pg_before, pg_after = build(before, timeout_ms), build(after, timeout_ms)
+    paths_before, paths_after = Paths(pg_before, timeout_ms), Paths(pg_after, timeout_ms)
+    everyone = modes_filter(None)
+    was_admin = {f.principal: f.verdict for f in privesc(pg_before, paths_before, everyone)}
+    escalation = tuple(
+        f
+        for f in privesc(pg_after, paths_after, everyone)
+        if f.verdict is Verdict.REACHABLE
+        and f.hops
+        and was_admin.get(f.principal) is not Verdict.REACHABLE
+    )
+    outcomes = ()
+    if invariants:
+        b = check_invariants(pg_before, paths_before, list(invariants), invariants_file)
+        a = check_invariants(pg_after, paths_after, list(invariants), invariants_file)
+        outcomes = tuple((inv, x, y) for inv, x, y in zip(invariants, b, a, strict=True))
+    return SnapshotDiff(tuple(changed), escalation, outcomes)

@@ -1,0 +1,110 @@
+"""`iamgraph diff BEFORE AFTER` on realistic changes to the demo organization (built in
+tmp_path from fixtures/demo-org): an SCP statement removed opens a new non-MFA path to the trail
+(facts 2, 10); a refactor of an inline policy is proven to grant nothing new."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from iamgraph.cli.app import app
+from tests.conftest import DEMO, REPO
+
+runner = CliRunner()
+MGMT = "arn:aws:iam::111122223333"
+
+
+def copy_demo(tmp_path):
+    folder = tmp_path / "after"
+    shutil.copytree(DEMO, folder)
+    return folder
+
+
+def drop_deny_assume_into_management(folder):
+    path = folder / "organization/describe-policy/p-wkld0001.json"
+    data = json.loads(path.read_text())
+    content = json.loads(data["Policy"]["Content"])
+    content["Statement"] = [
+        s for s in content["Statement"] if s.get("Sid") != "DenyAssumeIntoManagement"
+    ]
+    data["Policy"]["Content"] = json.dumps(content)
+    path.write_text(json.dumps(data, indent=4))
+
+
+def diff(after, *args):
+    return runner.invoke(
+        app,
+        [
+            "diff",
+            str(DEMO),
+            str(after),
+            "--invariants",
+            str(REPO / "iamgraph.toml"),
+            "-f",
+            "json",
+            *args,
+        ],
+    )
+
+
+def test_removing_an_scp_statement_opens_a_non_mfa_path_to_the_trail(tmp_path):
+    after = copy_demo(tmp_path)
+    drop_deny_assume_into_management(after)
+    result = diff(after)
+    assert result.exit_code == 1, result.output
+    out = json.loads(result.stdout)
+    assert out["result"] == "FAIL"
+    by = {p["principal"]: p for p in out["principals"]}
+    ops = by["arn:aws:iam::444455556666:role/ops-automation"]
+    assert ops["result"] == "FAIL"
+    assert [(n["action"], n["resource"]) for n in ops["new_access"]] == [
+        ("sts:AssumeRole", f"{MGMT}:role/TrailOperator")
+    ]
+    # the principals of the management account are not under that SCP: not re-solved
+    assert not [p for p in by if p.startswith(MGMT)]
+    trail = next(i for i in out["invariants"] if i["name"] == "no-non-mfa-trail-tampering")
+    newly = {b["principal"]: b["path"] for b in trail["newly_breaking"]}
+    assert [h["method"] for h in newly[f"{MGMT}:user/oncall-bot"]] == [
+        "AssumeRole",
+        "PassRole+ec2:RunInstances",
+        "AssumeRole",
+    ]
+    assert newly[f"{MGMT}:user/oncall-bot"][-1]["to"] == f"{MGMT}:role/TrailOperator"
+    assert trail["repaired"] == []
+
+
+def test_a_refactor_is_proven_to_grant_nothing_new(tmp_path):
+    after = copy_demo(tmp_path)
+    path = after / "accounts/111122223333/iam/get-account-authorization-details.json"
+    data = json.loads(path.read_text())
+    user = next(u for u in data["UserDetailList"] if u["UserName"] == "ci-deployer")
+    statements = user["UserPolicyList"][0]["PolicyDocument"]["Statement"]
+    lambdas = statements[0]
+    split = [
+        dict(lambdas, Sid=f"ManageLambdas{i}", Action=[a]) for i, a in enumerate(lambdas["Action"])
+    ]
+    user["UserPolicyList"][0]["PolicyDocument"]["Statement"] = [*reversed(statements[1:]), *split]
+    path.write_text(json.dumps(data, indent=4))
+    result = diff(after)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["result"] == "PASS"
+    assert [(p["principal"], p["result"]) for p in out["principals"]] == [
+        (f"{MGMT}:user/ci-deployer", "PASS")
+    ]
+    assert all(i["newly_breaking"] == [] for i in out["invariants"])
+
+
+def test_text_output_names_the_new_path(tmp_path):
+    after = copy_demo(tmp_path)
+    drop_deny_assume_into_management(after)
+    result = runner.invoke(
+        app, ["diff", str(DEMO), str(after), "--invariants", str(REPO / "iamgraph.toml")]
+    )
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"FAIL: {DEMO} -> {after}"
+    assert "invariant no-non-mfa-trail-tampering: FAIL -> FAIL" in lines
+    assert any(line.startswith(f"  newly broken by {MGMT}:user/oncall-bot: ") for line in lines)
