@@ -1,7 +1,8 @@
-"""Benchmark: `diff-policy` over every policy pair in ../shared/data/quacky-aws-policy-samples
-(the `exp_multiple` folders: two versions of one customer policy, compared both ways). Prints
-the median and 99th-percentile time per comparison, the results, and every `unknown` with its
-reason. Asserts nothing.
+"""Benchmark: `diff` on the demo organization with one SCP statement removed (the time to name
+the new non-MFA trail-tampering path), then `diff-policy` over every policy pair in
+../shared/data/quacky-aws-policy-samples (the `exp_multiple` folders: two versions of one
+customer policy, compared both ways): median and 99th-percentile time per comparison, the
+results, and every `unknown` with its reason. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +61,41 @@ def main() -> None:
         print(f"  not read: {line}")
 
 
+def demo_scp_change() -> None:
+    import json
+    import shutil
+    import tempfile
+
+    from iamgraph.invariants import load_invariants
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.snapshot_diff import diff_snapshots
+
+    demo = REPO / "fixtures" / "demo-org"
+    with tempfile.TemporaryDirectory() as tmp:
+        after = Path(tmp) / "after"
+        shutil.copytree(demo, after)
+        path = after / "organization/describe-policy/p-wkld0001.json"
+        data = json.loads(path.read_text())
+        content = json.loads(data["Policy"]["Content"])
+        content["Statement"] = [
+            s for s in content["Statement"] if s.get("Sid") != "DenyAssumeIntoManagement"
+        ]
+        data["Policy"]["Content"] = json.dumps(content)
+        path.write_text(json.dumps(data))
+        invariants = load_invariants(REPO / "iamgraph.toml")
+        t = time.perf_counter()
+        result = diff_snapshots(load_snapshot(demo), load_snapshot(after), invariants)
+        secs = time.perf_counter() - t
+    trail = [i for i, (inv, _, _) in enumerate(result.invariants) if "trail-tampering" in inv.name]
+    newly = sorted(r.answer.principal.split(":", 4)[4] for r in result.newly_breaking(trail[0]))
+    print(
+        f"demo-org diff, DenyAssumeIntoManagement removed: {secs:.2f} s (both loads included), "
+        f"{result.result}; newly breaking no-non-mfa-trail-tampering: {', '.join(newly)}"
+    )
+
+
 if __name__ == "__main__":
+    catalog()
+    demo_scp_change()
     if QUACKY.exists():
         main()
