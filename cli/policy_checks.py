@@ -267,6 +267,7 @@ def diff(
                 "principals": [
                     {
                         "principal": c.principal,
+                        "policy": c.policy,
                         "added": c.added,
                         **_json(c.comparison),
                     }
@@ -299,14 +300,15 @@ def diff(
     grants = [c for c in result.changed if c.comparison.result == Result.FAIL or c.added]
     proven = [c for c in result.changed if c.comparison.result == Result.PASS and not c.added]
     open_ = [c for c in result.changed if c.comparison.result == Result.UNKNOWN]
-    lines.append(f"new access: {len(grants)} principals")
+    lines.append(f"new access: {len(grants)} principals and resources")
     for c in grants:
+        what = {"own": "", "trust": " (its trust policy)", "resource": " (its policy)"}[c.policy]
         if c.added:
-            lines.append(f"  {c.principal}: a new principal")
+            lines.append(f"  {c.principal}{what}: new")
             continue
-        lines.append(f"  {c.principal}")
+        lines.append(f"  {c.principal}{what}")
         lines += [f"  {line}" for line in _lines(c.comparison, "")[1:]]
-    lines.append(f"no new access (proven): {len(proven)} principals whose layers changed")
+    lines.append(f"no new access (proven): {len(proven)} changed principals and resources")
     for c in open_:
         lines.append(f"unknown for {c.principal}: {'; '.join(c.comparison.reasons)}")
     lines.append(f"new paths to admin: {len(result.new_escalation)}")

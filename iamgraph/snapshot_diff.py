@@ -20,7 +20,7 @@ from iamgraph.graph.build import build
 from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
 from iamgraph.invariants import Invariant, Outcome
 from iamgraph.invariants import check as check_invariants
-from iamgraph.model.policy import Policy
+from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.solvers.compare import Comparison, Result, new_access
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, fixed_for
@@ -31,6 +31,7 @@ class PrincipalChange:
     principal: str
     comparison: Comparison  # FAIL lists the new access; PASS proves there is none
     added: bool = False  # the principal exists only after
+    policy: str = "own"  # whose policy changed: "own" layers, a role's "trust", a "resource"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,43 @@ class SnapshotDiff:
         unknown = any(c.comparison.result == Result.UNKNOWN for c in self.changed)
         unknown |= any(a.result == "UNKNOWN" for _, _, a in self.invariants)
         return Result.UNKNOWN if unknown else Result.PASS
+
+
+def _resource_policies(before: Snapshot, after: Snapshot, timeout_ms: int) -> list:
+    """Role trusts, bucket, key and topic policies whose meaning changed: who else may now
+    assume the role or reach the resource (each principal either side names, anyone, and an
+    account neither names), as `diff-policy` asks it."""
+    from iamgraph.policy_diff import diff_policies
+
+    pairs: list[tuple[str, str, Policy | None, Policy | None]] = []
+    for arn, p in after.principals.items():
+        old = before.principals.get(arn)
+        if p.role is not None and old is not None and old.role is not None:
+            pairs.append((arn, "trust", old.trust, p.trust))
+    for account, data in after.accounts.items():
+        was = before.accounts.get(account)
+        if was is None:
+            continue
+        for name, bucket in data.buckets.items():
+            if name in was.buckets:
+                pairs.append((bucket.arn, "resource", was.buckets[name].policy, bucket.policy))
+        for key_id, key in data.keys.items():
+            if key_id in was.keys:
+                arn = f"arn:aws:kms::{account}:key/{key_id}"
+                pairs.append((arn, "resource", was.keys[key_id].policy, key.policy))
+        for arn, topic in data.topics.items():
+            if arn in was.topics:
+                pairs.append((arn, "resource", was.topics[arn].policy, topic.policy))
+    out = []
+    for arn, what, old, new in pairs:
+        if new is None or _canon(old) == _canon(new):
+            continue  # unchanged, or removed (a removed policy grants nothing new)
+        if old is None:
+            out.append(PrincipalChange(arn, Comparison(Result.FAIL), added=True, policy=what))
+            continue
+        result = diff_policies(old, new, PolicyKind.RESOURCE, timeout_ms=timeout_ms)
+        out.append(PrincipalChange(arn, result, policy=what))
+    return out
 
 
 def own_layers(snap: Snapshot, arn: str) -> PolicySet:
@@ -130,6 +168,7 @@ def diff_snapshots(
             fixed=fixed_for(after, now.caller.account),
         )
         changed.append(PrincipalChange(arn, result))
+    changed += _resource_policies(before, after, timeout_ms)
     pg_before, pg_after = build(before, timeout_ms), build(after, timeout_ms)
     paths_before, paths_after = Paths(pg_before, timeout_ms), Paths(pg_after, timeout_ms)
     everyone = modes_filter(None)

@@ -108,3 +108,25 @@ def test_text_output_names_the_new_path(tmp_path):
     assert lines[0] == f"FAIL: {DEMO} -> {after}"
     assert "invariant no-non-mfa-trail-tampering: FAIL -> FAIL" in lines
     assert any(line.startswith(f"  newly broken by {MGMT}:user/oncall-bot: ") for line in lines)
+
+
+def test_a_trust_widened_to_an_outside_account_is_new_access(tmp_path):
+    """T1: the trust is the role's resource policy; naming another account lets its
+    principals assume the role (with their own identity allow, E17)."""
+    after = copy_demo(tmp_path)
+    path = after / "accounts/111122223333/iam/get-account-authorization-details.json"
+    data = json.loads(path.read_text())
+    role = next(r for r in data["RoleDetailList"] if r["RoleName"] == "TrailOperator")
+    role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] = [
+        "arn:aws:iam::444455556666:role/ops-automation",
+        "arn:aws:iam::999988887777:root",
+    ]
+    path.write_text(json.dumps(data, indent=4))
+    out = json.loads(diff(after).stdout)
+    (trust,) = [p for p in out["principals"] if p["policy"] == "trust"]
+    assert (trust["principal"], trust["result"]) == (f"{MGMT}:role/TrailOperator", "FAIL")
+    assert {n["principal"] for n in trust["new_access"]} == {
+        "arn:aws:iam::999988887777:user/someone"
+    }
+    assert {n["action"] for n in trust["new_access"]} >= {"sts:AssumeRole"}
+    assert out["result"] == "FAIL"
