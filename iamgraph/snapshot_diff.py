@@ -100,6 +100,15 @@ def _resource_policies(before: Snapshot, after: Snapshot, timeout_ms: int) -> li
     return out
 
 
+def _credential_keys(snap: Snapshot, arn: str) -> tuple:
+    """The keys the principal's credential fixes (tags, organization paths), any MFA state."""
+    return tuple(
+        (k, v)
+        for k, v in credential_context(snap, arn, "*")
+        if not k.lower().startswith("aws:multifactorauth")
+    )
+
+
 def own_layers(snap: Snapshot, arn: str) -> PolicySet:
     """The principal's identity side: its policies, boundary and the SCPs above it."""
     ps = policies_for(snap, arn, "iam:GetUser", "*")
@@ -153,13 +162,10 @@ def diff_snapshots(
             changed.append(PrincipalChange(arn, Comparison(Result.FAIL), added=True))
             continue
         was, now = own_layers(before, arn), own_layers(after, arn)
-        if _fingerprint(was) == _fingerprint(now):
+        creds = _credential_keys(after, arn)
+        # a changed tag or organization path can change what a condition lets through
+        if _fingerprint(was) == _fingerprint(now) and _credential_keys(before, arn) == creds:
             continue
-        creds = tuple(
-            (k, v)
-            for k, v in credential_context(after, arn, "*")
-            if not k.lower().startswith("aws:multifactorauth")  # any MFA state
-        )
         result = new_access(
             was,
             now,

@@ -130,3 +130,20 @@ def test_a_trust_widened_to_an_outside_account_is_new_access(tmp_path):
     }
     assert {n["action"] for n in trust["new_access"]} >= {"sts:AssumeRole"}
     assert out["result"] == "FAIL"
+
+
+def test_a_changed_tag_is_compared(tmp_path):
+    """A tag the policies read (aws:PrincipalTag) can change what a principal may do even
+    though no policy changed: the principal is compared again."""
+    after = copy_demo(tmp_path)
+    path = after / "accounts/111122223333/iam/get-account-authorization-details.json"
+    data = json.loads(path.read_text())
+    user = next(u for u in data["UserDetailList"] if u["UserName"] == "ci-deployer")
+    user["Tags"] = [t for t in user["Tags"] if t["Key"] != "purpose"] + [
+        {"Key": "purpose", "Value": "release automation"}
+    ]
+    path.write_text(json.dumps(data, indent=4))
+    out = json.loads(diff(after).stdout)
+    assert [(p["principal"], p["result"]) for p in out["principals"]] == [
+        (f"{MGMT}:user/ci-deployer", "PASS")  # re-solved; no policy reads that tag
+    ]
