@@ -10,7 +10,7 @@ so it stays small and readable. Anything the documentation leaves open makes the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -69,6 +69,21 @@ class PolicySet:
     rcp_levels: tuple[Level, ...] = ()
     unresolved: tuple[str, ...] = ()  # policies that apply but whose text is not known
     assumptions: tuple[str, ...] = ()  # what the caller of decide() took for granted
+
+    def policies(self) -> Iterator[Policy]:
+        """Every policy of every layer (SCPs, RCPs, identity, boundary, session, resource)."""
+        for lvl in (*self.scp_levels, *self.rcp_levels):
+            yield from lvl.policies
+        yield from self.identity
+        for p in (self.boundary, self.session, self.resource_policy):
+            if p is not None:
+                yield p
+
+    def keys_read(self) -> set[str]:
+        """The condition keys (lower-cased) any statement of these layers reads."""
+        return {
+            c.key.lower() for p in self.policies() for st in p.statements for c in st.conditions
+        }
 
 
 @dataclass(frozen=True)

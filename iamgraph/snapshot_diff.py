@@ -12,16 +12,18 @@ Only changed principals are solved again; the graph searches run on both sides.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from iamgraph.evaluate import PolicySet
-from iamgraph.gather import credential_context, policies_for
+from iamgraph.gather import credential_context
+from iamgraph.graph.admin import layers
 from iamgraph.graph.build import build
 from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
 from iamgraph.invariants import Invariant, Outcome
 from iamgraph.invariants import check as check_invariants
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.model.source import SourceRef
 from iamgraph.solvers.compare import Comparison, Result, new_access
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, fixed_for
 
@@ -90,14 +92,19 @@ def _resource_policies(before: Snapshot, after: Snapshot, timeout_ms: int) -> li
                 pairs.append((arn, "resource", was.topics[arn].policy, topic.policy))
     out = []
     for arn, what, old, new in pairs:
-        if new is None or _canon(old) == _canon(new):
-            continue  # unchanged, or removed (a removed policy grants nothing new)
-        if old is None:
-            out.append(PrincipalChange(arn, Comparison(Result.FAIL), added=True, policy=what))
+        if _canon(old) == _canon(new):
             continue
-        result = diff_policies(old, new, PolicyKind.RESOURCE, timeout_ms=timeout_ms)
+        # a policy added or removed is compared with no policy: removing one can lift a Deny
+        result = diff_policies(
+            old or _none(arn), new or _none(arn), PolicyKind.RESOURCE, timeout_ms=timeout_ms
+        )
         out.append(PrincipalChange(arn, result, policy=what))
     return out
+
+
+def _none(arn: str) -> Policy:
+    """No resource policy: a document without statements."""
+    return Policy(PolicyKind.RESOURCE, "2012-10-17", None, (), SourceRef(f"<no policy on {arn}>"))
 
 
 def _credential_keys(snap: Snapshot, arn: str) -> tuple:
@@ -107,12 +114,6 @@ def _credential_keys(snap: Snapshot, arn: str) -> tuple:
         for k, v in credential_context(snap, arn, "*")
         if not k.lower().startswith("aws:multifactorauth")
     )
-
-
-def own_layers(snap: Snapshot, arn: str) -> PolicySet:
-    """The principal's identity side: its policies, boundary and the SCPs above it."""
-    ps = policies_for(snap, arn, "iam:GetUser", "*")
-    return replace(ps, resource_policy=None, resource_policy_required=False, rcp_levels=())
 
 
 def _canon(policy: Policy | None) -> str:
@@ -161,7 +162,7 @@ def diff_snapshots(
         if arn not in before.principals:
             changed.append(PrincipalChange(arn, Comparison(Result.FAIL), added=True))
             continue
-        was, now = own_layers(before, arn), own_layers(after, arn)
+        (was, _), (now, _) = layers(before, arn), layers(after, arn)  # the identity side
         creds = _credential_keys(after, arn)
         # a changed tag or organization path can change what a condition lets through
         if _fingerprint(was) == _fingerprint(now) and _credential_keys(before, arn) == creds:

@@ -249,12 +249,7 @@ def _guessed(
     """The requests the after side's Allow statements (or `only` one) spell out for an action,
     replayed on both sides: the first that is new access. Also where z3's candidate did not
     replay (a variable or an operator the encoding leaves open)."""
-    read = {
-        c.key.lower() for p in every_policy(after) for st in p.statements for c in st.conditions
-    }
-    read |= {
-        c.key.lower() for p in every_policy(before) for st in p.statements for c in st.conditions
-    }
+    read = after.keys_read() | before.keys_read()
     for p in every_policy(after):
         for st in p.statements:
             if only is not None and st is not only:

@@ -48,20 +48,7 @@ def guesses(
         for st in p.statements
         if st.effect is Effect.ALLOW
     ]
-    read = {
-        c.key.lower()
-        for p in (*ps.identity, ps.resource_policy, ps.boundary, ps.session)
-        if p is not None
-        for st in p.statements
-        for c in st.conditions
-    }
-    read |= {
-        c.key.lower()
-        for lvl in (*ps.scp_levels, *ps.rcp_levels)
-        for p in lvl.policies
-        for st in p.statements
-        for c in st.conditions
-    }
+    read = ps.keys_read()
     seen: set[tuple] = set()
     count = 0
     for st in allows:

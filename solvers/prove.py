@@ -76,12 +76,7 @@ class Answer:
 
 
 def every_policy(ps: PolicySet):
-    for lvl in (*ps.scp_levels, *ps.rcp_levels):
-        yield from lvl.policies
-    yield from ps.identity
-    for p in (ps.boundary, ps.session, ps.resource_policy):
-        if p is not None:
-            yield p
+    return ps.policies()
 
 
 def _pin(key: Key, value: ContextValue) -> z3.BoolRef | None:

@@ -137,7 +137,7 @@ def _lacks(scp_only: PolicySet, full: PolicySet, req: Request) -> bool:
 
 
 def _solve(snap, arn, full, scp_only, pinned, timeout_ms) -> Admin:
-    policies = [p for ps in (full, scp_only) for p in _all(ps)]
+    policies = [p for ps in (full, scp_only) for p in ps.policies()]
     ctx = SymContext(
         key_usage(policies),
         {k.lower(): v for k, v in pinned},
@@ -171,12 +171,3 @@ def _solve(snap, arn, full, scp_only, pinned, timeout_ms) -> Admin:
         return Admin(Verdict.UNREACHABLE, (name, res))
     reasons = tuple(dict.fromkeys([*allowed_by_scps.havoc, *allowed_in_full.havoc]))
     return Admin(Verdict.UNKNOWN, reasons=reasons or ("the solver's candidate did not replay",))
-
-
-def _all(ps: PolicySet):
-    for lvl in ps.scp_levels:
-        yield from lvl.policies
-    yield from ps.identity
-    for p in (ps.boundary, ps.session):
-        if p is not None:
-            yield p

@@ -165,7 +165,7 @@ class Builder:
     def _reads_mfa(self, arn: str) -> bool:
         if arn not in self.mfa_read:
             ps, _ = layers(self.snap, arn)
-            self.mfa_read[arn] = any(_reads_mfa(p) for p in _identity_side(ps))
+            self.mfa_read[arn] = any(_reads_mfa(p) for p in ps.policies())
         return self.mfa_read[arn]
 
     def _resource_reads_mfa(self, resource: str) -> bool:
@@ -255,14 +255,6 @@ def _reads_mfa(policy: Policy) -> bool:
     return any(
         c.key.lower().startswith(MFA_PREFIX) for st in policy.statements for c in st.conditions
     )
-
-
-def _identity_side(ps: PolicySet) -> Iterator[Policy]:
-    for lvl in ps.scp_levels:
-        yield from lvl.policies
-    yield from ps.identity
-    if ps.boundary is not None:
-        yield ps.boundary
 
 
 def session_mode(mode: Mfa) -> Mfa:

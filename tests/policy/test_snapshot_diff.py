@@ -147,3 +147,17 @@ def test_a_changed_tag_is_compared(tmp_path):
     assert [(p["principal"], p["result"]) for p in out["principals"]] == [
         (f"{MGMT}:user/ci-deployer", "PASS")  # re-solved; no policy reads that tag
     ]
+
+
+def test_removing_a_bucket_policy_deny_is_new_access(tmp_path):
+    """E2: the trail bucket's Deny statements stop requests the identity side would allow;
+    with the bucket policy gone, they are new access (a removed policy is compared with none)."""
+    after = copy_demo(tmp_path)
+    (
+        after
+        / "accounts/222233334444/s3/acme-org-cloudtrail-logs-222233334444/get-bucket-policy.json"
+    ).unlink()
+    out = json.loads(diff(after).stdout)
+    (bucket,) = [p for p in out["principals"] if p["policy"] == "resource"]
+    assert bucket["principal"] == "arn:aws:s3:::acme-org-cloudtrail-logs-222233334444"
+    assert bucket["result"] == "FAIL" and bucket["new_access"]
