@@ -1,5 +1,6 @@
-"""`iamgraph diff-policy`, `check-access` and `check`: pre-merge checks of one policy, and of a
-snapshot against the organization's invariants."""
+"""`iamgraph diff-policy`, `check-access`, `check` and `diff`: pre-merge checks of one policy,
+of a snapshot against the organization's invariants, and of a change to an organization (two
+snapshots, or a snapshot and a Terraform plan)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,45 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.cli.can import TimeoutOption, check_actions, graph_for, path_json
-from iamgraph.cli.common import (
-    EXIT_FINDINGS,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    FormatOption,
-    OutputFormat,
-    QuietOption,
-    print_json,
-    progress_bar,
-    reports_input_errors,
-    stdout,
+from iamgraph.cli.can import RenderOption, TimeoutOption, check_actions, graph_for, path_json
+from iamgraph.cli.common import QuietOption, progress_bar, reports_input_errors
+from iamgraph.cli.draw import check_render, write_render
+from iamgraph.cli.report import (
+    OnUnknown,
+    ReportFormat,
+    ReportFormatOption,
+    SuppressionsOption,
+    UnknownOption,
+    finish,
+    suppressions_from,
 )
 from iamgraph.errors import InputError
 from iamgraph.graph.query import Reach
+from iamgraph.invariants import Invariant, Outcome, load_invariants
 from iamgraph.invariants import check as check_all
-from iamgraph.invariants import load_invariants
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
 from iamgraph.policy_diff import check_access as check
 from iamgraph.policy_diff import diff_policies
-from iamgraph.snapshot_diff import diff_snapshots
-from iamgraph.solvers.compare import Comparison, Result
+from iamgraph.report.items import Item, Location
+from iamgraph.report.premerge import (
+    ACCESS_GRANTED,
+    INVARIANT_BROKEN,
+    NEW_ACCESS,
+    NEW_ADMIN_PATH,
+    NOT_PROVEN,
+    RULES,
+    access_items,
+    invariant_items,
+    path_item,
+)
+from iamgraph.snapshot_diff import SnapshotDiff, diff_snapshots
+from iamgraph.solvers.compare import Comparison, NewAccess, Result
 from iamgraph.solvers.prove import Answer
+from iamgraph.suppressions import load_suppressions, read_toml
+
+__all__ = ["OnUnknown", "check_access", "check_invariants", "diff", "diff_policy"]
 
 
 class PolicyType(StrEnum):
@@ -41,72 +56,71 @@ class PolicyType(StrEnum):
     SCP = "scp"
 
 
-class OnUnknown(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-
-
 TypeOption = typer.Option(
     None, "--type", help="What the policy is; default: resource if it names a Principal."
-)
-UnknownOption = typer.Option(
-    OnUnknown.UNKNOWN, "--unknown", help="Exit code for UNKNOWN: unknown (3), pass (0), fail (1)."
 )
 KINDS = {
     PolicyType.IDENTITY: PolicyKind.IDENTITY,
     PolicyType.RESOURCE: PolicyKind.RESOURCE,
     PolicyType.SCP: PolicyKind.SCP,
 }
+HEADLINE = {Result.PASS: "PASS", Result.FAIL: "FAIL", Result.UNKNOWN: "UNKNOWN"}
 
 
 def _load(path: Path, kind: PolicyType | None):
     if not path.exists():
         raise InputError(str(path), "$", "no such file")
-    policy = load_policy_file(path, KINDS[kind] if kind else None)[0]
-    return policy
-
-
-def _exit(result: Comparison, unknown: OnUnknown) -> int:
-    if result.result == Result.PASS:
-        return EXIT_OK
-    if result.result == Result.FAIL:
-        return EXIT_FINDINGS
-    return {OnUnknown.PASS: EXIT_OK, OnUnknown.FAIL: EXIT_FINDINGS}.get(unknown, EXIT_UNKNOWN)
+    return load_policy_file(path, KINDS[kind] if kind else None)[0]
 
 
 def _json(result: Comparison) -> dict:
     return {
         "result": result.result,
-        "new_access": [
-            {
-                "action": n.action,
-                "resource": n.resource,
-                "context": {k: list(v.values) for k, v in n.context},
-                "statements": list(n.statements),
-                "service": n.service,
-                "access_level": n.access_level,
-                **({"principal": n.caller} if n.caller else {}),
-            }
-            for n in result.new_access
-        ],
+        "new_access": [_access_json(n) for n in result.new_access],
         "reasons": list(result.reasons),
     }
 
 
-def _lines(result: Comparison, headline: str) -> list[str]:
-    lines = [headline]
-    for n in result.new_access:
-        who = f" by {n.caller}" if n.caller else ""
-        level = f", {n.access_level}" if n.access_level else ""
-        lines.append(f"  {n.service}{level}: {n.action} on {n.resource}{who}")
-        shown = [(k, v) for k, v in n.context if n.chosen is None or k in n.chosen]
-        context = ", ".join(f"{k}={'|'.join(v.values)}" for k, v in shown)
-        if context:
-            lines.append(f"      with {context}")
-        lines += [f"      granted by {s}" for s in n.statements]
-    lines += [f"  note: {r}" for r in result.reasons]
+def _access_json(n: NewAccess) -> dict:
+    return {
+        "action": n.action,
+        "resource": n.resource,
+        "context": {k: list(v.values) for k, v in n.context},
+        "statements": list(n.statements),
+        "service": n.service,
+        "access_level": n.access_level,
+        **({"principal": n.caller} if n.caller else {}),
+    }
+
+
+def _services(new_access) -> dict[str, list[str]]:
+    """service -> access levels, the summary a reviewer reads first."""
+    out: dict[str, list[str]] = {}
+    for n in new_access:
+        levels = out.setdefault(n.service, [])
+        if n.access_level and n.access_level not in levels:
+            levels.append(n.access_level)
+    return out
+
+
+def _grouped(new_access, indent: str = "  ") -> list[str]:
+    """New access grouped per service, each service headed by its access levels."""
+    lines: list[str] = []
+    for service, levels in _services(new_access).items():
+        lines.append(f"{indent}{service} ({', '.join(levels) or 'no access level'}):")
+        for n in (n for n in new_access if n.service == service):
+            who = f" by {n.caller}" if n.caller else ""
+            lines.append(f"{indent}  {n.action} on {n.resource}{who}")
+            shown = [(k, v) for k, v in n.context if n.chosen is None or k in n.chosen]
+            context = ", ".join(f"{k}={'|'.join(v.values)}" for k, v in shown)
+            if context:
+                lines.append(f"{indent}      with {context}")
+            lines += [f"{indent}      granted by {s}" for s in n.statements]
     return lines
+
+
+def _policy_text(result: Comparison, headline: str) -> list[str]:
+    return [headline, *_grouped(result.new_access), *(f"  note: {r}" for r in result.reasons)]
 
 
 @reports_input_errors
@@ -116,29 +130,45 @@ def diff_policy(
     kind: PolicyType | None = TypeOption,
     unknown: OnUnknown = UnknownOption,
     timeout: float = TimeoutOption,
-    output: OutputFormat = FormatOption,
+    output: ReportFormat = ReportFormatOption,
+    suppressions: Path | None = SuppressionsOption,
 ) -> None:
     """Does NEW grant any request OLD does not? PASS is a proof (relative to the IAM action
     catalog); FAIL lists every class of new access with a witness the evaluator confirmed.
     Exit 0 PASS, 1 FAIL, 3 UNKNOWN (see --unknown), 2 bad input."""
+    accepted = suppressions_from(suppressions)
     before, after = _load(old, kind), _load(new, kind)
     if before.kind is not after.kind:
         raise InputError(
             str(new), "--type", f"{old} reads as {before.kind.value}, {new} as {after.kind.value}"
         )
     result = diff_policies(before, after, after.kind, timeout_ms=round(timeout * 1000))
-    if output is OutputFormat.JSON:
-        print_json(_json(result))
-    else:
-        headline = {
-            Result.PASS: f"PASS: {new} grants nothing {old} does not (proven)",
-            Result.FAIL: f"FAIL: {new} grants access {old} does not "
-            f"({len(result.new_access)} classes)",
-            Result.UNKNOWN: f"UNKNOWN: whether {new} grants more than {old}",
-        }[result.result]
-        for line in _lines(result, headline):
-            stdout.print(line, highlight=False, markup=False)
-    raise typer.Exit(_exit(result, unknown))
+    items = access_items(result, str(new))
+    headlines = {
+        Result.PASS: f"PASS: {new} grants nothing {old} does not (proven)",
+        Result.FAIL: f"FAIL: {new} grants access {old} does not ({len(result.new_access)} classes)",
+        Result.UNKNOWN: f"UNKNOWN: whether {new} grants more than {old}",
+    }
+    finish(
+        output,
+        title=f"diff-policy {new}",
+        items=items,
+        suppressions=accepted,
+        rules=(NEW_ACCESS, NOT_PROVEN),
+        fallback=Location(str(new), 1, 1),
+        text=lambda r, _: _policy_text(result, headlines[r]),
+        json_doc=lambda r: {**_json(result), "result": r},
+        findings_in_json=False,
+        summary=lambda r: _services_md(result.new_access),
+        unknown=unknown,
+    )
+
+
+def _services_md(new_access) -> list[str]:
+    return [
+        f"- **{service}**: {', '.join(levels) or 'no access level'}"
+        for service, levels in _services(new_access).items()
+    ]
 
 
 @reports_input_errors
@@ -151,25 +181,52 @@ def check_access(
     kind: PolicyType | None = TypeOption,
     unknown: OnUnknown = UnknownOption,
     timeout: float = TimeoutOption,
-    output: OutputFormat = FormatOption,
+    output: ReportFormat = ReportFormatOption,
+    suppressions: Path | None = SuppressionsOption,
 ) -> None:
     """Does the policy grant any of these actions on any of these resources? PASS is a proof
     that it does not; FAIL shows the request it grants. Exit codes as `diff-policy`."""
+    accepted = suppressions_from(suppressions)
     check_actions(action)
     pol = _load(policy, kind)
     result = check(pol, pol.kind, action, resource, timeout_ms=round(timeout * 1000))
-    if output is OutputFormat.JSON:
-        print_json(_json(result))
-    else:
-        asked = ", ".join(action)
-        headline = {
-            Result.PASS: f"PASS: {policy} grants none of {asked} (proven)",
-            Result.FAIL: f"FAIL: {policy} grants {asked}",
-            Result.UNKNOWN: f"UNKNOWN: whether {policy} grants {asked}",
-        }[result.result]
-        for line in _lines(result, headline):
-            stdout.print(line, highlight=False, markup=False)
-    raise typer.Exit(_exit(result, unknown))
+    items = access_items(result, str(policy), ACCESS_GRANTED)
+    asked = ", ".join(action)
+    headlines = {
+        Result.PASS: f"PASS: {policy} grants none of {asked} (proven)",
+        Result.FAIL: f"FAIL: {policy} grants {asked}",
+        Result.UNKNOWN: f"UNKNOWN: whether {policy} grants {asked}",
+    }
+    finish(
+        output,
+        title=f"check-access {policy}",
+        items=items,
+        suppressions=accepted,
+        rules=(ACCESS_GRANTED, NOT_PROVEN),
+        fallback=Location(str(policy), 1, 1),
+        text=lambda r, _: _policy_text(result, headlines[r]),
+        json_doc=lambda r: {**_json(result), "result": r},
+        findings_in_json=False,
+        unknown=unknown,
+    )
+
+
+def _invariant_locations(invs: list[Invariant], file: Path | None) -> dict[str, Location]:
+    if file is None:
+        return {}
+    return {i.name: Location(str(file), i.line, 1) for i in invs if i.line}
+
+
+def _reach_line(r: Reach) -> str:
+    notes = r.answer.notes
+    if notes and not r.hops:  # an exposure or audit finding: the subject is a resource
+        return f"    {r.answer.principal}: {'; '.join(notes)}"
+    via = " -> ".join(f"{h.target} ({h.method})" for h in r.hops) or "itself"
+    return f"    {r.answer.principal}: {via}"
+
+
+def _invariant_suppressions(file: Path | None) -> list:
+    return load_suppressions(file, read_toml(file)) if file is not None else []
 
 
 @reports_input_errors
@@ -180,123 +237,183 @@ def check_invariants(
     ),
     unknown: OnUnknown = UnknownOption,
     timeout: float = TimeoutOption,
-    output: OutputFormat = FormatOption,
+    output: ReportFormat = ReportFormatOption,
+    suppressions: Path | None = SuppressionsOption,
+    render: Path | None = RenderOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Hold the snapshot to the invariants file: PASS, FAIL (with the principals that break an
     invariant and their paths) or UNKNOWN per invariant. Exit 0 when all pass, 1 when one
     fails, 3 when one is unknown (see --unknown), 2 for bad input."""
+    check_render(render)
     invs = load_invariants(invariants)
+    accepted = _invariant_suppressions(invariants) + suppressions_from(suppressions)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
         pg, paths = graph_for(snap, round(timeout * 1000), progress)
     outcomes = check_all(pg, paths, invs, str(invariants))
-    results = {o.result for o in outcomes}
-    overall = Comparison(
-        Result.FAIL
-        if "FAIL" in results
-        else Result.UNKNOWN
-        if "UNKNOWN" in results
-        else Result.PASS
-    )
-    if output is OutputFormat.JSON:
-        print_json(
-            {
-                "result": overall.result,
-                "invariants": [
-                    {
-                        "name": o.invariant.name,
-                        "result": o.result,
-                        "breaking": [
-                            {"principal": r.answer.principal, "path": path_json(r)}
-                            for r in o.breaking
-                        ],
-                        "unknown": [
-                            {"principal": r.answer.principal, "reasons": list(r.answer.reasons)}
-                            for r in o.undecided
-                        ],
-                    }
-                    for o in outcomes
-                ],
-            }
+    items = invariant_items(outcomes, _invariant_locations(invs, invariants))
+    if render is not None:
+        reaches = [r for o in outcomes for r in (*o.breaking, *o.undecided) if r.hops]
+        write_render(render, snap, reaches, title=f"invariants broken in {snapshot}")
+
+    def text(result: str, _items) -> list[str]:
+        lines = []
+        for o in outcomes:
+            lines.append(f"{o.result:<8} {o.invariant.name}")
+            lines += [_reach_line(r) for r in o.breaking]
+            lines += [
+                f"    unknown for {r.answer.principal}: {'; '.join(r.answer.reasons)}"
+                for r in o.undecided
+            ]
+        counts = {k: sum(o.result == k for o in outcomes) for k in ("PASS", "FAIL", "UNKNOWN")}
+        lines.append(
+            f"{result}: {counts['PASS']} passed, {counts['FAIL']} failed, "
+            f"{counts['UNKNOWN']} unknown ({invariants})"
         )
-        raise typer.Exit(_exit(overall, unknown))
-    lines = []
-    for o in outcomes:
-        lines.append(f"{o.result:<8} {o.invariant.name}")
-        for r in o.breaking:
-            via = " -> ".join(f"{h.target} ({h.method})" for h in r.hops) or "itself"
-            lines.append(f"    {r.answer.principal}: {via}")
-        for r in o.undecided:
-            lines.append(f"    unknown for {r.answer.principal}: {'; '.join(r.answer.reasons)}")
-    counts = {k: sum(o.result == k for o in outcomes) for k in ("PASS", "FAIL", "UNKNOWN")}
-    lines.append(
-        f"{overall.result}: {counts['PASS']} passed, {counts['FAIL']} failed, "
-        f"{counts['UNKNOWN']} unknown ({invariants})"
+        return lines
+
+    finish(
+        output,
+        title=f"check {snapshot}",
+        items=items,
+        suppressions=accepted,
+        rules=(INVARIANT_BROKEN, NOT_PROVEN),
+        fallback=Location(str(invariants), 1, 1),
+        text=text,
+        json_doc=lambda r: {"result": r, "invariants": [_outcome_json(o) for o in outcomes]},
+        summary=lambda r: [f"- `{o.invariant.name}`: **{o.result}**" for o in outcomes],
+        unknown=unknown,
+        image=str(render) if render else "",
     )
-    for line in lines:
-        stdout.print(line, highlight=False, markup=False)
-    raise typer.Exit(_exit(overall, unknown))
+
+
+def _outcome_json(o: Outcome) -> dict:
+    return {
+        "name": o.invariant.name,
+        "result": o.result,
+        "breaking": [
+            {
+                "principal": r.answer.principal,
+                "path": path_json(r),
+                **({"notes": list(r.answer.notes)} if r.answer.notes else {}),
+            }
+            for r in o.breaking
+        ],
+        "unknown": [
+            {"principal": r.answer.principal, "reasons": list(r.answer.reasons)}
+            for r in o.undecided
+        ],
+    }
+
+
+def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Item]:
+    items: list[Item] = []
+    for c in result.changed:
+        if c.added:
+            items.append(
+                Item(
+                    NEW_ACCESS,
+                    c.principal,
+                    f"{c.principal} is new: everything it may do is new access",
+                    key="added",
+                )
+            )
+            continue
+        items += access_items(c.comparison, c.principal)
+    for f in result.new_escalation:
+        items.append(path_item(NEW_ADMIN_PATH, f.principal, f.hops, "can become admin", "admin"))
+    for i, (inv, _, after) in enumerate(result.invariants):
+        broken = Outcome(
+            inv, after.result, tuple(result.newly_breaking(i)), tuple(result.newly_undecided(i))
+        )
+        items += invariant_items([broken], where)
+    return items
 
 
 @reports_input_errors
 def diff(
     before: Path = typer.Argument(..., help="The snapshot as it is."),
-    after: Path = typer.Argument(..., help="The snapshot as the change makes it."),
+    after: Path | None = typer.Argument(
+        None, help="The snapshot as the change makes it (or give --plan)."
+    ),
+    plan: Path | None = typer.Option(
+        None,
+        "--plan",
+        dir_okay=False,
+        help="A Terraform plan (`terraform show -json`) to apply to BEFORE instead of AFTER.",
+    ),
+    account: str | None = typer.Option(
+        None, "--account", help="The account the plan applies to, when it does not say."
+    ),
     invariants: Path | None = typer.Option(
         None, "--invariants", help="Also report which invariants the change breaks or repairs."
     ),
     unknown: OnUnknown = UnknownOption,
     timeout: float = TimeoutOption,
-    output: OutputFormat = FormatOption,
+    output: ReportFormat = ReportFormatOption,
+    suppressions: Path | None = SuppressionsOption,
+    render: Path | None = RenderOption,
     quiet: bool = QuietOption,
 ) -> None:
     """What does the change from BEFORE to AFTER grant that was not granted? New access per
-    principal whose own layers changed (proven absent, or shown with witnesses), new paths to
-    admin, and invariants broken or repaired. Exit 0 none, 1 some, 3 unknown, 2 bad input."""
+    principal whose own layers changed (proven absent, or shown with witnesses) grouped per
+    service and access level, new and removed paths to admin, and invariants broken or
+    repaired. Exit 0 none, 1 some, 3 unknown, 2 bad input."""
+    check_render(render)
+    if (after is None) == (plan is None):
+        raise InputError(str(before), "AFTER", "give the AFTER snapshot or --plan PLAN.json")
     invs = load_invariants(invariants) if invariants else []
+    accepted = _invariant_suppressions(invariants) + suppressions_from(suppressions)
+    assumptions: list[str] = []
+    unresolved: list[str] = []
     with progress_bar(quiet) as progress:
         old = load_snapshot(before, progress)
-        new = load_snapshot(after, progress)
+        if plan is not None:
+            from iamgraph.load.terraform import apply_plan
+
+            planned = apply_plan(old, plan, account)
+            new = planned.snapshot
+            assumptions = [str(a) for a in planned.assumptions]
+            unresolved = [str(u) for u in planned.unresolved]
+        else:
+            new = load_snapshot(after, progress)
+    side = str(plan or after)
     result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=round(timeout * 1000))
-    verdict = Comparison(result.result)
-    if output is OutputFormat.JSON:
-        print_json(
-            {
-                "result": result.result,
-                "principals": [
-                    {
-                        "principal": c.principal,
-                        "policy": c.policy,
-                        "added": c.added,
-                        **_json(c.comparison),
-                    }
-                    for c in result.changed
-                ],
-                "new_escalation": [
-                    {
-                        "principal": f.principal,
-                        "path": path_json(Reach(Answer(f.principal, f.verdict), f.hops)),
-                    }
-                    for f in result.new_escalation
-                ],
-                "invariants": [
-                    {
-                        "name": inv.name,
-                        "before": b.result,
-                        "after": a.result,
-                        "newly_breaking": [
-                            {"principal": r.answer.principal, "path": path_json(r)}
-                            for r in result.newly_breaking(i)
-                        ],
-                        "repaired": result.repaired(i),
-                    }
-                    for i, (inv, b, a) in enumerate(result.invariants)
-                ],
-            }
-        )
-        raise typer.Exit(_exit(verdict, unknown))
-    lines = [f"{result.result}: {before} -> {after}"]
+    items = _diff_items(result, _invariant_locations(invs, invariants))
+    items += [
+        Item(NOT_PROVEN, side, f"unresolved until apply: {u}", key=u, unknown=True)
+        for u in unresolved
+    ]
+    if render is not None:
+        reaches = [Reach(Answer(f.principal, f.verdict), f.hops) for f in result.new_escalation]
+        reaches += [r for i in range(len(result.invariants)) for r in result.newly_breaking(i)]
+        write_render(render, new, reaches, title=f"new paths: {before} -> {side}")
+
+    def text(verdict: str, _items) -> list[str]:
+        lines = [f"{verdict}: {before} -> {side}"]
+        lines += [f"assumed: {a}" for a in assumptions]
+        lines += [f"unresolved: {u}" for u in unresolved]
+        lines += _diff_text(result)
+        return lines
+
+    finish(
+        output,
+        title=f"diff {before} -> {side}",
+        items=items,
+        suppressions=accepted,
+        rules=RULES[:3] + RULES[4:],
+        fallback=Location(str(plan) if plan else str(Path(side) / "snapshot.json"), 1, 1),
+        text=text,
+        json_doc=lambda r: _diff_json(result, r, assumptions, unresolved),
+        summary=lambda r: _diff_summary(result, assumptions, unresolved),
+        unknown=unknown,
+        image=str(render) if render else "",
+    )
+
+
+def _diff_text(result: SnapshotDiff) -> list[str]:
+    lines = []
     grants = [c for c in result.changed if c.comparison.result == Result.FAIL or c.added]
     proven = [c for c in result.changed if c.comparison.result == Result.PASS and not c.added]
     open_ = [c for c in result.changed if c.comparison.result == Result.UNKNOWN]
@@ -307,12 +424,17 @@ def diff(
             lines.append(f"  {c.principal}{what}: new")
             continue
         lines.append(f"  {c.principal}{what}")
-        lines += [f"  {line}" for line in _lines(c.comparison, "")[1:]]
+        lines += _grouped(c.comparison.new_access, "    ")
+        lines += [f"    note: {r}" for r in c.comparison.reasons]
     lines.append(f"no new access (proven): {len(proven)} changed principals and resources")
     for c in open_:
         lines.append(f"unknown for {c.principal}: {'; '.join(c.comparison.reasons)}")
     lines.append(f"new paths to admin: {len(result.new_escalation)}")
     for f in result.new_escalation:
+        via = " -> ".join(f"{h.target} ({h.method})" for h in f.hops)
+        lines.append(f"  {f.principal}: {via}")
+    lines.append(f"removed paths to admin: {len(result.lost_escalation)}")
+    for f in result.lost_escalation:
         via = " -> ".join(f"{h.target} ({h.method})" for h in f.hops)
         lines.append(f"  {f.principal}: {via}")
     for i, (inv, b, a) in enumerate(result.invariants):
@@ -322,6 +444,70 @@ def diff(
             lines.append(f"  newly broken by {r.answer.principal}: {via}")
         for arn in result.repaired(i):
             lines.append(f"  repaired for {arn}")
-    for line in lines:
-        stdout.print(line, highlight=False, markup=False)
-    raise typer.Exit(_exit(verdict, unknown))
+    return lines
+
+
+def _diff_json(result: SnapshotDiff, verdict: str, assumptions, unresolved) -> dict:
+    return {
+        "result": verdict,
+        "assumptions": assumptions,
+        "unresolved": unresolved,
+        "principals": [
+            {
+                "principal": c.principal,
+                "policy": c.policy,
+                "added": c.added,
+                "services": _services(c.comparison.new_access),
+                **_json(c.comparison),
+            }
+            for c in result.changed
+        ],
+        "new_escalation": [
+            {
+                "principal": f.principal,
+                "path": path_json(Reach(Answer(f.principal, f.verdict), f.hops)),
+            }
+            for f in result.new_escalation
+        ],
+        "removed_escalation": [
+            {
+                "principal": f.principal,
+                "path": path_json(Reach(Answer(f.principal, f.verdict), f.hops)),
+            }
+            for f in result.lost_escalation
+        ],
+        "invariants": [
+            {
+                "name": inv.name,
+                "before": b.result,
+                "after": a.result,
+                "newly_breaking": [
+                    {"principal": r.answer.principal, "path": path_json(r)}
+                    for r in result.newly_breaking(i)
+                ],
+                "repaired": result.repaired(i),
+            }
+            for i, (inv, b, a) in enumerate(result.invariants)
+        ],
+    }
+
+
+def _diff_summary(result: SnapshotDiff, assumptions, unresolved) -> list[str]:
+    lines = []
+    for c in result.changed:
+        if c.comparison.new_access:
+            services = "; ".join(
+                f"{s} ({', '.join(levels)})"
+                for s, levels in _services(c.comparison.new_access).items()
+            )
+            lines.append(f"- new access for `{c.principal}`: {services}")
+    proven = sum(c.comparison.result == Result.PASS and not c.added for c in result.changed)
+    lines.append(f"- no new access (proven) for {proven} changed principals and resources")
+    lines.append(
+        f"- paths to admin: {len(result.new_escalation)} new, {len(result.lost_escalation)} removed"
+    )
+    for inv, b, a in result.invariants:
+        lines.append(f"- invariant `{inv.name}`: {b.result} → {a.result}")
+    lines += [f"- assumed: {a}" for a in assumptions]
+    lines += [f"- unresolved: {u}" for u in unresolved]
+    return lines

@@ -5,7 +5,12 @@ A file (`iamgraph.toml`) holds `[[invariant]]` tables, each with a `name` and on
 - `ask = "QUESTION"`: a question in the `ask` grammar that must come back proven-unreachable
   (for "who can" / "any principal" questions: for every principal not matched by `allow`);
 - `escalation = true`: no principal that is not already an administrator can become one,
-  except those `allow` matches.
+  except those `allow` matches;
+- `exposure = "foreign-trust"`: no role can be assumed by a principal outside the organization;
+  `exposure = "public"`: no bucket, key or topic policy lets anyone in (`iamgraph.exposure`);
+  `allow` then lists role or resource ARN patterns;
+- `audit = "CHECK.ID"`: that audit check (`iamgraph audit`) finds nothing; `allow` lists
+  subjects it may find.
 
 `allow` is a list of principal ARN patterns (`*` and `?` as in policies). Each invariant
 answers PASS (proven), FAIL (with the principals that break it and their paths) or UNKNOWN.
@@ -13,8 +18,8 @@ answers PASS (proven), FAIL (with the principals that break it and their paths) 
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from iamgraph.errors import InputError
@@ -25,8 +30,12 @@ from iamgraph.graph.query import Reach
 from iamgraph.matching import glob_match
 from iamgraph.query.grammar import parse
 from iamgraph.solvers.prove import Answer, Verdict
+from iamgraph.suppressions import read_toml
 
-KEYS = {"name", "ask", "escalation", "allow", "description"}
+KEYS = {"name", "ask", "escalation", "exposure", "audit", "allow", "description"}
+KINDS = ("ask", "escalation", "exposure", "audit")
+EXPOSURES = ("foreign-trust", "public")
+TOP_LEVEL = {"invariant", "suppression"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,9 @@ class Invariant:
     escalation: bool = False
     allow: tuple[str, ...] = ()
     description: str = ""
+    exposure: str | None = None
+    audit: str | None = None
+    line: int = field(default=0, compare=False)  # of its [[invariant]] header in the file
 
 
 @dataclass(frozen=True)
@@ -51,13 +63,14 @@ def load_invariants(path: Path) -> list[Invariant]:
     file = str(path)
     if not path.is_file():
         raise InputError(file, "$", "no such file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(file, "$", f"not TOML: {exc}") from None
+    data = read_toml(path)
+    extra = sorted(set(data) - TOP_LEVEL)
+    if extra:
+        raise InputError(file, f"$.{extra[0]}", f"unknown table (expected {sorted(TOP_LEVEL)})")
     tables = data.get("invariant")
     if not isinstance(tables, list) or not tables:
         raise InputError(file, "$", "expected one or more [[invariant]] tables")
+    lines = _header_lines(path)
     out = []
     for i, t in enumerate(tables):
         where = f"$.invariant[{i}]"
@@ -69,18 +82,55 @@ def load_invariants(path: Path) -> list[Invariant]:
         name = t.get("name")
         if not isinstance(name, str) or not name:
             raise InputError(file, f"{where}.name", "name must be a non-empty string")
+        given = [k for k in KINDS if k in t and t[k] is not False]
+        if len(given) != 1:
+            raise InputError(
+                file,
+                where,
+                'give exactly one of ask = "...", escalation = true, exposure = "..." '
+                'or audit = "..."',
+            )
         ask, escalation = t.get("ask"), t.get("escalation", False)
-        if (ask is None) == (escalation is not True):
-            raise InputError(file, where, 'give exactly one of ask = "..." or escalation = true')
-        if ask is not None and not isinstance(ask, str):
-            raise InputError(file, f"{where}.ask", "ask must be a string")
+        exposure, audit = t.get("exposure"), t.get("audit")
+        for k in ("ask", "audit"):
+            if k in t and not isinstance(t[k], str):
+                raise InputError(file, f"{where}.{k}", f"{k} must be a string")
+        if escalation is not False and escalation is not True:
+            raise InputError(file, f"{where}.escalation", "escalation must be true")
+        if exposure is not None and exposure not in EXPOSURES:
+            raise InputError(file, f"{where}.exposure", f"expected one of {list(EXPOSURES)}")
+        if audit is not None:
+            from iamgraph.audit.checks import BY_ID
+
+            if audit not in BY_ID:
+                raise InputError(file, f"{where}.audit", f"no audit check {audit}")
         allow = t.get("allow", [])
         if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
             raise InputError(
                 file, f"{where}.allow", "allow must be a list of principal ARN patterns"
             )
-        out.append(Invariant(name, ask, escalation is True, tuple(allow), t.get("description", "")))
+        out.append(
+            Invariant(
+                name,
+                ask,
+                escalation is True,
+                tuple(allow),
+                t.get("description", ""),
+                exposure,
+                audit,
+                lines[i] if i < len(lines) else 0,
+            )
+        )
     return out
+
+
+def _header_lines(path: Path) -> list[int]:
+    text = path.read_text(encoding="utf-8")
+    return [
+        n
+        for n, line in enumerate(text.splitlines(), start=1)
+        if re.match(r"\s*\[\[\s*invariant\s*\]\]", line)
+    ]
 
 
 def check(
@@ -94,7 +144,9 @@ def _allowed(inv: Invariant, arn: str) -> bool:
 
 
 def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int) -> Outcome:
-    if inv.escalation:
+    if inv.exposure or inv.audit:
+        reaches = _exposures(pg, inv) if inv.exposure else _audit(pg, inv)
+    elif inv.escalation:
         found = privesc(pg, paths, modes_filter(None))
         reaches = [
             Reach(Answer(f.principal, f.verdict, None, f.reasons), f.hops, f.start)
@@ -116,3 +168,44 @@ def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int)
     undecided = tuple(r for r in relevant if r.answer.verdict is Verdict.UNKNOWN)
     result = "FAIL" if breaking else "UNKNOWN" if undecided else "PASS"
     return Outcome(inv, result, breaking, undecided)
+
+
+def _exposures(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
+    """Each exposed role or resource as a Reach: the resource in place of a principal, the
+    outside caller in `notes`."""
+    from iamgraph.exposure import foreign_trust, public_resources
+
+    find = foreign_trust if inv.exposure == "foreign-trust" else public_resources
+    return [
+        Reach(
+            Answer(
+                e.resource,
+                e.answer.verdict,
+                e.answer.witness,
+                e.answer.reasons,
+                notes=(f"open to {e.caller}",),
+            )
+        )
+        for e in find(pg.snap, pg.builder.timeout_ms)
+    ]
+
+
+def _audit(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
+    """Each finding of the audit check, its subject in place of a principal."""
+    from iamgraph.audit.checks import BY_ID
+    from iamgraph.audit.model import Outcome as Found
+    from iamgraph.audit.run import context_for
+
+    check = BY_ID[inv.audit]
+    return [
+        Reach(
+            Answer(
+                f.subject,
+                Verdict.UNKNOWN if f.outcome is Found.UNKNOWN else Verdict.REACHABLE,
+                None,
+                (f.message,) if f.outcome is Found.UNKNOWN else (),
+                notes=(f.message,),
+            )
+        )
+        for f in check.run(context_for(pg.snap, graph=pg))
+    ]

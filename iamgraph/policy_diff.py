@@ -26,6 +26,7 @@ from iamgraph.solvers.compare import (
     Result,
     new_access,
     statement_label,
+    statement_locations,
 )
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, expand_star, solve
 
@@ -163,6 +164,7 @@ def check_access(
                             info.service if info else w.action.split(":")[0],
                             sorted(info.access_levels)[0] if info and info.access_levels else "",
                             setting.caller.arn if kind is PolicyKind.RESOURCE else "",
+                            locations=statement_locations(grants),
                         )
                     )
                     break  # one witness per group of actions is proof enough

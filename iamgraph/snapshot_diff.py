@@ -41,12 +41,19 @@ class SnapshotDiff:
     changed: tuple[PrincipalChange, ...]
     new_escalation: tuple[Found, ...]  # principals that can become admin only after
     invariants: tuple[tuple[Invariant, Outcome, Outcome], ...]  # (invariant, before, after)
+    lost_escalation: tuple[Found, ...] = ()  # principals that could become admin only before
 
     def newly_breaking(self, i: int) -> list:
         """The principals that break invariant `i` after the change and did not before."""
         _, before, after = self.invariants[i]
         was = {r.answer.principal for r in before.breaking}
         return [r for r in after.breaking if r.answer.principal not in was]
+
+    def newly_undecided(self, i: int) -> list:
+        """The principals left undecided after the change that were decided before."""
+        _, before, after = self.invariants[i]
+        was = {r.answer.principal for r in (*before.breaking, *before.undecided)}
+        return [r for r in after.undecided if r.answer.principal not in was]
 
     def repaired(self, i: int) -> list[str]:
         _, before, after = self.invariants[i]
@@ -61,7 +68,7 @@ class SnapshotDiff:
         if failing:
             return Result.FAIL
         unknown = any(c.comparison.result == Result.UNKNOWN for c in self.changed)
-        unknown |= any(a.result == "UNKNOWN" for _, _, a in self.invariants)
+        unknown |= any(self.newly_undecided(i) for i in range(len(self.invariants)))
         return Result.UNKNOWN if unknown else Result.PASS
 
 
@@ -179,17 +186,27 @@ def diff_snapshots(
     pg_before, pg_after = build(before, timeout_ms), build(after, timeout_ms)
     paths_before, paths_after = Paths(pg_before, timeout_ms), Paths(pg_after, timeout_ms)
     everyone = modes_filter(None)
-    was_admin = {f.principal: f.verdict for f in privesc(pg_before, paths_before, everyone)}
+    found_before = privesc(pg_before, paths_before, everyone)
+    found_after = privesc(pg_after, paths_after, everyone)
+    was_admin = {f.principal: f.verdict for f in found_before}
+    is_admin = {f.principal: f.verdict for f in found_after}
     escalation = tuple(
         f
-        for f in privesc(pg_after, paths_after, everyone)
+        for f in found_after
         if f.verdict is Verdict.REACHABLE
         and f.hops
         and was_admin.get(f.principal) is not Verdict.REACHABLE
+    )
+    lost = tuple(
+        f
+        for f in found_before
+        if f.verdict is Verdict.REACHABLE
+        and f.hops
+        and is_admin.get(f.principal) is not Verdict.REACHABLE
     )
     outcomes = ()
     if invariants:
         b = check_invariants(pg_before, paths_before, list(invariants), invariants_file)
         a = check_invariants(pg_after, paths_after, list(invariants), invariants_file)
         outcomes = tuple((inv, x, y) for inv, x, y in zip(invariants, b, a, strict=True))
-    return SnapshotDiff(tuple(changed), escalation, outcomes)
+    return SnapshotDiff(tuple(changed), escalation, outcomes, lost)

@@ -56,6 +56,8 @@ class NewAccess:
     access_level: str
     caller: str = ""
     chosen: tuple[str, ...] | None = None  # the keys the request chose (None: all of them)
+    # (file, line, column) of each granting statement, for SARIF and Markdown locations
+    locations: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ def _finding(req: Request, info, grants, given: _Given) -> NewAccess:
         info.service,
         sorted(info.access_levels)[0] if info.access_levels else "Unknown",
         chosen=tuple(req.names[k] for k in req.context if k not in pinned),
+        locations=statement_locations(grants),
     )
 
 
@@ -295,6 +298,10 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, t
         return model
     finally:
         solver.set("timeout", timeout_ms)
+
+
+def statement_locations(reasons) -> tuple[tuple[str, int, int], ...]:
+    return tuple(dict.fromkeys((r.file, r.line, r.column) for r in reasons))
 
 
 def statement_label(reason) -> str:

@@ -89,7 +89,19 @@ def test_allow_list_and_unknown_exit_codes(tmp_path):
             'understood "who can delete", not "the trial"',
         ),
         ('[[invariant]]\nname = ""\nescalation = true\n', "$.invariant[0].name", "name must be"),
-        ('title = "no invariants"\n', "$", "expected one or more [[invariant]] tables"),
+        ('title = "no invariants"\n', "$.title", "unknown table"),
+        (
+            '[[suppression]]\nrule = "IAMG-P001"\njustification = "ok"\n',
+            "$",
+            "expected one or more [[invariant]] tables",
+        ),
+        ('[[invariant]]\nname = "x"\nexposure = "open"\n', "$.invariant[0].exposure", "expected"),
+        ('[[invariant]]\nname = "x"\naudit = "NO.SUCH"\n', "$.invariant[0].audit", "no audit"),
+        (
+            '[[invariant]]\nname = "x"\nescalation = true\n[[suppression]]\nrule = "IAMG-P003"\n',
+            "$.suppression[0].justification",
+            "needs a justification",
+        ),
     ],
 )
 def test_bad_invariant_files(tmp_path, text, where, message):

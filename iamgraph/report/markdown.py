@@ -1,0 +1,69 @@
+"""A pull-request comment: the verdict first, then one table row per finding, the witnesses
+folded under `<details>`. Everything from the input is put in code spans, so a policy cannot
+inject Markdown or HTML into the comment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from iamgraph.report.items import Item
+
+HEADLINE = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "UNKNOWN": "⚠️ UNKNOWN"}
+
+
+def code(text: str) -> str:
+    """A code span that holds any text: backticks become a longer fence, pipes are escaped."""
+    text = text.replace("\n", " ").replace("|", "\\|")
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown(
+    title: str, result: str, items: Iterable[Item], summary: list[str], image: str = ""
+) -> str:
+    items = list(items)
+    live = [i for i in items if i.suppression is None]
+    counts = (
+        f"{sum(not i.unknown for i in live)} findings, {sum(i.unknown for i in live)} unknown, "
+        f"{len(items) - len(live)} suppressed"
+    )
+    lines = [f"### iamgraph {title}: {HEADLINE.get(result, result)}", "", counts, ""]
+    lines += summary
+    if summary:
+        lines.append("")
+    if items:
+        lines += ["| Severity | Rule | Subject | Finding |", "|---|---|---|---|"]
+        for i in items:
+            severity = "unknown" if i.unknown else i.rule.severity.value
+            note = " (suppressed)" if i.suppression else ""
+            lines.append(
+                f"| {severity}{note} | {i.rule.id} {i.rule.title} | {code(i.subject)} "
+                f"| {_escape(i.message)} |"
+            )
+        lines.append("")
+        for i in items:
+            if not (i.details or i.suppression or i.locations):
+                continue
+            lines += ["<details>", f"<summary>{i.rule.id} {_html(i.subject)}</summary>", ""]
+            lines += [f"- {code(d.strip())}" for d in i.details]
+            lines += [f"- at {code(f'{loc.file}:{loc.line}:{loc.column}')}" for loc in i.locations]
+            if i.suppression:
+                lines.append(f"- suppressed: {_escape(i.suppression.justification)}")
+            lines += ["", "</details>", ""]
+    if image:
+        lines += [f"Paths: ![escalation paths]({image})", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _escape(text: str) -> str:
+    out = text.replace("\\", "\\\\").replace("|", "\\|")
+    for ch in "`*_[]<>#!":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", " ")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,171 @@
+"""The pre-merge commands' results (`diff-policy`, `check-access`, `check`, `diff`) as
+findings: one rule per kind of property, one item per class of new access, per new path to
+admin, per principal breaking an invariant, and per question left open."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from iamgraph.graph.build import Hop
+from iamgraph.invariants import Outcome
+from iamgraph.report.items import Item, Location, Rule
+from iamgraph.severity import Severity
+from iamgraph.solvers.compare import Comparison, NewAccess, Result
+
+NEW_ACCESS = Rule(
+    "IAMG-P001",
+    "new-access",
+    "The change grants access that was not granted before",
+    Severity.HIGH,
+    "Review the witness request: if the access is intended, suppress the finding with a "
+    "justification; otherwise narrow the statements named.",
+)
+NEW_ADMIN_PATH = Rule(
+    "IAMG-P002",
+    "new-path-to-admin",
+    "The change opens a path to administrator",
+    Severity.CRITICAL,
+    "Remove one step of the path: the permission or trust that each hop names.",
+)
+INVARIANT_BROKEN = Rule(
+    "IAMG-P003",
+    "invariant-broken",
+    "An organization invariant does not hold",
+    Severity.HIGH,
+    "Remove the permission or trust the path uses, or add the principal to the invariant's "
+    "allow list if it is meant to.",
+)
+ACCESS_GRANTED = Rule(
+    "IAMG-P004",
+    "access-granted",
+    "The policy grants access it must not",
+    Severity.HIGH,
+    "Remove or narrow the statements named, or add a Deny.",
+)
+NOT_PROVEN = Rule(
+    "IAMG-P005",
+    "not-proven",
+    "iamgraph could not prove the property either way",
+    Severity.MEDIUM,
+    "Read the reasons: supply the missing data (a managed policy, an inventory), raise "
+    "--timeout, or simplify the condition named.",
+)
+RULES = (NEW_ACCESS, NEW_ADMIN_PATH, INVARIANT_BROKEN, ACCESS_GRANTED, NOT_PROVEN)
+
+_LABEL_AT = re.compile(r"\((?P<file>[^()]+):(?P<line>\d+):(?P<column>\d+)\)$")
+
+
+def label_location(label: str) -> Location | None:
+    """The `(file:line:col)` a statement label (`solvers.compare.statement_label`) ends with."""
+    m = _LABEL_AT.search(label)
+    return Location(m["file"], int(m["line"]), int(m["column"])) if m else None
+
+
+def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Item]:
+    """One item per class of new (or granted) access, and one for an open question."""
+    items = [_access(n, subject, rule) for n in comparison.new_access]
+    if comparison.result == Result.UNKNOWN:
+        items.append(
+            Item(
+                NOT_PROVEN,
+                subject,
+                f"could not decide whether {subject} gains access: "
+                + "; ".join(comparison.reasons),
+                key=f"{rule.id} unknown",
+                unknown=True,
+                details=tuple(comparison.reasons),
+            )
+        )
+    return items
+
+
+def _access(n: NewAccess, subject: str, rule: Rule) -> Item:
+    by = f" to {n.caller}" if n.caller else ""
+    level = f" ({n.service}, {n.access_level})" if n.access_level else f" ({n.service})"
+    context = ", ".join(
+        f"{k}={'|'.join(v.values)}" for k, v in n.context if n.chosen is None or k in n.chosen
+    )
+    verb = "grants" if rule is ACCESS_GRANTED else "newly grants"
+    return Item(
+        rule,
+        subject,
+        f"{verb} {n.action} on {n.resource}{by}{level}",
+        key=f"{n.action} {n.resource} {n.caller}".strip(),
+        locations=tuple(Location(f, line, col) for f, line, col in n.locations),
+        details=(*([f"with {context}"] if context else []), *(f"by {s}" for s in n.statements)),
+        properties={
+            "action": n.action,
+            "resource": n.resource,
+            "service": n.service,
+            "accessLevel": n.access_level,
+            **({"caller": n.caller} if n.caller else {}),
+        },
+    )
+
+
+def hop_lines(hops: Iterable[Hop]) -> tuple[str, ...]:
+    return tuple(
+        f"{h.source} -> {h.target} by {h.method} ({h.mode_from.value} -> {h.mode_to.value})"
+        for h in hops
+    )
+
+
+def hop_locations(hops: Iterable[Hop]) -> tuple[Location, ...]:
+    found = [label_location(s) for h in hops for s in h.statements]
+    return tuple(dict.fromkeys(loc for loc in found if loc))
+
+
+def path_item(rule: Rule, principal: str, hops: tuple[Hop, ...], what: str, key: str) -> Item:
+    via = " -> ".join(f"{h.target} ({h.method})" for h in hops) or "its own permissions"
+    return Item(
+        rule,
+        principal,
+        f"{principal} {what} via {via}",
+        key=key,
+        locations=hop_locations(hops),
+        details=hop_lines(hops),
+    )
+
+
+def invariant_items(outcomes: Iterable[Outcome], where: dict[str, Location]) -> list[Item]:
+    """Each principal breaking an invariant (and each left undecided), located at the
+    invariant's table in the invariants file unless the path names a statement."""
+    items = []
+    for o in outcomes:
+        name, at = o.invariant.name, where.get(o.invariant.name)
+        for r in o.breaking:
+            item = path_item(
+                INVARIANT_BROKEN, r.answer.principal, r.hops, f"breaks invariant {name}", name
+            )
+            items.append(_with_fallback(item, at))
+        for r in o.undecided:
+            items.append(
+                Item(
+                    NOT_PROVEN,
+                    r.answer.principal,
+                    f"invariant {name} undecided for {r.answer.principal}: "
+                    + "; ".join(r.answer.reasons),
+                    key=f"{name} unknown",
+                    locations=(at,) if at else (),
+                    unknown=True,
+                    details=tuple(r.answer.reasons),
+                )
+            )
+    return items
+
+
+def _with_fallback(item: Item, at: Location | None) -> Item:
+    if item.locations or at is None:
+        return item
+    from dataclasses import replace
+
+    return replace(item, locations=(at,))
+
+
+def verdict(items: Iterable[Item]) -> str:
+    """FAIL when a counted finding is proven, else UNKNOWN when one is open, else PASS."""
+    live = [i for i in items if i.counts]
+    if any(not i.unknown for i in live):
+        return Result.FAIL
+    return Result.UNKNOWN if live else Result.PASS
