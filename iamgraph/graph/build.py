@@ -50,6 +50,7 @@ class Hop:
     statements: tuple[str, ...]  # the Allow statements that granted the steps
     detail: str = ""  # which policy, group, function, ... the step goes through
     reasons: tuple[str, ...] = ()  # why unknown
+    locations: tuple[tuple[str, int, int], ...] = ()  # (file, line, column) of `statements`
 
     @property
     def admin(self) -> bool:
@@ -217,6 +218,7 @@ class Builder:
         account = self.snap.principals[source].account
         proofs: list[tuple[str, str]] = []
         statements: list[str] = []
+        locations: list[tuple[str, int, int]] = []
         reasons = list(unknown)
         for step in method.steps:
             on = resource if step.on == TARGET else step.on.format(account=account)
@@ -230,7 +232,9 @@ class Builder:
                 continue
             w = answer.witness
             proofs.append((w.action, w.resource))
-            statements += [_statement(r) for r in w.decision.reasons if r.effect == "Allow"]
+            allows = [r for r in w.decision.reasons if r.effect == "Allow"]
+            statements += [_statement(r) for r in allows]
+            locations += [(r.file, r.line, r.column) for r in allows if r.line]
         return Hop(
             source,
             target,
@@ -243,6 +247,7 @@ class Builder:
             tuple(dict.fromkeys(statements)),
             detail,
             tuple(dict.fromkeys(reasons)),
+            tuple(dict.fromkeys(locations)),
         )
 
 

@@ -4,7 +4,6 @@ admin, per principal breaking an invariant, and per question left open."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from iamgraph.graph.build import Hop
@@ -52,14 +51,6 @@ NOT_PROVEN = Rule(
     "--timeout, or simplify the condition named.",
 )
 RULES = (NEW_ACCESS, NEW_ADMIN_PATH, INVARIANT_BROKEN, ACCESS_GRANTED, NOT_PROVEN)
-
-_LABEL_AT = re.compile(r"\((?P<file>[^()]+):(?P<line>\d+):(?P<column>\d+)\)$")
-
-
-def label_location(label: str) -> Location | None:
-    """The `(file:line:col)` a statement label (`solvers.compare.statement_label`) ends with."""
-    m = _LABEL_AT.search(label)
-    return Location(m["file"], int(m["line"]), int(m["column"])) if m else None
 
 
 def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Item]:
@@ -112,8 +103,7 @@ def hop_lines(hops: Iterable[Hop]) -> tuple[str, ...]:
 
 
 def hop_locations(hops: Iterable[Hop]) -> tuple[Location, ...]:
-    found = [label_location(s) for h in hops for s in h.statements]
-    return tuple(dict.fromkeys(loc for loc in found if loc))
+    return tuple(dict.fromkeys(Location(*loc) for h in hops for loc in h.locations))
 
 
 def path_item(rule: Rule, principal: str, hops: tuple[Hop, ...], what: str, key: str) -> Item:
