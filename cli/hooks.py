@@ -1,0 +1,73 @@
+"""`iamgraph-diff-policy-hook FILE ...`: the pre-commit hook behind `.pre-commit-hooks.yaml`.
+
+pre-commit passes the changed policy files; each is compared with its version at the base
+revision (`PRE_COMMIT_FROM_REF` when pre-commit runs on a range, else `HEAD`) by
+`iamgraph diff-policy`. A file new at this commit is compared with a policy that grants
+nothing, so everything it grants is reported. The worst exit code wins (1 over 3 over 0).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from iamgraph.cli.app import app
+
+EMPTY = '{"Version": "2012-10-17", "Statement": []}'
+
+
+def _base_text(path: str, ref: str) -> str | None:
+    """The file at `ref`, or None when it did not exist there."""
+    done = subprocess.run(
+        ["git", "show", f"{ref}:./{path}"], capture_output=True, text=True, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options, files = _split(argv)
+    ref = os.environ.get("PRE_COMMIT_FROM_REF") or "HEAD"
+    worst = 0
+    with tempfile.TemporaryDirectory(prefix="iamgraph-hook-") as tmp:
+        for i, path in enumerate(files):
+            old = Path(tmp) / f"{i}-{Path(path).name}"
+            old.write_text(_base_text(path, ref) or EMPTY, encoding="utf-8")
+            code = _exit_code(["diff-policy", str(old), path, *options])
+            worst = max(worst, code, key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3))
+    return worst
+
+
+def _split(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Options (`args:` in the hook config) from file names; every diff-policy option takes
+    a value (`--type scp`, `--format json`, `--suppressions FILE`)."""
+    options, files = [], []
+    i = 0
+    while i < len(argv):
+        if argv[i].startswith("-"):
+            has_value = "=" not in argv[i] and i + 1 < len(argv)
+            options += argv[i : i + 2] if has_value else argv[i : i + 1]
+            i += 2 if has_value else 1
+        else:
+            files.append(argv[i])
+            i += 1
+    return options, files
+
+
+def _exit_code(args: list[str]) -> int:
+    try:
+        result = app(args, prog_name="iamgraph", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
