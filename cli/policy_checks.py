@@ -374,8 +374,14 @@ def diff(
 
             planned = apply_plan(old, plan, account)
             new = planned.snapshot
-            assumptions = [str(a) for a in planned.assumptions]
-            unresolved = [str(u) for u in planned.unresolved]
+            assumptions = [
+                f"{a.address}.{a.attribute} = {a.value} ({a.reason})" for a in planned.assumptions
+            ]
+            unresolved = [
+                f"{u.address}: {u.what} ({u.reason})"
+                + (f"; affects {', '.join(u.principals)}" if u.principals else "")
+                for u in planned.unresolved
+            ]
         else:
             new = load_snapshot(after, progress)
     side = str(plan or after)

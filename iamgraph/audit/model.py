@@ -49,7 +49,7 @@ class AuditContext:
         return (self.as_of - when).days
 
     @cached_property
-    def graph(self):  # noqa: ANN201 - PermissionGraph, imported lazily (z3 is slow to load)
+    def graph(self):  # a PermissionGraph, imported lazily (z3 is slow to load)
         from iamgraph.graph.build import build
 
         return build(self.snapshot)
