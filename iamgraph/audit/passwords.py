@@ -1,0 +1,252 @@
+"""The account password policy (IAM.PASSWORD): present, and strict in each field.
+
+One check per field, so a report says which setting to change and a user can accept one
+deliberately (NIST SP 800-63B, for instance, advises against forced expiry). Where the policy is
+absent the MISSING check is the finding and the field checks stay quiet; where the snapshot
+cannot tell whether a policy exists, every check says `unknown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from iamgraph.audit.credentials import audited_accounts, no_account_data
+from iamgraph.audit.model import AuditContext, Check, Finding, Run, Severity
+from iamgraph.model.credentials import PasswordPolicy
+from iamgraph.model.snapshot import AccountData, Snapshot
+from iamgraph.model.source import SourceRef
+
+__all__ = ["CHECKS"]
+
+EVIDENCE = "password policy (get-account-password-policy), account summary"
+POLICY_FILE = "get-account-password-policy.json"
+MIN_LENGTH = 14
+MIN_REUSE = 24
+MAX_AGE_DAYS = 90
+
+Value = int | bool | None
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """One account's password policy, or why the snapshot cannot say whether it has one."""
+
+    account: str
+    policy: PasswordPolicy | None  # None and `unknown` None: no policy is set
+    unknown: str | None = None  # what is missing
+
+
+def policy_states(snapshot: Snapshot) -> Iterator[PolicyState]:
+    for account in audited_accounts(snapshot):
+        data = snapshot.accounts.get(account)
+        yield PolicyState(account, data.password_policy if data else None, _missing(data))
+
+
+def _missing(data: AccountData | None) -> str | None:
+    """An absent policy file means "no policy" only where the iam/ folder was collected: the
+    credential report or the account summary shows it was; the authorization dump alone does not
+    (a single-file snapshot has one)."""
+    if data is None:
+        return "account folder"
+    if data.password_policy is not None or data.credential_report or data.summary:
+        return None
+    if data.authorization is None:
+        return "IAM data (iam/ folder)"
+    return (
+        "password policy file (only the authorization details were collected, so an unset "
+        "policy cannot be told from an uncollected one)"
+    )
+
+
+def password_missing(ctx: AuditContext) -> Iterator[Finding]:
+    for state in policy_states(ctx.snapshot):
+        if state.unknown:
+            yield no_account_data(
+                "IAM.PASSWORD.MISSING", state.account, state.account, state.unknown
+            )
+        elif state.policy is None:
+            yield Finding(
+                "IAM.PASSWORD.MISSING",
+                state.account,
+                f"account {state.account} has no IAM password policy, so AWS's permissive "
+                "defaults apply to every console password",
+                {
+                    "account": state.account,
+                    "password_policy": None,
+                    "expected_file": f"accounts/{state.account}/iam/{POLICY_FILE}",
+                },
+            )
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One field of the policy, its required value, and when a value falls short."""
+
+    check: str
+    field: str
+    required: int | bool
+    read: Callable[[PasswordPolicy], Value]
+    weak: Callable[[Value], bool]
+    says: Callable[[Value], str]  # the shortfall, in words
+
+
+def _below(required: int) -> Callable[[Value], bool]:
+    return lambda v: v is None or v < required
+
+
+def _flag(field: str) -> Callable[[Value], str]:
+    return lambda v: f"{field} is false (required: true)"
+
+
+def _number(field: str, required: int, unit: str = "") -> Callable[[Value], str]:
+    def says(value: Value) -> str:
+        if value is None:
+            return f"{field} is not set (required: at least {required}{unit})"
+        return f"{field} is {value}, below the required {required}{unit}"
+
+    return says
+
+
+def _expiry(value: Value) -> str:
+    if value is None:
+        return (
+            f"passwords never expire: MaxPasswordAge is not set (required: at most {MAX_AGE_DAYS})"
+        )
+    return f"MaxPasswordAge is {value} days, above the allowed {MAX_AGE_DAYS}"
+
+
+def field_run(rule: FieldRule) -> Run:
+    def run(ctx: AuditContext) -> Iterator[Finding]:
+        for state in policy_states(ctx.snapshot):
+            if state.unknown:
+                yield no_account_data(rule.check, state.account, state.account, state.unknown)
+                continue
+            policy = state.policy
+            if policy is None:  # IAM.PASSWORD.MISSING reports it
+                continue
+            value = rule.read(policy)
+            if not rule.weak(value):
+                continue
+            evidence = {"field": rule.field, "value": value, "required": rule.required}
+            if rule.field == "MaxPasswordAge":
+                evidence["ExpirePasswords"] = policy.expire_passwords
+            yield Finding(
+                rule.check,
+                state.account,
+                f"the password policy of {state.account} is weak: {rule.says(value)}",
+                {**evidence, "account": state.account},
+                SourceRef(policy.file, ("PasswordPolicy", rule.field)),
+            )
+
+    return run
+
+
+def _flag_rule(check: str, field: str, read: Callable[[PasswordPolicy], bool]) -> FieldRule:
+    return FieldRule(check, field, True, read, lambda v: not v, _flag(field))
+
+
+RULES: dict[str, FieldRule] = {
+    r.check: r
+    for r in (
+        FieldRule(
+            "IAM.PASSWORD.LENGTH",
+            "MinimumPasswordLength",
+            MIN_LENGTH,
+            lambda p: p.minimum_length,
+            _below(MIN_LENGTH),
+            _number("MinimumPasswordLength", MIN_LENGTH),
+        ),
+        FieldRule(
+            "IAM.PASSWORD.REUSE",
+            "PasswordReusePrevention",
+            MIN_REUSE,
+            lambda p: p.reuse_prevention,
+            _below(MIN_REUSE),
+            _number("PasswordReusePrevention", MIN_REUSE, " remembered passwords"),
+        ),
+        _flag_rule("IAM.PASSWORD.SYMBOLS", "RequireSymbols", lambda p: p.require_symbols),
+        _flag_rule("IAM.PASSWORD.NUMBERS", "RequireNumbers", lambda p: p.require_numbers),
+        _flag_rule(
+            "IAM.PASSWORD.UPPERCASE", "RequireUppercaseCharacters", lambda p: p.require_uppercase
+        ),
+        _flag_rule(
+            "IAM.PASSWORD.LOWERCASE", "RequireLowercaseCharacters", lambda p: p.require_lowercase
+        ),
+        FieldRule(
+            "IAM.PASSWORD.EXPIRY",
+            "MaxPasswordAge",
+            MAX_AGE_DAYS,
+            lambda p: p.max_age if p.max_age else None,  # 0 and absent both mean "never expire"
+            lambda v: v is None or v > MAX_AGE_DAYS,
+            _expiry,
+        ),
+    )
+}
+
+PRACTICE = "enforce a strong password policy for IAM users"
+
+
+def _field_check(check: str, title: str, severity: Severity, remediation: str) -> Check:
+    return Check(check, title, severity, PRACTICE, EVIDENCE, remediation, field_run(RULES[check]))
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "IAM.PASSWORD.MISSING",
+        "The account has an IAM password policy",
+        Severity.MEDIUM,
+        PRACTICE,
+        EVIDENCE,
+        "Set one: aws iam update-account-password-policy --minimum-password-length 14 "
+        "--require-symbols --require-numbers --require-uppercase-characters "
+        "--require-lowercase-characters --password-reuse-prevention 24 --max-password-age 90",
+        password_missing,
+    ),
+    _field_check(
+        "IAM.PASSWORD.LENGTH",
+        "Passwords are at least 14 characters long",
+        Severity.MEDIUM,
+        "aws iam update-account-password-policy --minimum-password-length 14 (repeat the other "
+        "settings: the call replaces the whole policy)",
+    ),
+    _field_check(
+        "IAM.PASSWORD.REUSE",
+        "The last 24 passwords cannot be reused",
+        Severity.LOW,
+        "aws iam update-account-password-policy --password-reuse-prevention 24 (with the other "
+        "settings: the call replaces the whole policy)",
+    ),
+    _field_check(
+        "IAM.PASSWORD.SYMBOLS",
+        "Passwords must contain a symbol",
+        Severity.LOW,
+        "aws iam update-account-password-policy --require-symbols (with the other settings)",
+    ),
+    _field_check(
+        "IAM.PASSWORD.NUMBERS",
+        "Passwords must contain a number",
+        Severity.LOW,
+        "aws iam update-account-password-policy --require-numbers (with the other settings)",
+    ),
+    _field_check(
+        "IAM.PASSWORD.UPPERCASE",
+        "Passwords must contain an uppercase letter",
+        Severity.LOW,
+        "aws iam update-account-password-policy --require-uppercase-characters (with the other "
+        "settings)",
+    ),
+    _field_check(
+        "IAM.PASSWORD.LOWERCASE",
+        "Passwords must contain a lowercase letter",
+        Severity.LOW,
+        "aws iam update-account-password-policy --require-lowercase-characters (with the other "
+        "settings)",
+    ),
+    _field_check(
+        "IAM.PASSWORD.EXPIRY",
+        "Passwords expire within 90 days",
+        Severity.LOW,
+        "aws iam update-account-password-policy --max-password-age 90 (with the other settings)",
+    ),
+)
