@@ -7,6 +7,7 @@ import typer
 from iamgraph import __version__
 from iamgraph.catalog import catalog
 from iamgraph.cli.ask import ask
+from iamgraph.cli.audit import audit
 from iamgraph.cli.can import can, who_can
 from iamgraph.cli.collect import collect
 from iamgraph.cli.graph import graph, paths, privesc
@@ -36,6 +37,7 @@ app.command("diff-policy")(diff_policy)
 app.command("check-access")(check_access)
 app.command("check")(check_invariants)
 app.command()(diff)
+app.command()(audit)
 
 
 def _version(value: bool) -> None:

@@ -87,7 +87,7 @@ def suppressed_lines(items: Iterable[Item]) -> list[str]:
 
 
 def finish(
-    fmt: ReportFormat,
+    fmt: ReportFormat | None,
     *,
     title: str,
     items: list[Item],
@@ -113,6 +113,8 @@ def finish(
         print_json(sarif_log(items, rules, fallback))
     elif fmt is ReportFormat.MARKDOWN:
         sys.stdout.write(markdown(title, result, items, summary(result), image))
+    elif fmt is None:  # the caller wrote the report itself (HTML): only the exit code is left
+        pass
     else:
         for line in text(result, items) + suppressed_lines(items):
             stdout.print(line, highlight=False, markup=False)

@@ -15,6 +15,7 @@ FAMILIES = (
     "passwords",
     "credentials",
     "permissions",
+    "escalation",
     "privileged",
     "cloudtrail",
     "organizations",

@@ -1,0 +1,320 @@
+"""`iamgraph audit SNAPSHOT`: the best-practice checks (`iamgraph.audit.checks.CHECKS`), as
+text, JSON, SARIF, Markdown or one self-contained HTML report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from iamgraph.audit.checks import BY_ID, CHECKS
+from iamgraph.audit.model import AuditContext, Check, Finding, Outcome
+from iamgraph.audit.run import context_for, run_audit, select
+from iamgraph.cli.can import TimeoutOption, graph_for
+from iamgraph.cli.common import QuietOption, progress_bar, reports_input_errors, stderr
+from iamgraph.cli.report import (
+    OnUnknown,
+    ReportFormat,
+    SuppressionsOption,
+    UnknownOption,
+    finish,
+    suppressions_from,
+)
+from iamgraph.errors import InputError
+from iamgraph.load.snapshot import load_snapshot
+from iamgraph.report.items import Item, Location, Rule
+from iamgraph.severity import Severity
+from iamgraph.suppressions import apply
+
+
+class AuditFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+# the stable parts of a finding's evidence: what tells two findings of one check and subject
+# apart (access key 1 and 2, two statements) without the ages that change every day
+KEY_FIELDS = ("key", "policy", "sid", "statement", "field", "trail", "bucket", "action", "trails")
+
+
+def rule_for(check: Check) -> Rule:
+    return Rule(
+        check.id, check.id.lower().replace(".", "-"), check.title, check.severity, check.remediation
+    )
+
+
+def item_for(check: Check, f: Finding) -> Item:
+    src = f.source
+    locations = (Location(src.file, src.line, src.column),) if src and src.file else ()
+    key = "|".join(f"{k}={f.evidence[k]}" for k in KEY_FIELDS if k in f.evidence)
+    return Item(
+        rule_for(check),
+        f.subject,
+        f.message,
+        key=key,
+        locations=locations,
+        unknown=f.outcome is Outcome.UNKNOWN,
+        properties={"evidence": f.evidence},
+    )
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("--as-of", "$", f"not a date: {value!r} (expected 2026-11-20)") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _checks(ids: list[str], severity: Severity | None) -> list[Check]:
+    for i in ids:
+        if i not in BY_ID:
+            raise InputError("--check", "$", f"no audit check {i} (see `iamgraph audit --list`)")
+    return select(CHECKS, ids, severity)
+
+
+def _text(found: list[tuple[Check, Finding]], ctx: AuditContext, checks: list[Check], items):
+    def lines(result: str, items: list[Item]) -> list[str]:
+        out = []
+        for check, f in found:
+            state = "unknown" if f.outcome is Outcome.UNKNOWN else check.severity.value
+            out.append(f"{state:<8}  {check.id}  {f.subject}")
+            out.append(f"          {f.message}")
+        live = [i for i in items if i.suppression is None]
+        fails = [i for i in live if not i.unknown]
+        by = {s: sum(i.rule.severity is s for i in fails) for s in Severity}
+        counts = ", ".join(f"{n} {s.value}" for s, n in by.items() if n)
+        out.append(
+            f"{result}: {len(fails)} findings ({counts or 'none'}), "
+            f"{len(live) - len(fails)} unknown; {len(checks)} checks, "
+            f"as of {ctx.as_of.date().isoformat()}"
+        )
+        return out
+
+    return lines
+
+
+def _json_doc(found, items: list[Item], ctx: AuditContext, checks: list[Check]):
+    def doc(result: str) -> dict:
+        return {
+            "result": result,
+            "as_of": ctx.as_of.isoformat(),
+            "checks": [c.id for c in checks],
+            "findings": [
+                {
+                    "check": c.id,
+                    "title": c.title,
+                    "severity": c.severity.value,
+                    "outcome": f.outcome.value,
+                    "subject": f.subject,
+                    "message": f.message,
+                    "evidence": f.evidence,
+                    "remediation": c.remediation,
+                    **({"source": str(f.source)} if f.source else {}),
+                    "fingerprint": i.fingerprint,
+                    **(
+                        {"suppressed": {"justification": i.suppression.justification}}
+                        if i.suppression
+                        else {}
+                    ),
+                }
+                for (c, f), i in zip(found, items, strict=True)
+            ],
+        }
+
+    return doc
+
+
+def _diagrams(ctx: AuditContext, timeout_ms: int) -> list[tuple[str, str]]:
+    """The escalation paths to admin, and the non-MFA paths to the trail, as SVG text; none
+    (with a note on stderr) when Graphviz's `dot` is missing."""
+    from iamgraph.graph import query as graph_query
+    from iamgraph.graph.paths import Paths, modes_filter
+    from iamgraph.graph.paths import privesc as privesc_all
+    from iamgraph.query.grammar import parse
+    from iamgraph.render.graphviz import Goal, diagram
+    from iamgraph.solvers.prove import Verdict
+
+    pg = ctx.graph
+    paths = Paths(pg, timeout_ms)
+    found = [f for f in privesc_all(pg, paths, modes_filter(None)) if f.hops]
+    out = []
+    if found:
+        dot = diagram(
+            ctx.snapshot,
+            [h for f in found if f.verdict is Verdict.REACHABLE for h in f.hops],
+            title="privilege escalation to admin",
+            goals=[Goal("admin", f.hops[-1].target, "becomes admin") for f in found],
+            starts=[f.principal for f in found],
+        )
+        out.append(("Paths to administrator", dot))
+    if ctx.snapshot.trails:
+        q = parse("can any non-MFA principal tamper with the trail", ctx.snapshot)
+        checks = [(list(c.actions), list(c.resources)) for c in q.checks]
+        reaches = [
+            r
+            for r in graph_query.who_can(pg, paths, checks, q.mfa)
+            if r.answer.verdict is Verdict.REACHABLE and r.answer.witness
+        ]
+        if reaches:
+            dot = diagram(
+                ctx.snapshot,
+                [h for r in reaches for h in r.hops],
+                title="trail tampering without MFA",
+                goals=[
+                    Goal(
+                        r.answer.witness.resource,
+                        r.answer.witness.principal,
+                        r.answer.witness.action,
+                    )
+                    for r in reaches
+                ],
+                starts=[r.answer.principal for r in reaches],
+            )
+            out.append(("Trail tampering without MFA", dot))
+    svgs = []
+    for caption, dot in out:
+        try:
+            svgs.append((caption, dot.pipe(format="svg").decode()))
+        except Exception as exc:  # graphviz.ExecutableNotFound, CalledProcessError
+            stderr.print(f"diagrams left out: {exc}", highlight=False, markup=False)
+            return []
+    return svgs
+
+
+@reports_input_errors
+def audit(
+    snapshot: Path = typer.Argument(..., help="Snapshot folder."),
+    check: list[str] = typer.Option([], "--check", help="Only this check id (repeatable)."),
+    severity: Severity | None = typer.Option(
+        None, "--severity", case_sensitive=False, help="Only checks of this severity or worse."
+    ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Measure ages from this date (default: the snapshot's collection time, else the "
+        "credential reports' generation time, else today).",
+    ),
+    output: AuditFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="text, json, sarif, markdown or html (default: html when --output ends in "
+        ".html, else text).",
+    ),
+    out_file: Path | None = typer.Option(
+        None, "--output", "-o", dir_okay=False, help="Write the report here instead of stdout."
+    ),
+    listing: bool = typer.Option(False, "--list", help="List the checks and exit."),
+    unknown: OnUnknown = UnknownOption,
+    suppressions: Path | None = SuppressionsOption,
+    timeout: float = TimeoutOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Audit the snapshot against the IAM and CloudTrail best practices; "privileged" means
+    able to reach admin (the graph), not a policy name. Exit 0 no findings, 1 findings,
+    3 only unknowns (see --unknown), 2 bad input."""
+    if listing:
+        for c in CHECKS:
+            stdout_line(f"{c.id:<45} {c.severity.value:<8} {c.title}")
+        raise typer.Exit(0)
+    fmt = output or (
+        AuditFormat.HTML
+        if out_file and out_file.suffix.lower() in (".html", ".htm")
+        else AuditFormat.TEXT
+    )
+    checks = _checks(check, severity)
+    when = _as_of(as_of)
+    accepted = suppressions_from(suppressions)
+    timeout_ms = round(timeout * 1000)
+    with progress_bar(quiet) as progress:
+        snap = load_snapshot(snapshot, progress)
+        ctx = context_for(snap, when, graph=graph_for(snap, timeout_ms, progress)[0])
+        found = run_audit(ctx, checks)
+    items = apply([item_for(c, f) for c, f in found], accepted)
+    fallback = Location(str(snapshot / "snapshot.json"), 1, 1)
+    if not (snapshot / "snapshot.json").is_file():
+        fallback = Location(str(snapshot))
+    with _writing(out_file):
+        if fmt is AuditFormat.HTML:
+            _html(snap, snapshot, ctx, checks, found, timeout_ms)
+        finish(
+            ReportFormat(fmt.value) if fmt is not AuditFormat.HTML else None,
+            title=f"audit {snapshot}",
+            items=items,
+            suppressions=accepted,
+            rules=[rule_for(c) for c in checks],
+            fallback=fallback,
+            text=_text(found, ctx, checks, items),
+            json_doc=_json_doc(found, items, ctx, checks),
+            findings_in_json=False,
+            summary=lambda r: [],
+            unknown=unknown,
+        )
+
+
+def stdout_line(text: str) -> None:
+    from iamgraph.cli.common import stdout
+
+    stdout.print(text, highlight=False, markup=False)
+
+
+@contextmanager
+def _writing(path: Path | None) -> Iterator[None]:
+    """Standard output into `path`, written whole or not at all (a failed run leaves an
+    existing report as it was)."""
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    ok = False
+    try:
+        with tmp.open("w", encoding="utf-8") as fh, redirect_stdout(fh):
+            try:
+                yield
+            except typer.Exit as exc:
+                ok = exc.exit_code in (0, 1, 3)
+                raise
+            ok = True
+    finally:
+        if ok:
+            tmp.replace(path)
+            stderr.print(f"wrote {path}", highlight=False, markup=False)
+        else:
+            tmp.unlink(missing_ok=True)
+
+
+def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: int) -> None:
+    import sys
+
+    from iamgraph.report.html import html_report
+
+    access = []
+    try:
+        from iamgraph.audit.access_levels import access_table
+
+        access = [(r.principal, r.service, list(r.levels)) for r in access_table(ctx)]
+    except ImportError:
+        pass
+    sys.stdout.write(
+        html_report(
+            title=f"iamgraph audit of {snapshot.name}",
+            snapshot=str(snapshot),
+            as_of=ctx.as_of.isoformat(),
+            checks=list(checks),
+            findings=list(found),
+            access=access,
+            diagrams=_diagrams(ctx, timeout_ms),
+        )
+    )

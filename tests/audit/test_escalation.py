@@ -1,0 +1,49 @@
+"""IAM.PRIVESC.PATH on the demo organization (fact 20): dev.one and dev.two become dev-admin by
+sts:AssumeRole; SecurityTooling is undecided (ReadOnlyAccess missing, fact 14); and with
+dev-admin's trust narrowed to one role, the finding goes away (the clean case)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.parse
+
+from iamgraph.audit.escalation import CHECKS
+from iamgraph.audit.model import Outcome
+from iamgraph.audit.run import context_for
+from iamgraph.load.snapshot import load_snapshot
+from tests.conftest import DEMO
+
+DEV = "arn:aws:iam::555566667777"
+
+
+def findings(snap):
+    (check,) = CHECKS
+    return {(f.subject, f.outcome): f for f in check.run(context_for(snap))}
+
+
+def test_demo_escalation(demo):
+    found = findings(demo)
+    assert set(found) == {
+        (f"{DEV}:user/dev.one", Outcome.FAIL),
+        (f"{DEV}:user/dev.two", Outcome.FAIL),
+        ("arn:aws:iam::333344445555:role/SecurityTooling", Outcome.UNKNOWN),
+    }
+    path = found[(f"{DEV}:user/dev.one", Outcome.FAIL)].evidence["path"]
+    assert [(h["to"], h["method"]) for h in path] == [(f"{DEV}:role/dev-admin", "AssumeRole")]
+
+
+def test_no_path_no_finding(tmp_path):
+    folder = tmp_path / "org"
+    shutil.copytree(DEMO, folder)
+    path = folder / "accounts/555566667777/iam/get-account-authorization-details.json"
+    data = json.loads(path.read_text())
+    role = next(r for r in data["RoleDetailList"] if r["RoleName"] == "dev-admin")
+    trust = json.loads(urllib.parse.unquote(role["AssumeRolePolicyDocument"]))
+    trust["Statement"][0]["Principal"] = {"AWS": f"{DEV}:role/OrganizationAccountAccessRole"}
+    role["AssumeRolePolicyDocument"] = urllib.parse.quote(
+        json.dumps(trust, separators=(",", ":")), safe=""
+    )
+    path.write_text(json.dumps(data, indent=4))
+    found = findings(load_snapshot(folder))
+    assert {s for s, o in found if o is Outcome.FAIL} == set()
