@@ -301,7 +301,9 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, t
 
 
 def statement_locations(reasons) -> tuple[tuple[str, int, int], ...]:
-    return tuple(dict.fromkeys((r.file, r.line, r.column) for r in reasons))
+    """Where to fix a grant: identity and resource statements first, SCP allows last."""
+    ordered = sorted(reasons, key=lambda r: r.layer in ("scp", "rcp"))
+    return tuple(dict.fromkeys((r.file, r.line, r.column) for r in ordered if r.line))
 
 
 def statement_label(reason) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from iamgraph.evaluate import Outcome, PolicySet, decide
+from iamgraph.evaluate import Layer, Outcome, PolicySet, decide
 from iamgraph.gather import Mfa, find_target
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Target
@@ -234,7 +234,12 @@ class Builder:
             proofs.append((w.action, w.resource))
             allows = [r for r in w.decision.reasons if r.effect == "Allow"]
             statements += [_statement(r) for r in allows]
-            locations += [(r.file, r.line, r.column) for r in allows if r.line]
+            # where to fix it: the grants of the principal and the resource, not the SCP allows
+            locations += [
+                (r.file, r.line, r.column)
+                for r in allows
+                if r.line and r.layer in (Layer.IDENTITY, Layer.RESOURCE)
+            ]
         return Hop(
             source,
             target,

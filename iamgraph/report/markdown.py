@@ -47,7 +47,7 @@ def markdown(
         for i in items:
             if not (i.details or i.suppression or i.locations):
                 continue
-            lines += ["<details>", f"<summary>{i.rule.id} {_html(i.subject)}</summary>", ""]
+            lines += ["<details>", f"<summary>{i.rule.id} {_html(i.message)}</summary>", ""]
             lines += [f"- {code(d.strip())}" for d in i.details]
             lines += [f"- at {code(f'{loc.file}:{loc.line}:{loc.column}')}" for loc in i.locations]
             if i.suppression:
