@@ -82,7 +82,9 @@ def _access(n: NewAccess, subject: str, rule: Rule) -> Item:
         rule,
         subject,
         f"{verb} {n.action} on {n.resource}{by}{level}",
-        key=f"{n.action} {n.resource} {n.caller}".strip(),
+        # stable across runs and line moves: the action, the caller and the granting
+        # statements by name (the witness resource is the solver's choice, not part of it)
+        key=" ".join([n.action, n.caller, *(_unlocated(s) for s in n.statements)]).strip(),
         locations=tuple(Location(f, line, col) for f, line, col in n.locations),
         details=(*([f"with {context}"] if context else []), *(f"by {s}" for s in n.statements)),
         properties={
@@ -93,6 +95,11 @@ def _access(n: NewAccess, subject: str, rule: Rule) -> Item:
             **({"caller": n.caller} if n.caller else {}),
         },
     )
+
+
+def _unlocated(label: str) -> str:
+    """A statement label without its trailing `(file:line:col)`."""
+    return label.rsplit(" (", 1)[0] if label.endswith(")") else label
 
 
 def hop_lines(hops: Iterable[Hop]) -> tuple[str, ...]:
@@ -128,7 +135,7 @@ def invariant_items(outcomes: Iterable[Outcome], where: dict[str, Location]) -> 
             item = path_item(
                 INVARIANT_BROKEN, r.answer.principal, r.hops, f"breaks invariant {name}", name
             )
-            items.append(_with_fallback(item, at))
+            items.append(_with_fallback(_with_final(item, r), at))
         for r in o.undecided:
             items.append(
                 Item(
@@ -143,6 +150,21 @@ def invariant_items(outcomes: Iterable[Outcome], where: dict[str, Location]) -> 
                 )
             )
     return items
+
+
+def _with_final(item: Item, reach) -> Item:
+    """Add the statements that allow the last request (the goal itself) to the locations."""
+    from dataclasses import replace
+
+    w = reach.answer.witness
+    if w is None or w.decision is None:
+        return item
+    final = tuple(
+        Location(r.file, r.line, r.column)
+        for r in w.decision.reasons
+        if r.effect == "Allow" and r.line and r.layer in ("identity", "resource")
+    )
+    return replace(item, locations=tuple(dict.fromkeys((*item.locations, *final))))
 
 
 def _with_fallback(item: Item, at: Location | None) -> Item:

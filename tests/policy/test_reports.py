@@ -110,7 +110,7 @@ def test_suppression_is_carried_into_sarif_and_exit_code(tmp_path):
     accepted.write_text(
         "[[suppression]]\n"
         'rule = "IAMG-P001"\n'
-        'match = "s3:* arn:aws:s3:::acme-reports"\n'
+        'match = "s3:* *Sid ReadReports"\n'
         'justification = "reports bucket is written by the nightly job (SEC-42)"\n'
     )
     result = run("diff-policy", old, new, "--suppressions", accepted, "-f", "sarif")
