@@ -298,20 +298,23 @@ def _writing(path: Path | None) -> Iterator[None]:
 def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: int) -> None:
     import sys
 
+    from iamgraph.audit.access_levels import Status, access_table
     from iamgraph.report.html import html_report
 
-    access = []
-    try:
-        from iamgraph.audit.access_levels import access_table
-
-        access = [(r.principal, r.service, list(r.levels)) for r in access_table(ctx)]
-    except ImportError:
-        pass
+    access = [
+        (
+            r.principal,
+            r.service,
+            [x.level for x in r.levels if x.status is Status.ALLOWED]
+            + (["unknown"] if any(x.status is Status.UNKNOWN for x in r.levels) else []),
+        )
+        for r in access_table(ctx)
+    ]
     sys.stdout.write(
         html_report(
             title=f"iamgraph audit of {snapshot.name}",
             snapshot=str(snapshot),
-            as_of=ctx.as_of.isoformat(),
+            as_of=ctx.as_of.date().isoformat(),
             checks=list(checks),
             findings=list(found),
             access=access,
