@@ -78,30 +78,39 @@ def test_diff_policy_sarif_points_at_the_granting_statement(tmp_path):
     assert rule["id"] == "IAMG-P001" and rule["properties"]["security-severity"] == "8.0"
 
 
-def test_fingerprints_survive_unrelated_edits(tmp_path):
+def test_fingerprints_survive_unrelated_edits(tmp_path, monkeypatch):
+    """The same change in two checkouts, one with lines moved: the same fingerprints."""
     old, new = DIFF / "reader-wildcard.json", DIFF / "reader-widened.json"
-    moved = tmp_path / "reader-widened.json"
-    moved.write_text("\n\n\n" + new.read_text().replace("\n", "\n  "))
-    first = valid_sarif(run("diff-policy", old, new, "-f", "sarif").stdout)
-    second = valid_sarif(run("diff-policy", old, moved, "-f", "sarif").stdout)
+    logs = []
+    for name, text in (
+        ("a", new.read_text()),
+        ("b", "\n\n\n" + new.read_text().replace("\n", "\n  ")),
+    ):
+        (tmp_path / name / "p").mkdir(parents=True)
+        shutil.copy(old, tmp_path / name / "p" / "old.json")
+        (tmp_path / name / "p" / "new.json").write_text(text)
+        monkeypatch.chdir(tmp_path / name)
+        logs.append(
+            valid_sarif(run("diff-policy", "p/old.json", "p/new.json", "-f", "sarif").stdout)
+        )
 
     def prints(log):
-        return sorted(
-            (r["properties"]["action"], r["partialFingerprints"]["iamgraphFinding/v1"])
+        return {
+            r["properties"]["action"]: (
+                r["partialFingerprints"]["iamgraphFinding/v1"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
             for r in log["runs"][0]["results"]
-        )
+        }
 
-    def starts(log):
-        return sorted(
-            r["locations"][0]["physicalLocation"]["region"]["startLine"]
-            for r in log["runs"][0]["results"]
-        )
-
-    # the subject is the file name, so copy under the same name elsewhere: same prints
-    assert [a for a, _ in prints(first)] == [a for a, _ in prints(second)]
-    assert starts(first) != starts(second)
-    again = valid_sarif(run("diff-policy", old, new, "-f", "sarif").stdout)
-    assert prints(first) == prints(again)
+    a, b = prints(logs[0]), prints(logs[1])
+    # under load the enumeration's time budget may stop before every class is found (it says
+    # so in a note): compare the classes both runs found
+    common = a.keys() & b.keys()
+    assert common
+    for action in common:
+        assert a[action][0] == b[action][0]  # same fingerprint
+        assert a[action][1] != b[action][1]  # though the statement moved
 
 
 def test_suppression_is_carried_into_sarif_and_exit_code(tmp_path):
