@@ -298,7 +298,7 @@ def _writing(path: Path | None) -> Iterator[None]:
 def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: int) -> None:
     import sys
 
-    from iamgraph.audit.access_levels import Status, access_table
+    from iamgraph.audit.access_levels import Status
     from iamgraph.report.html import html_report
 
     access = [
@@ -308,7 +308,7 @@ def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: in
             [x.level for x in r.levels if x.status is Status.ALLOWED]
             + (["unknown"] if any(x.status is Status.UNKNOWN for x in r.levels) else []),
         )
-        for r in access_table(ctx)
+        for r in ctx.access
     ]
     sys.stdout.write(
         html_report(

@@ -442,7 +442,12 @@ def _split(own: OwnPermissions, level: str, left: set[int], why) -> dict[str, Le
     return out
 
 
-def principal_rows(ctx: AuditContext, arn: str, timeout_ms: int = TIMEOUT_MS) -> list[AccessRow]:
+def principal_rows(
+    ctx: AuditContext,
+    arn: str,
+    timeout_ms: int = TIMEOUT_MS,
+    levels: tuple[str, ...] = CLASSIC_LEVELS,
+) -> list[AccessRow]:
     snap = ctx.snapshot
     p = snap.principals[arn]
     held = held_modes(snap, p)
@@ -450,30 +455,34 @@ def principal_rows(ctx: AuditContext, arn: str, timeout_ms: int = TIMEOUT_MS) ->
     note = "" if held else "holds no credential: every MFA mode assumed"
     admin, mode = _is_admin(ctx, arn, modes)
     if admin:
-        every = tuple(LevelAccess(lv, Status.ALLOWED, mfa=mode) for lv in CLASSIC_LEVELS)
+        every = tuple(LevelAccess(lv, Status.ALLOWED, mfa=mode) for lv in levels)
         why = f"administrator ({mode}): everything the SCPs of its account allow"
         return [AccessRow(arn, "*", every, "; ".join(filter(None, [why, note])), admin=True)]
     own = OwnPermissions(snap, arn, modes, timeout_ms)
     if own.unresolved:
         reasons = tuple(f"policy text not in the snapshot: {u}" for u in own.unresolved)
-        every = tuple(LevelAccess(lv, Status.UNKNOWN, reasons=reasons) for lv in CLASSIC_LEVELS)
+        every = tuple(LevelAccess(lv, Status.UNKNOWN, reasons=reasons) for lv in levels)
         return [AccessRow(arn, "*", every, "a policy of it is missing: nothing can be proven")]
     cells: dict[str, list[LevelAccess]] = {}
-    for level in CLASSIC_LEVELS:
+    for level in levels:
         for svc, access in _level(own, level).items():
             cells.setdefault(svc, []).append(access)
     return [AccessRow(arn, svc, tuple(cells[svc]), note) for svc in sorted(cells)]
 
 
 def access_table(
-    ctx: AuditContext, principals: list[str] | None = None, timeout_ms: int = TIMEOUT_MS
+    ctx: AuditContext,
+    principals: list[str] | None = None,
+    timeout_ms: int = TIMEOUT_MS,
+    levels: tuple[str, ...] = CLASSIC_LEVELS,
 ) -> list[AccessRow]:
     """Per principal (default: every user, role and root user of the snapshot) and service,
     the access levels its own permissions allow, each with a replayed witness, or unknown.
 
     An administrator by its own permissions (`decide_admin` reachable in a mode it holds) gets
     one row, service "*": everything the SCPs of its account allow, not enumerated. A
-    principal with a policy text missing gets one "*" row, every level unknown.
+    principal with a policy text missing gets one "*" row, every level unknown. `levels`
+    narrows the question (a check that needs one level pays for that one only).
     """
     arns = principals if principals is not None else list(ctx.snapshot.principals)
-    return [row for arn in arns for row in principal_rows(ctx, arn, timeout_ms)]
+    return [row for arn in arns for row in principal_rows(ctx, arn, timeout_ms, levels)]

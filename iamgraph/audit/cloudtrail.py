@@ -942,7 +942,6 @@ def run_key_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
 def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """`ask "can any non-MFA principal tamper with the trail"`, over every trail."""
     from iamgraph.graph import query
-    from iamgraph.graph.paths import Paths
     from iamgraph.solvers.prove import Verdict
 
     snap = ctx.snapshot
@@ -961,7 +960,7 @@ def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
                 outcome=Outcome.UNKNOWN,
             )
     pg = ctx.graph
-    reaches = query.who_can(pg, Paths(pg), [(list(TRAIL_TAMPER), arns)], "no-mfa")
+    reaches = query.who_can(pg, ctx.paths, [(list(TRAIL_TAMPER), arns)], "no-mfa")
     for reach in reaches:
         answer = reach.answer
         hops = [_hop(h) for h in reach.hops]

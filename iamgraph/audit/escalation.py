@@ -11,11 +11,11 @@ from iamgraph.severity import Severity
 
 
 def _escalation(ctx: AuditContext) -> Iterator[Finding]:
-    from iamgraph.graph.paths import Paths, modes_filter, privesc
+    from iamgraph.graph.paths import modes_filter, privesc
     from iamgraph.solvers.prove import Verdict
 
     pg = ctx.graph
-    for f in privesc(pg, Paths(pg, pg.builder.timeout_ms), modes_filter(None)):
+    for f in privesc(pg, ctx.paths, modes_filter(None)):
         hops = [
             {"from": h.source, "to": h.target, "method": h.method, "mfa_before": h.mode_from.value}
             for h in f.hops

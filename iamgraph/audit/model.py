@@ -54,6 +54,18 @@ class AuditContext:
 
         return build(self.snapshot)
 
+    @cached_property
+    def paths(self):  # a Paths over `graph`, shared so checks reuse each other's answers
+        from iamgraph.graph.paths import Paths
+
+        return Paths(self.graph, self.graph.builder.timeout_ms)
+
+    @cached_property
+    def access(self) -> list:  # the access-level table of every principal (access_levels)
+        from iamgraph.audit.access_levels import access_table
+
+        return access_table(self)
+
 
 Run = Callable[[AuditContext], Iterable[Finding]]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from iamgraph.audit.access_levels import (
     OwnPermissions,
-    access_table,
     credential_row,
     statements,
 )
@@ -49,6 +49,7 @@ class Group:
     ids: frozenset[int]  # catalog action ids
 
 
+@cache  # 22,000 catalog actions: scan them once per (service, levels)
 def _levels_of(service: str, levels: tuple[str, ...]) -> frozenset[int]:
     return frozenset(
         a.id for a in catalog().actions if a.service == service and a.access_levels & set(levels)
@@ -60,6 +61,7 @@ def _named(actions: tuple[str, ...]) -> frozenset[int]:
     return frozenset(cat.lookup(a).id for a in actions if cat.lookup(a) is not None)
 
 
+@cache
 def sensitive_groups() -> tuple[Group, ...]:
     return (
         Group("IAM writes", _levels_of("iam", WRITE_LEVELS)),
@@ -134,11 +136,11 @@ def _hop(h: Hop) -> dict:
 def run_privileged_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """Every principal a credential without MFA (one an attacker can hold: its own keys or
     password, or a session its trust lets someone obtain) makes admin, itself or over paths."""
-    from iamgraph.graph.paths import NON_MFA, Paths, who_can
+    from iamgraph.graph.paths import NON_MFA, who_can
     from iamgraph.solvers.prove import Verdict
 
     pg = ctx.graph
-    paths = Paths(pg)
+    paths = ctx.paths
     for found in who_can(pg, paths, paths.admin_goal, NON_MFA):
         if found.verdict is Verdict.REACHABLE:
             yield _privileged(ctx.snapshot, found)
@@ -271,9 +273,10 @@ def run_sensitive_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
 
 def run_permissions_management(ctx: AuditContext) -> Iterator[Finding]:
     """Non-administrators that hold Permissions management on some service (the access table)."""
-    from iamgraph.audit.access_levels import Status
+    from iamgraph.audit.access_levels import Status, access_table
 
-    rows = access_table(ctx)
+    # the full table when the report already built it, else this one level only
+    rows = ctx.__dict__.get("access") or access_table(ctx, levels=("Permissions management",))
     admins = {r.principal for r in rows if r.admin}
     held: dict[str, dict[str, str]] = {}
     unknown: dict[str, list[str]] = {}
