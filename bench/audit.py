@@ -1,6 +1,7 @@
 """Benchmark: `iamgraph audit`. Prints the time of every check family on the demo organization
 and on the cloudsplaining example (../shared/data), then compares the principals iamgraph names
-as able to escalate (IAM.PRIVESC.PATH, or already admin by their own permissions) with the
+as able to escalate (IAM.PRIVESC.PATH, or already admin by their own permissions) or as holding
+escalation actions without a path (IAM.PRIVESC.PARTIAL, with the proof) with the
 principals whose policies Cloudsplaining's privilege-escalation findings name, when
 Cloudsplaining is installed (set CLOUDSPLAINING to its executable, e.g.
 `python3 -m venv /tmp/cs && /tmp/cs/bin/pip install cloudsplaining`). Asserts nothing.
@@ -55,7 +56,7 @@ def audit(name: str, path: Path):
 
 def graph_escalators(ctx, found) -> dict[str, str]:
     """principal -> how iamgraph names it: 'path' (can become admin), 'admin' (already is),
-    'unknown' (undecided)."""
+    'unknown' (undecided), 'partial, proven no path' (holds a method's actions, and a proof)."""
     out = {}
     for (arn, _mode), verdict in ctx.graph.admin.items():
         if verdict.admin and arn.split(":")[5] != "root":
@@ -63,6 +64,8 @@ def graph_escalators(ctx, found) -> dict[str, str]:
     for check, f in found:
         if check.id == "IAM.PRIVESC.PATH":
             out.setdefault(f.subject, "path" if f.outcome is Outcome.FAIL else "unknown")
+        if check.id == "IAM.PRIVESC.PARTIAL":
+            out.setdefault(f.subject, "partial, proven no path")
     return out
 
 

@@ -39,6 +39,37 @@ def _escalation(ctx: AuditContext) -> Iterator[Finding]:
             )
 
 
+def _partial(ctx: AuditContext) -> Iterator[Finding]:
+    """Principals whose Allow statements name actions of escalation methods (what a pattern
+    tool flags) but that are proven unable to become admin: the finding says which methods,
+    and that no path exists, so a reviewer can close the pattern tool's alarm with a proof."""
+    from iamgraph.graph.methods import METHODS
+    from iamgraph.graph.paths import modes_filter, privesc
+    from iamgraph.solvers.prove import Verdict
+
+    pg = ctx.graph
+    for f in privesc(pg, ctx.paths, modes_filter(None)):
+        p = ctx.snapshot.principals[f.principal]
+        if f.verdict is not Verdict.UNREACHABLE or p.policies.unresolved:
+            continue
+        named = {  # every action of the method named (AssumeRole alone is not a privilege)
+            m.name: [s.action for s in m.steps]
+            for m in METHODS
+            if m.name != "AssumeRole"
+            and all(pg.builder.identity_allows(f.principal, s.action) for s in m.steps)
+        }
+        if not named:
+            continue
+        yield Finding(
+            "IAM.PRIVESC.PARTIAL",
+            f.principal,
+            f"{f.principal} holds actions of {len(named)} escalation method(s) "
+            f"({', '.join(sorted(named)[:5])}{', ...' if len(named) > 5 else ''}) but is proven "
+            "unable to become an administrator by any of them",
+            {"principal": f.principal, "methods": {m: sorted(a) for m, a in sorted(named.items())}},
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     Check(
         "IAM.PRIVESC.PATH",
@@ -48,5 +79,15 @@ CHECKS: tuple[Check, ...] = (
         "permission graph (42 escalation methods, each step proven and replayed)",
         "Remove one step of the path: the permission, trust or pass-role grant each hop names.",
         _escalation,
+    ),
+    Check(
+        "IAM.PRIVESC.PARTIAL",
+        "Escalation actions held without a path to admin (proven)",
+        Severity.LOW,
+        "least privilege",
+        "identity policies (the actions named) and the permission graph (the proof of no path)",
+        "Drop the escalation actions the principal does not need; none of them leads to admin "
+        "today, but a later grant could complete a path.",
+        _partial,
     ),
 )

@@ -17,8 +17,8 @@ from tests.conftest import DEMO
 DEV = "arn:aws:iam::555566667777"
 
 
-def findings(snap):
-    (check,) = CHECKS
+def findings(snap, check_id="IAM.PRIVESC.PATH"):
+    check = next(c for c in CHECKS if c.id == check_id)
     return {(f.subject, f.outcome): f for f in check.run(context_for(snap))}
 
 
@@ -47,3 +47,23 @@ def test_no_path_no_finding(tmp_path):
     path.write_text(json.dumps(data, indent=4))
     found = findings(load_snapshot(folder))
     assert {s for s, o in found if o is Outcome.FAIL} == set()
+
+
+def test_partial_escalation_is_named_with_the_proof(demo):
+    """Facts 1, 10, 18: each holds every action of some method, and no path reaches admin."""
+    found = findings(demo, "IAM.PRIVESC.PARTIAL")
+    mgmt = "arn:aws:iam::111122223333"
+    assert {s for s, _ in found} == {
+        f"{mgmt}:user/ci-deployer",
+        f"{mgmt}:user/priya.patel",
+        f"{mgmt}:user/oncall-bot",
+        "arn:aws:iam::444455556666:role/PlatformDeploy",
+    }
+    ci = found[(f"{mgmt}:user/ci-deployer", Outcome.FAIL)].evidence["methods"]
+    assert ci["PassRole+lambda:CreateFunction+InvokeFunction"] == [
+        "iam:PassRole",
+        "lambda:CreateFunction",
+        "lambda:InvokeFunction",
+    ]
+    # a principal with a path is PATH, not PARTIAL
+    assert not {s for s, _ in found} & {f"{DEV}:user/dev.one", f"{DEV}:user/dev.two"}
