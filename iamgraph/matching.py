@@ -97,8 +97,8 @@ def resource_matches(
     patterns: tuple[str, ...], resource: str, request: Request, variables: bool
 ) -> bool:
     """P3: case-sensitive; a wildcard stays within the partition, service, region and account
-    segments and may span `/` and `:` in the resource part. A pattern with fewer than six
-    segments (other than `*`) that matches only by spanning `:` is not settled by the docs."""
+    segments and may span `/` and `:` in the resource part. In a pattern with fewer than six
+    segments a `*` that ends a segment may expand across `:` (`short_pattern_regex`)."""
     return any(_resource_match(p, resource, request, variables) for p in patterns)
 
 
@@ -119,10 +119,34 @@ def _resource_match(pattern: str, resource: str, request: Request, variables: bo
     text = "".join(p for p, _ in parts)
     if text.count(":") >= 5 and resource.count(":") >= 5:
         return _segmented(parts, resource)
-    spanning = re.fullmatch(parts_regex(parts), resource, re.DOTALL) is not None
-    if spanning and re.fullmatch(parts_regex(parts, colon=False), resource, re.DOTALL) is None:
-        raise Uncertain(f"Resource {pattern!r} matches {resource!r} only if `*` spans ':' (P3)")
-    return spanning
+    return re.fullmatch(short_pattern_regex(parts), resource, re.DOTALL) is not None
+
+
+def short_pattern_regex(parts: list[tuple[str, bool]]) -> str:
+    """P3 for a Resource with fewer than six ARN segments: "if the `*` wildcard is the last
+    character of a resource ARN segment, it can expand to match beyond the colon boundaries";
+    every other `*` and `?` stays within its segment."""
+    out = []
+    for n, (piece, is_pattern) in enumerate(parts):
+        if not is_pattern:
+            out.append(re.escape(piece))
+            continue
+        for i, c in enumerate(piece):
+            nxt = piece[i + 1] if i + 1 < len(piece) else _next_char(parts, n)
+            if c == "*":
+                out.append(".*" if nxt in (":", "") else "[^:]*")
+            elif c == "?":
+                out.append("[^:]")
+            else:
+                out.append(re.escape(c))
+    return "".join(out)
+
+
+def _next_char(parts: list[tuple[str, bool]], n: int) -> str:
+    for piece, _ in parts[n + 1 :]:
+        if piece:
+            return piece[0]
+    return ""
 
 
 @lru_cache(maxsize=1 << 16)

@@ -147,10 +147,10 @@ class Encoder:
             if any(not p and any(c in piece for c in "*?") for piece, p in parts):
                 return self.fresh(f"Resource {pattern!r}: variable value holds a wildcard")
             text = "".join(piece for piece, _ in parts)
-        if text.count(":") < 5:
-            return self.fresh(
-                f"Resource {pattern!r} has fewer than six ARN segments (P3 open point)"
-            )
+        if text.count(":") < 5:  # P3: only a `*` that ends a segment crosses `:`
+            if text != pattern:
+                return self.fresh(f"Resource {pattern!r}: a short pattern with a variable")
+            return z3.InRe(r, regex.short_resource(text))
         query = self.term.resource_pattern
         if query is not None:  # decide in Python what holds for the whole query pattern
             if not _may_overlap(text, query):

@@ -52,6 +52,29 @@ def glob(pattern: str, colon: bool = True, ignore_case: bool = False) -> z3.ReRe
     return parts[0] if len(parts) == 1 else z3.Concat(*parts)
 
 
+def short_resource(pattern: str) -> z3.ReRef:
+    """A Resource with fewer than six ARN segments (P3): a `*` that ends a segment may expand
+    across `:`, every other wildcard stays inside its segment (`matching.short_pattern_regex`)."""
+    parts: list[z3.ReRef] = []
+    run = ""
+    for i, c in enumerate(pattern):
+        if c in "*?":
+            if run:
+                parts.append(literal(run))
+                run = ""
+            ends = c == "*" and (i + 1 == len(pattern) or pattern[i + 1] == ":")
+            parts.append(
+                z3.Star(ANY_CHAR) if ends else z3.Star(NOT_COLON) if c == "*" else NOT_COLON
+            )
+        else:
+            run += c
+    if run:
+        parts.append(literal(run))
+    if not parts:
+        return z3.Re(z3.StringVal(""))
+    return parts[0] if len(parts) == 1 else z3.Concat(*parts)
+
+
 def parts(pieces: list[tuple[str, bool]], *, colon: bool = True) -> z3.ReRef:
     """A pattern after variable substitution: pattern pieces keep their wildcards, substituted
     values are literal (V1, V5)."""

@@ -189,13 +189,29 @@ def test_p3_case_sensitive_deny_does_not_match_other_case():
     assert outcome(d) == ALLOWED
 
 
-def test_p3_star_spanning_colon_in_a_short_pattern_is_unknown():
-    # P3 (open point): whether `*` spans `:` in Resource is not settled, so no verdict
+def test_p3_star_ending_a_segment_spans_colons_in_a_short_pattern():
+    # P3: "If the * wildcard is the last character of a resource ARN segment, it can expand to
+    # match beyond the colon boundaries"
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html)
     d = run(
         request("iam:GetUser", USER),
         identity=[policy(allow("iam:GetUser", "arn:aws:iam::*"))],
     )
-    assert outcome(d) == UNKNOWN
+    assert outcome(d) == ALLOWED
+    d = run(
+        request("ec2:StopInstances", "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc"),
+        identity=[policy(allow("ec2:StopInstances", "arn:aws:ec2:*"))],
+    )
+    assert outcome(d) == ALLOWED
+
+
+def test_p3_star_inside_a_segment_stays_there_in_a_short_pattern():
+    # P3: a `*` that is not the last character of its segment does not cross `:`
+    d = run(
+        request("ec2:StopInstances", "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc"),
+        identity=[policy(allow("ec2:StopInstances", "arn:aws:ec2:us-*1"))],
+    )
+    assert outcome(d) == IMPLICIT
 
 
 # --- P4: NotAction + Allow ----------------------------------------------------------------------
