@@ -41,7 +41,16 @@ class Setting:
     place: object  # Callable[[Policy], PolicySet]
 
 
-def settings(kind: PolicyKind, policies: list[Policy]) -> list[Setting]:
+def must_allow(policies: list[Policy]) -> bool:
+    """E19: a role trust (every action an `sts:` one) and a KMS key policy must themselves
+    allow the request; same-account identity permissions alone are not enough."""
+    actions = [a.lower() for p in policies for st in p.statements for a in st.actions]
+    return bool(actions) and (
+        all(a.startswith("sts:") for a in actions) or all(a.startswith("kms:") for a in actions)
+    )
+
+
+def settings(kind: PolicyKind, policies: list[Policy], required: bool = False) -> list[Setting]:
     if kind is PolicyKind.SCP:
         caller = Caller.from_arn(f"arn:aws:iam::{WITNESS_ACCOUNT}:user/member-user")
         base = PolicySet(caller, WITNESS_ACCOUNT, identity=(ALLOW_ALL,))
@@ -50,7 +59,12 @@ def settings(kind: PolicyKind, policies: list[Policy]) -> list[Setting]:
         out = []
         for caller in _callers(policies):
             identity = (ALLOW_ALL,) if caller.is_iam else ()
-            base = PolicySet(caller, WITNESS_ACCOUNT, identity=identity)
+            base = PolicySet(
+                caller,
+                WITNESS_ACCOUNT,
+                identity=identity,
+                resource_policy_required=required or must_allow(policies),
+            )
             out.append(Setting(caller, lambda p, base=base: replace(base, resource_policy=p)))
         return out
     caller = Caller.from_arn(f"arn:aws:iam::{WITNESS_ACCOUNT}:user/policy-holder")
@@ -95,13 +109,19 @@ def _callers(policies: list[Policy]) -> list[Caller]:
 
 
 def diff_policies(
-    before: Policy, after: Policy, kind: PolicyKind, *, timeout_ms: int = DEFAULT_TIMEOUT_MS
+    before: Policy,
+    after: Policy,
+    kind: PolicyKind,
+    *,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    required: bool = False,
 ) -> Comparison:
-    """PASS (no new access, proven), FAIL (every class of new access with a witness), UNKNOWN."""
+    """PASS (no new access, proven), FAIL (every class of new access with a witness), UNKNOWN.
+    `required`: the resource policy must itself allow (a role trust, a key policy: E19)."""
     found: list[NewAccess] = []
     reasons: list[str] = []
     unknown = False
-    for setting in settings(kind, [before, after]):
+    for setting in settings(kind, [before, after], required):
         result = new_access(setting.place(before), setting.place(after), timeout_ms=timeout_ms)
         label = setting.caller.arn if kind is PolicyKind.RESOURCE else ""
         found += [replace(n, caller=label) for n in result.new_access]

@@ -103,7 +103,11 @@ def _resource_policies(before: Snapshot, after: Snapshot, timeout_ms: int) -> li
             continue
         # a policy added or removed is compared with no policy: removing one can lift a Deny
         result = diff_policies(
-            old or _none(arn), new or _none(arn), PolicyKind.RESOURCE, timeout_ms=timeout_ms
+            old or _none(arn),
+            new or _none(arn),
+            PolicyKind.RESOURCE,
+            timeout_ms=timeout_ms,
+            required=what == "trust" or ":kms:" in arn,  # E19
         )
         out.append(PrincipalChange(arn, result, policy=what))
     return out

@@ -161,3 +161,22 @@ def test_removing_a_bucket_policy_deny_is_new_access(tmp_path):
     (bucket,) = [p for p in out["principals"] if p["policy"] == "resource"]
     assert bucket["principal"] == "arn:aws:s3:::acme-org-cloudtrail-logs-222233334444"
     assert bucket["result"] == "FAIL" and bucket["new_access"]
+
+
+def test_a_trust_widened_to_the_whole_account(tmp_path):
+    """T1/E17: a trust naming the account root lets every principal of the account whose own
+    policies allow sts:AssumeRole in (before: only ops-automation was named)."""
+    after = copy_demo(tmp_path)
+    path = after / "accounts/111122223333/iam/get-account-authorization-details.json"
+    data = json.loads(path.read_text())
+    role = next(r for r in data["RoleDetailList"] if r["RoleName"] == "TrailOperator")
+    role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] = f"{MGMT}:root"
+    path.write_text(json.dumps(data, indent=4))
+    result = diff(after)
+    assert result.exit_code == 1, result.output
+    out = json.loads(result.stdout)
+    (trust,) = [p for p in out["principals"] if p["policy"] == "trust"]
+    assert (trust["principal"], trust["result"]) == (f"{MGMT}:role/TrailOperator", "FAIL")
+    assert {(n["principal"], n["action"]) for n in trust["new_access"]} >= {
+        (f"{MGMT}:user/someone", "sts:AssumeRole")
+    }
