@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from iamgraph.model.arn import ArnError, parse_arn
 
@@ -40,6 +41,7 @@ class Caller:
         return self.type not in (CallerType.SERVICE, CallerType.ANONYMOUS, CallerType.WEB_IDENTITY)
 
     @staticmethod
+    @lru_cache(maxsize=16384)  # a pure function of its strings, asked once per request decided
     def from_arn(arn: str, role_arn: str | None = None) -> Caller:
         """Read the caller type off its ARN: user, root, session, federated user, or a role
         ARN standing for one of its sessions."""

@@ -12,8 +12,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from iamgraph.catalog import catalog
+from iamgraph.conditions import as_date
 from iamgraph.evaluate import PolicySet
 from iamgraph.gather import Mfa
 from iamgraph.matching import Uncertain, action_matches, glob_match, resource_matches
@@ -203,6 +206,30 @@ def _satisfying(cond: Condition, v: str) -> str | None:
             return str(ipaddress.ip_network(v.strip(), strict=False)[0])
         except ValueError:
             return None
-    if spec.family in (Family.NUMERIC, Family.DATE) and spec.comparison == "equals":
-        return v
+    if spec.family is Family.NUMERIC:
+        return _beside(spec.comparison, v, _as_number, lambda n, d: str(n + d), 1)
+    if spec.family is Family.DATE:
+        return _beside(spec.comparison, v, as_date, _date_text, timedelta(days=1))
     return None
+
+
+def _as_number(v: str) -> Decimal:
+    return Decimal(v.strip())
+
+
+def _date_text(t: datetime, d: timedelta) -> str:
+    return (t + d).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _beside(comparison: str, v: str, parse, shift, step) -> str | None:
+    """A value on the open side of a numeric or date comparison: the bound itself where it
+    is included, one step past it where it is not (lt: one less, gt: one more)."""
+    delta = {"equals": None, "le": None, "ge": None, "lt": -step, "gt": step}
+    if comparison not in delta:
+        return None
+    if delta[comparison] is None:
+        return v
+    try:
+        return shift(parse(v), delta[comparison])
+    except (Uncertain, ArithmeticError, ValueError, OverflowError):
+        return None

@@ -126,6 +126,7 @@ class Builder:
         self.admin_cache: dict[tuple, Admin] = {}
         self.mfa_read: dict[str, bool] = {}
         self.allows: dict[str, list] = {}
+        self.allows_action: dict[tuple[str, str], bool] = {}
         self.trust_cache: dict[tuple[str, str], bool | None] = {}
 
     # -- the questions the steps ask --------------------------------------------------------
@@ -190,16 +191,19 @@ class Builder:
         p = self.snap.principals[source]
         if p.kind is PrincipalKind.ROOT or p.policies.unresolved:
             return True
-        if source not in self.allows:
-            self.allows[source] = [
-                st
-                for pol in p.policies.identity
-                for st in pol.statements
-                if st.effect is Effect.ALLOW
-            ]
-        return any(
-            action_matches(st.actions, action) != st.not_action for st in self.allows[source]
-        )
+        key = (source, action)
+        if key not in self.allows_action:  # asked per method step and per audit check: cached
+            if source not in self.allows:
+                self.allows[source] = [
+                    st
+                    for pol in p.policies.identity
+                    for st in pol.statements
+                    if st.effect is Effect.ALLOW
+                ]
+            self.allows_action[key] = any(
+                action_matches(st.actions, action) != st.not_action for st in self.allows[source]
+            )
+        return self.allows_action[key]
 
     # -- steps ------------------------------------------------------------------------------
     def hop(

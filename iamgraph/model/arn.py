@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -52,6 +53,11 @@ def parse_arn(text: str) -> Arn:
     """Parse an ARN, rejecting what AWS would not accept as one."""
     if not isinstance(text, str):
         raise ArnError(f"expected an ARN string, got {type(text).__name__}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=65536)  # the solver and the graph parse the same few ARNs many times over
+def _parse(text: str) -> Arn:
     parts = text.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         raise ArnError(

@@ -184,3 +184,35 @@ def test_guess_ignores_statements_for_other_actions():
     assert not list(
         guesses(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*", (Mfa.NO_MFA,), may_choose=bool)
     )
+
+
+def test_guess_steps_past_an_excluded_bound_of_a_numeric_or_date_comparison():
+    """DateLessThan/NumericGreaterThan exclude the value they name (C13, C14): the guess is one
+    step past it (a day, one unit), the bound itself where the operator includes it. Each
+    guess is replayed, so the evaluator, not the guess, says it is allowed."""
+    ps = alice(
+        allow(
+            "iam:CreatePolicyVersion",
+            Condition={
+                "DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:01Z"},
+                "NumericGreaterThan": {"s3:max-keys": "10"},
+                "NumericLessThanEquals": {"aws:MultiFactorAuthAge": "3600"},
+            },
+        )
+    )
+    (name, arn, chosen, _), *_ = guesses(
+        ps, "iam:CreatePolicyVersion", "*", (Mfa.NO_MFA,), may_choose=bool
+    )
+    values = {k: v.values[0] for k, v in chosen}
+    assert values == {
+        "aws:CurrentTime": "2019-12-31T00:00:01Z",
+        "s3:max-keys": "11",
+        "aws:MultiFactorAuthAge": "3600",
+    }
+    assert decide(ps, Request.build(name, arn, chosen)).outcome is Outcome.ALLOWED
+
+
+def test_guess_of_an_unreadable_date_bound_is_left_to_z3():
+    ps = alice(allow("s3:GetObject", Condition={"DateGreaterThan": {"aws:CurrentTime": "soon"}}))
+    found = list(guesses(ps, "s3:GetObject", "*", (Mfa.NO_MFA,), may_choose=bool))
+    assert all("aws:CurrentTime" not in dict(chosen) for _, _, chosen, _ in found)
