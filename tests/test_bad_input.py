@@ -221,6 +221,13 @@ CASES = [
         f"iamgraph: {B}/snapshot-instances-not-list/accounts/111122223333/ec2/"
         "describe-instances.json: $.Reservations: Reservations must be a list, got an object",
     ),
+    snapshot_case(
+        "snapshot-ssm-node-id-number",
+        ["summary", f"{B}/snapshot-ssm-node-id-number"],
+        f"iamgraph: {B}/snapshot-ssm-node-id-number/accounts/111122223333/ssm/"
+        "describe-instance-information/eu-west-1.json: $.InstanceInformationList[0].InstanceId: "
+        "InstanceId must be a string, got a number",
+    ),
     pytest.param(
         ["summary", "{tmp}/empty-snapshot"],
         "iamgraph: {tmp}/empty-snapshot: $: not a snapshot: no organization/ or accounts/ "

@@ -1,8 +1,10 @@
 """Compute that already runs as a role, for the existing-resource escalation methods.
 
 One file per kind, each region's items merged into one list (the loader reads regions off the
-ARNs). A kind with a region that did not answer is left out whole: a missing file makes the
-graph say `unknown`, a partial one would make it say "no such resource" for that region.
+ARNs); the SSM node list, whose items carry no ARN, is one file per region instead
+(`ssm/describe-instance-information/<region>.json`). A kind with a region that did not answer
+is left out whole: a missing file makes the graph say `unknown`, a partial one would make it
+say "no such resource" for that region.
 
 Values that often hold secrets are never written: Lambda's `Environment`, CodeBuild's
 `environmentVariables`, CloudFormation's `Parameters` and `Outputs`, Glue's `Arguments`. The
@@ -91,7 +93,14 @@ def _notebooks(client: Any, ledger: Ledger) -> Lists | None:
     return {"NotebookInstances": out}
 
 
-# file -> (service, lister)
+def _managed_nodes(client: Any, ledger: Ledger) -> Lists | None:
+    listed = ledger.pages(client, "describe_instance_information")
+    if listed is None:
+        return None
+    return {"InstanceInformationList": list(listed.get("InstanceInformationList", []))}
+
+
+# file -> (service, lister): each region's items merged into the one file
 KINDS: dict[str, tuple[str, Lister]] = {
     "lambda/list-functions.json": ("lambda", _functions),
     "ec2/describe-instances.json": ("ec2", _instances),
@@ -99,6 +108,10 @@ KINDS: dict[str, tuple[str, Lister]] = {
     "cloudformation/describe-stacks.json": ("cloudformation", _stacks),
     "codebuild/batch-get-projects.json": ("codebuild", _projects),
     "sagemaker/describe-notebook-instances.json": ("sagemaker", _notebooks),
+}
+# folder -> (service, lister): one file per region, `<folder>/<region>.json`
+REGIONAL: dict[str, tuple[str, Lister]] = {
+    "ssm/describe-instance-information": ("ssm", _managed_nodes),
 }
 
 
@@ -111,16 +124,18 @@ def collect_inventory(
     """Every kind in every region; a kind is written only if all regions answered."""
     regions = list(regions)
     files: Files = {}
-    for rel, (service, lister) in KINDS.items():
+    for rel, (service, lister) in (*KINDS.items(), *REGIONAL.items()):
         if step:
             step(service)
+        found = {r: lister(clients.get(service, r), ledger) for r in regions}
+        if any(f is None for f in found.values()):
+            continue
+        if rel in REGIONAL:
+            files.update({f"{rel}/{r}.json": lists for r, lists in found.items()})
+            continue
         merged: Lists = {}
-        for region in regions:
-            found = lister(clients.get(service, region), ledger)
-            if found is None:
-                break
-            for key, items in found.items():
+        for lists in found.values():
+            for key, items in lists.items():
                 merged.setdefault(key, []).extend(items)
-        else:
-            files[rel] = merged
+        files[rel] = merged
     return files

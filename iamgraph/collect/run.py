@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 from iamgraph import __version__
 from iamgraph.collect.account import collect_iam, collect_trail_resources, collect_trails
 from iamgraph.collect.calls import partition_of
-from iamgraph.collect.inventory import KINDS, collect_inventory
+from iamgraph.collect.inventory import KINDS, REGIONAL, collect_inventory
 from iamgraph.collect.ledger import Issue, Ledger
 from iamgraph.collect.options import CollectOptions, prepare_out_dir
 from iamgraph.collect.organization import OrgFiles, collect_organization
@@ -70,7 +70,7 @@ class _Run:
         folder = self.options.out_dir / "accounts" / account
         if folder.exists():  # an unfinished folder of an earlier run: start it over
             shutil.rmtree(folder)
-        total = 4 + len(KINDS)
+        total = 4 + len(KINDS) + len(REGIONAL)
         self.tick(account, 0, total, "session")
         session = self.sessions.for_account(account, ledger)
         if session is None:

@@ -523,15 +523,15 @@ def _runner_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
     inventory = data.inventory if data else None
     if inventory is None or method.inventory not in inventory.collected:
         # which resources exist is unknown: any role that trusts the service may be behind one
+        why = f"no {method.inventory} inventory for {p.account}: which resources exist is unknown"
         for role in _same_account(b.snap, p, PrincipalKind.ROLE):
-            if method.instance_profile and not role.role.instance_profiles:
-                continue
-            if b.trusts(role, method.service) is False:
-                continue
-            why = (
-                f"no {method.inventory} inventory for {p.account}: which resources exist is unknown"
-            )
             pattern = _pattern_for(method, p.account)
+            if (method.instance_profile and not role.role.instance_profiles) or b.trusts(
+                role, method.service
+            ) is False:
+                if method.node_service is None or b.trusts(role, method.node_service) is False:
+                    continue
+                pattern = NODES.format(account=p.account)  # an on-premises node's role
             hop = b.hop(method, p.arn, mode, role.arn, pattern, Mfa.NO_MFA, unknown=(why,))
             yield from _opt(hop)
         return
@@ -549,7 +549,9 @@ PATTERNS = {
     "codebuild-projects": "arn:aws:codebuild:*:{account}:project/*",
     "sagemaker-notebooks": "arn:aws:sagemaker:*:{account}:notebook-instance/*",
     "ec2-instances": "arn:aws:ec2:*:{account}:instance/*",
+    "ssm-managed-instances": "arn:aws:ec2:*:{account}:instance/*",
 }
+NODES = "arn:aws:ssm:*:{account}:managed-instance/*"  # SSM hybrid (on-premises) nodes
 
 
 def _pattern_for(method: Method, account: str) -> str:

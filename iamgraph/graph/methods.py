@@ -73,6 +73,7 @@ class Method:
     service: str | None = None  # the service principal a passed role must trust
     instance_profile: bool = False  # the role reaches EC2 through one of its instance profiles
     inventory: str | None = None  # `model.inventory.Runner.kind` an existing-resource method reads
+    node_service: str | None = None  # also roles this service gives to on-premises nodes (SSM)
 
 
 def _passrole(name: str, service: str, *actions: tuple[str, str], profile: bool = False) -> Method:
@@ -87,8 +88,11 @@ def _passrole(name: str, service: str, *actions: tuple[str, str], profile: bool 
     )
 
 
-def _existing(name: str, kind: str, service: str, action: str) -> Method:
-    """`service`: whose roles an unknown inventory could hide (the step is then `unknown`)."""
+def _existing(
+    name: str, kind: str, service: str, action: str, node_service: str | None = None
+) -> Method:
+    """`service` (and `node_service`): whose roles an unknown inventory could hide (the step
+    is then `unknown`)."""
     return Method(
         name,
         Family.EXISTING,
@@ -96,9 +100,13 @@ def _existing(name: str, kind: str, service: str, action: str) -> Method:
         Target.RUNNER,
         Gain.COMPUTE,
         service=service,
-        instance_profile=kind == "ec2-instances",
+        instance_profile=kind in ("ec2-instances", "ssm-managed-instances"),
         inventory=kind,
+        node_service=node_service,
     )
+
+
+SSM = "ssm-managed-instances"  # EC2 instances whose agent is online, and hybrid nodes
 
 
 def _write(name: str, family: Family, action: str, target: Target) -> Method:
@@ -328,8 +336,10 @@ METHODS: tuple[Method, ...] = (
         "sagemaker.amazonaws.com",
         "sagemaker:CreatePresignedNotebookInstanceUrl",
     ),
-    _existing("ssm:SendCommand", "ec2-instances", "ec2.amazonaws.com", "ssm:SendCommand"),
-    _existing("ssm:StartSession", "ec2-instances", "ec2.amazonaws.com", "ssm:StartSession"),
+    _existing("ssm:SendCommand", SSM, "ec2.amazonaws.com", "ssm:SendCommand", "ssm.amazonaws.com"),
+    _existing(
+        "ssm:StartSession", SSM, "ec2.amazonaws.com", "ssm:StartSession", "ssm.amazonaws.com"
+    ),
     _existing(
         "ec2-instance-connect:SendSSHPublicKey",
         "ec2-instances",

@@ -2,8 +2,10 @@
 
 `accounts/<id>/lambda/list-functions.json`, `glue/get-dev-endpoints.json`,
 `cloudformation/describe-stacks.json`, `codebuild/batch-get-projects.json`,
-`sagemaker/describe-notebook-instances.json` and `ec2/describe-instances.json`. A missing file
-means the kind was not collected (the graph says `unknown`), never "there are none".
+`sagemaker/describe-notebook-instances.json`, `ec2/describe-instances.json`, and
+`ssm/describe-instance-information/<region>.json` (one file per region: the nodes it lists carry
+no ARN, so the file name says the region). A missing file means the kind was not collected (the
+graph says `unknown`), never "there are none".
 """
 
 from __future__ import annotations
@@ -61,6 +63,48 @@ def _instances(doc: Doc, account: str, profiles: dict[str, str]) -> list[Runner]
     return out
 
 
+SSM_FOLDER = "ssm/describe-instance-information"
+
+
+def _managed_nodes(
+    folder: Path, account: str, auth: AccountAuthorization | None, ec2: list[Runner], display
+) -> list[Runner] | None:
+    """The nodes Systems Manager can run a command or session on: those whose agent is
+    `Online` (a node with its connection lost runs nothing until it is back). An EC2 node runs
+    as its instance profile's role, which only describe-instances tells (IamRole is documented
+    for on-premises nodes); a hybrid node (`mi-...`) as the role its IamRole names, in its
+    account. None (not collected) when EC2 nodes are listed but the instances were not, or a
+    node is of a type this reader does not know."""
+    by_id = {r.arn.rsplit("/", 1)[-1]: r for r in ec2 or ()}
+    roles = {role.name: role.arn for role in (auth.roles if auth else ())}
+    out: list[Runner] = []
+    needs_ec2 = undecided = False
+    for path in sorted((folder / SSM_FOLDER).glob("*.json")):
+        region = path.stem
+        doc = Doc.read(path, display(path))
+        for p, node in doc.items(doc.obj(doc.root, ()), (), "InstanceInformationList"):
+            node_id = doc.field(node, p, "InstanceId", str)
+            kind = doc.field(node, p, "ResourceType", str, required=False, default="EC2Instance")
+            if doc.field(node, p, "PingStatus", str, required=False) != "Online":
+                continue
+            if kind == "EC2Instance":
+                needs_ec2 = True
+                instance = by_id.get(node_id)  # not running per describe-instances: no target
+                if instance is not None:
+                    out.append(
+                        Runner("ssm-managed-instances", instance.arn, instance.role_arn, doc.file)
+                    )
+                continue
+            if kind != "ManagedInstance":  # a node type this reader does not know
+                undecided = True
+                continue
+            name = doc.field(node, p, "IamRole", str, required=False)
+            role = roles.get(name, f"arn:aws:iam::{account}:role/{name}") if name else None
+            arn = f"arn:aws:ssm:{region}:{account}:managed-instance/{node_id}"
+            out.append(Runner("ssm-managed-instances", arn, role, doc.file))
+    return None if undecided or (needs_ec2 and ec2 is None) else out
+
+
 def _region_of(zone: str | None) -> str | None:
     """`us-east-1a` -> `us-east-1`."""
     return zone[:-1] if zone and zone[-1].isalpha() else zone
@@ -102,4 +146,12 @@ def load_inventory(
         if path.exists():
             collected.add(kind)
             runners += reader(Doc.read(path, display(path)), account, profiles)
+    if (folder / SSM_FOLDER).is_dir():
+        ec2 = [r for r in runners if r.kind == "ec2-instances"]
+        nodes = _managed_nodes(
+            folder, account, auth, ec2 if "ec2-instances" in collected else None, display
+        )
+        if nodes is not None:
+            collected.add("ssm-managed-instances")
+            runners += nodes
     return Inventory(tuple(runners), frozenset(collected))

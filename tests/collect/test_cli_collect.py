@@ -69,7 +69,8 @@ class _Http:
 
 
 def answer(operation: str, status: int, body: dict):
-    """A session hook answering one operation itself (moto's CloudFormation needs extras)."""
+    """A session hook answering one operation itself (moto's CloudFormation needs extras, and
+    it has no SSM DescribeInstanceInformation)."""
 
     def hook(session, account: str) -> None:
         session.events.register(f"before-call.{operation}", lambda **_: (_Http(status), body))
@@ -78,12 +79,13 @@ def answer(operation: str, status: int, body: dict):
 
 
 NO_STACKS = answer("cloudformation.DescribeStacks", 200, {"Stacks": []})
+NO_NODES = answer("ssm.DescribeInstanceInformation", 200, {"InstanceInformationList": []})
 
 
 @pytest.fixture(autouse=True)
 def hooks(monkeypatch):
     """The command runs `iamgraph.collect.run.collect`: give it the test's session hooks."""
-    added: list = [NO_STACKS]
+    added: list = [NO_STACKS, NO_NODES]
     original = collect_run.collect
 
     def with_hooks(*args, **kwargs):  # and no waiting for moto's credential report

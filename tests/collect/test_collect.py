@@ -143,6 +143,30 @@ def stacks(built: Built):
     return answering({("cloudformation", "DescribeStacks"): rule})
 
 
+def managed_nodes(built: Built):
+    """moto has no DescribeInstanceInformation: P has one on-premises node (us-east-1) whose
+    activation gives it role app; every other account and region lists none."""
+
+    def rule(account, params, region):
+        if account != built.prod_account or region != "us-east-1":
+            return 200, {"InstanceInformationList": []}
+        node = {
+            "InstanceId": "mi-0e4b6c8d0f2a13579",
+            "PingStatus": "Online",
+            "LastPingDateTime": datetime(2026, 11, 20, 7, 58, 3, tzinfo=UTC),
+            "AgentVersion": "3.3.1142.0",
+            "PlatformType": "Linux",
+            "PlatformName": "Ubuntu",
+            "ActivationId": "9c1f3e5a-7b2d-4c6e-8f0a-1b3d5f7a9c2e",
+            "IamRole": "app",
+            "ResourceType": "ManagedInstance",
+            "Name": "build-rack-1",
+        }
+        return 200, {"InstanceInformationList": [node]}
+
+    return answering({("ssm", "DescribeInstanceInformation"): rule})
+
+
 def moto_gaps(session, account: str) -> None:
     """moto (5.2) leaves PolicyName and PolicyId out of the authorization details' Policies;
     AWS always prints them. Filled in from the ARN, as AWS would have them."""
@@ -436,7 +460,7 @@ def run(aws: Built, out: Path, *hooks, **options) -> tuple[CollectResult, CallLo
     opts = {"regions": REGIONS, "report_delays": (0.0, 0.0, 0.0), "workers": 3, **options}
     result = collect(
         CollectOptions(out, **opts),
-        hooks=[log.attach, moto_gaps, stacks(aws), *hooks],
+        hooks=[log.attach, moto_gaps, stacks(aws), managed_nodes(aws), *hooks],
         sleep=sleeps.append,
     )
     return result, log, sleeps
@@ -469,6 +493,7 @@ LAYOUT = [  # README "Making a snapshot", as regular expressions over relative p
     A + r"(lambda/list-functions|ec2/describe-instances|glue/get-dev-endpoints"
     r"|cloudformation/describe-stacks|codebuild/batch-get-projects"
     r"|sagemaker/describe-notebook-instances)\.json",
+    A + r"ssm/describe-instance-information/[a-z]+-[a-z]+-\d\.json",
 ]
 HAND_WRITTEN = (FIXTURES / "demo-org", FIXTURES / "privesc" / "existing-compute")
 
@@ -662,10 +687,11 @@ def test_inventory_of_compute_that_runs_as_a_role(collected, aws):
         ("codebuild-projects", "us-east-1"),
         ("sagemaker-notebooks", "us-east-1"),
         ("cloudformation-stacks", "us-east-1"),
+        ("ssm-managed-instances", "us-east-1"),  # the hybrid node, from its region's file
     }
-    assert len(inventory.collected) == 6
+    assert len(inventory.collected) == 7
     assert collected.snap.accounts[M].inventory.runners == ()
-    assert len(collected.snap.accounts[M].inventory.collected) == 6  # collected, and none
+    assert len(collected.snap.accounts[M].inventory.collected) == 7  # collected, and none
 
 
 def test_summary_counts_what_was_built(collected, aws):

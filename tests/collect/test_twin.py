@@ -190,6 +190,10 @@ def no_stacks(session: boto3.Session, account: str) -> None:
         return _Http(), {"Stacks": []}
 
     session.events.register("before-call.cloudformation.DescribeStacks", answer)
+    session.events.register(  # moto has no DescribeInstanceInformation: no node, as the twin
+        "before-call.ssm.DescribeInstanceInformation",
+        lambda **_: (_Http(), {"InstanceInformationList": []}),
+    )
 
 
 # -- building the organization from the fixture ---------------------------------------------
@@ -324,6 +328,10 @@ def build_account(s: boto3.Session, aid: str) -> None:
         ("cloudformation/describe-stacks.json", "Stacks"),
         ("codebuild/batch-get-projects.json", "projects"),
         ("sagemaker/describe-notebook-instances.json", "NotebookInstances"),
+        *(
+            (f"ssm/describe-instance-information/{r}.json", "InstanceInformationList")
+            for r in REGIONS
+        ),
     ):  # the builder makes Lambda functions only: anything else would be left out unnoticed
         assert read(f"accounts/{aid}/{rel}")[key] == [], f"build {rel} of {aid} too"
 
