@@ -525,15 +525,20 @@ def _runner_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
         # which resources exist is unknown: any role that trusts the service may be behind one
         why = f"no {method.inventory} inventory for {p.account}: which resources exist is unknown"
         for role in _same_account(b.snap, p, PrincipalKind.ROLE):
-            pattern = _pattern_for(method, p.account)
-            if (method.instance_profile and not role.role.instance_profiles) or b.trusts(
+            behind = []  # (resource pattern, detail) of what could run as the role
+            if (not method.instance_profile or role.role.instance_profiles) and b.trusts(
                 role, method.service
-            ) is False:
-                if method.node_service is None or b.trusts(role, method.node_service) is False:
-                    continue
-                pattern = NODES.format(account=p.account)  # an on-premises node's role
-            hop = b.hop(method, p.arn, mode, role.arn, pattern, Mfa.NO_MFA, unknown=(why,))
-            yield from _opt(hop)
+            ) is not False:
+                behind.append((_pattern_for(method, p.account), ""))
+            if method.node_service and b.trusts(role, method.node_service) is not False:
+                behind.append((NODES.format(account=p.account), "via an on-premises node"))
+            for pattern, detail in behind:
+                hop = b.hop(
+                    method, p.arn, mode, role.arn, pattern, Mfa.NO_MFA, detail, unknown=(why,)
+                )
+                if hop is not None:
+                    yield hop
+                    break
         return
     for runner in inventory.of(method.inventory):
         if runner.role_arn is None or runner.role_arn not in b.snap.principals:

@@ -67,7 +67,11 @@ SSM_FOLDER = "ssm/describe-instance-information"
 
 
 def _managed_nodes(
-    folder: Path, account: str, auth: AccountAuthorization | None, ec2: list[Runner], display
+    folder: Path,
+    account: str,
+    auth: AccountAuthorization | None,
+    ec2: list[Runner] | None,
+    display: Callable[[Path], str],
 ) -> list[Runner] | None:
     """The nodes Systems Manager can run a command or session on: those whose agent is
     `Online` (a node with its connection lost runs nothing until it is back). An EC2 node runs

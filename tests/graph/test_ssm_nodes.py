@@ -105,3 +105,25 @@ def test_a_node_type_the_reader_does_not_know_leaves_the_list_undecided(copy):
 
     edit_nodes(copy, retype)
     assert verdicts(copy)[HYBRID] is Verdict.UNKNOWN
+
+
+def test_a_role_both_ec2_and_hybrid_nodes_may_run_as_is_asked_for_both(copy):
+    """hybrid-node-admin with an instance profile and a trust of ec2 and ssm: without the node
+    list, hybrid-operator (allowed only on managed-instance/...) is undecided, not disproven by
+    the instance pattern alone."""
+    shutil.rmtree(copy / "accounts/240000000001/ssm")
+    path = copy / "accounts/240000000001/iam/get-account-authorization-details.json"
+    details = json.loads(path.read_text())
+    role = next(r for r in details["RoleDetailList"] if r["RoleName"] == "hybrid-node-admin")
+    admin = next(r for r in details["RoleDetailList"] if r["RoleName"] == "instance-admin")
+    role["InstanceProfileList"] = [
+        {**admin["InstanceProfileList"][0], "Roles": [{**admin, "RoleName": "hybrid-node-admin"}]}
+    ]
+    trust = role["AssumeRolePolicyDocument"]["Statement"][0]
+    trust["Principal"] = {"Service": ["ec2.amazonaws.com", "ssm.amazonaws.com"]}
+    path.write_text(json.dumps(details, indent=4))
+    pg = build(load_snapshot(copy))
+    hops = [h for h in pg.steps(HYBRID, Mfa.LONG_TERM_KEYS) if h.method == "ssm:SendCommand"]
+    assert [(h.target, h.verdict, h.detail) for h in hops] == [
+        (f"{ACCT}:role/hybrid-node-admin", Verdict.UNKNOWN, "via an on-premises node")
+    ]
