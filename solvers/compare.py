@@ -131,7 +131,7 @@ def new_access(
             break
         model = solver.model()
         guess = model.eval(resource, model_completion=True).as_string()
-        if not (guess.startswith("arn:") and guess.count(":") >= 5):  # else it reads well
+        if not _reads_well(guess):
             model = _nicer(solver, model, action, resource, timeout_ms)
         info = cat.actions[model.eval(action, model_completion=True).as_long()]
         res = model.eval(resource, model_completion=True).as_string()
@@ -272,6 +272,11 @@ def _guessed(
                 if _new(decide(after, req), decide(before, req)):
                     return req
     return None
+
+
+def _reads_well(arn: str) -> bool:
+    """A full ARN whose resource part does not end on an empty name (`function:`, `role/`)."""
+    return arn.startswith("arn:") and arn.count(":") >= 5 and not arn.endswith((":", "/"))
 
 
 def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, timeout_ms: int):

@@ -38,6 +38,9 @@ def test_a_plan_that_adds_a_passrole_path():
     (changed,) = out["principals"]
     assert changed["principal"] == "arn:aws:iam::111122223333:user/oncall-engineer"
     assert changed["services"] == {"lambda": ["Write", "Read"], "iam": ["Write"]}
+    # witnesses name a resource, not an empty name after `function:` (DESIGN: realistic)
+    named = [a["resource"] for a in changed["new_access"]]
+    assert named and not [r for r in named if r.endswith((":", "/"))], named
     trail = next(i for i in out["invariants"] if i["name"] == "no-non-mfa-trail-tampering")
     assert [b["principal"] for b in trail["newly_breaking"]] == [changed["principal"]]
     findings = [f for f in out["findings"] if f["rule"] == "IAMG-P001"]
