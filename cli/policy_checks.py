@@ -31,6 +31,7 @@ from iamgraph.model.policy import PolicyKind
 from iamgraph.policy_diff import check_access as check
 from iamgraph.policy_diff import diff_policies
 from iamgraph.report.items import Item, Location
+from iamgraph.report.markdown import escape
 from iamgraph.report.premerge import (
     ACCESS_GRANTED,
     INVARIANT_BROKEN,
@@ -78,6 +79,7 @@ def _json(result: Comparison) -> dict:
         "result": result.result,
         "new_access": [_access_json(n) for n in result.new_access],
         "reasons": list(result.reasons),
+        "notes": list(result.notes),
     }
 
 
@@ -120,7 +122,8 @@ def _grouped(new_access, indent: str = "  ") -> list[str]:
 
 
 def _policy_text(result: Comparison, headline: str) -> list[str]:
-    return [headline, *_grouped(result.new_access), *(f"  note: {r}" for r in result.reasons)]
+    notes = (*result.reasons, *result.notes)
+    return [headline, *_grouped(result.new_access), *(f"  note: {r}" for r in notes)]
 
 
 @reports_input_errors
@@ -159,7 +162,10 @@ def diff_policy(
         text=lambda r, _: _policy_text(result, headlines[r]),
         json_doc=lambda r: {**_json(result), "result": r},
         findings_in_json=False,
-        summary=lambda r: _services_md(result.new_access),
+        summary=lambda r: [
+            *_services_md(result.new_access),
+            *(f"- note: {escape(n)}" for n in result.notes),
+        ],
         unknown=unknown,
     )
 

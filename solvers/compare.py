@@ -65,6 +65,7 @@ class Comparison:
     result: str
     new_access: tuple[NewAccess, ...] = ()
     reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the verdict does not cover; never turns PASS into UNKNOWN
 
 
 def new_access(

@@ -41,7 +41,7 @@ def markdown(
             note = " (suppressed)" if i.suppression else ""
             lines.append(
                 f"| {severity}{note} | {i.rule.id} {i.rule.title} | {code(i.subject)} "
-                f"| {_escape(i.message)} |"
+                f"| {escape(i.message)} |"
             )
         lines.append("")
         for i in items:
@@ -51,14 +51,15 @@ def markdown(
             lines += [f"- {code(d.strip())}" for d in i.details]
             lines += [f"- at {code(f'{loc.file}:{loc.line}:{loc.column}')}" for loc in i.locations]
             if i.suppression:
-                lines.append(f"- suppressed: {_escape(i.suppression.justification)}")
+                lines.append(f"- suppressed: {escape(i.suppression.justification)}")
             lines += ["", "</details>", ""]
     if image:
         lines += [f"Paths: ![escalation paths]({image})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """Text for a table cell or a list item: Markdown punctuation and pipes escaped."""
     out = text.replace("\\", "\\\\").replace("|", "\\|")
     for ch in "`*_[]<>#!":
         out = out.replace(ch, "\\" + ch)

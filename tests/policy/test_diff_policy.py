@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from iamgraph.catalog import catalog
 from iamgraph.cli.app import app
 from iamgraph.evaluate import decide
 from iamgraph.load.policy_file import load_policy_file
@@ -116,7 +117,7 @@ def test_cli_json_shape_and_exit_codes():
     )
     assert result.exit_code == 1, result.output
     out = json.loads(result.stdout)
-    assert out["result"] == "FAIL" and set(out) == {"result", "new_access", "reasons"}
+    assert out["result"] == "FAIL" and set(out) == {"result", "new_access", "reasons", "notes"}
     for n in out["new_access"]:
         assert {"action", "resource", "context", "statements"} <= set(n)
         assert any("Sid ReadReports" in s for s in n["statements"])
@@ -128,6 +129,45 @@ def test_cli_json_shape_and_exit_codes():
         "check-access", str(DIFF / "reader-widened.json"), "--action", "s3:PutObject", "-f", "json"
     )
     assert result.exit_code == 1 and json.loads(result.stdout)["result"] == "FAIL"
+
+
+def test_a_wildcard_the_change_adds_is_noted_on_a_pass():
+    """DESIGN: proofs are relative to today's catalog; a wildcard the change adds (P2) also
+    grants actions AWS adds later, so the PASS says so, and still passes."""
+    expanded, wildcard = policy("reader-expanded"), policy("reader-wildcard")
+    result = diff_policies(expanded, wildcard, PolicyKind.IDENTITY)
+    count = sum(hi - lo for lo, hi in catalog().intervals("s3:GetObject*"))
+    assert result.result == Result.PASS
+    (note,) = result.notes
+    assert note.startswith(f"'s3:GetObject*' (Sid ReadReports {DIFF / 'reader-wildcard.json'}:")
+    assert f"matches {count} actions" in note and "AWS adds later" in note
+    assert diff_policies(wildcard, expanded, PolicyKind.IDENTITY).notes == ()
+    assert diff_policies(wildcard, wildcard, PolicyKind.IDENTITY).notes == ()
+    out = cli("diff-policy", str(DIFF / "reader-expanded.json"), str(DIFF / "reader-wildcard.json"))
+    assert out.exit_code == 0 and "  note: 's3:GetObject*'" in out.stdout
+
+
+def test_notaction_allow_is_noted_and_a_deny_wildcard_is_not(tmp_path):
+    def write(name, statements):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        return load_policy_file(path)[0]
+
+    base = write("base", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
+    denies = write(
+        "denies",
+        [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"},
+        ],
+    )
+    everything_else = write(
+        "notaction", [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]
+    )
+    assert diff_policies(base, denies, PolicyKind.IDENTITY).notes == ()
+    result = diff_policies(base, everything_else, PolicyKind.IDENTITY)
+    assert result.result == Result.FAIL
+    assert [n.split(" (")[0] for n in result.notes] == ["NotAction 'iam:*'"]
 
 
 def test_cli_bad_input():
