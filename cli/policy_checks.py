@@ -437,8 +437,10 @@ def _diff_text(result: SnapshotDiff) -> list[str]:
             continue
         lines.append(f"  {c.principal}{what}")
         lines += _grouped(c.comparison.new_access, "    ")
-        lines += [f"    note: {r}" for r in c.comparison.reasons]
+        lines += [f"    note: {r}" for r in (*c.comparison.reasons, *c.comparison.notes)]
     lines.append(f"no new access (proven): {len(proven)} changed principals and resources")
+    for c in proven:
+        lines += [f"  note for {c.principal}: {n}" for n in c.comparison.notes]
     for c in open_:
         lines.append(f"unknown for {c.principal}: {'; '.join(c.comparison.reasons)}")
     lines.append(f"new paths to admin: {len(result.new_escalation)}")
@@ -515,6 +517,11 @@ def _diff_summary(result: SnapshotDiff, assumptions, unresolved) -> list[str]:
             lines.append(f"- new access for `{c.principal}`: {services}")
     proven = sum(c.comparison.result == Result.PASS and not c.added for c in result.changed)
     lines.append(f"- no new access (proven) for {proven} changed principals and resources")
+    lines += [
+        f"- note for `{c.principal}`: {escape(n)}"
+        for c in result.changed
+        for n in c.comparison.notes
+    ]
     lines.append(
         f"- paths to admin: {len(result.new_escalation)} new, {len(result.lost_escalation)} removed"
     )

@@ -11,6 +11,7 @@ names), each caller's own permissions allowing everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from iamgraph.catalog import catalog
@@ -127,7 +128,7 @@ def diff_policies(
         found += [replace(n, caller=label) for n in result.new_access]
         reasons += list(result.reasons)
         unknown |= result.result == Result.UNKNOWN
-    notes = open_wildcards(before, after)
+    notes = open_wildcards([before], [after])
     if found:
         return Comparison(Result.FAIL, tuple(found), tuple(dict.fromkeys(reasons)), notes)
     if unknown or reasons:
@@ -135,15 +136,15 @@ def diff_policies(
     return Comparison(Result.PASS, notes=notes)
 
 
-def open_wildcards(before: Policy, after: Policy) -> tuple[str, ...]:
+def open_wildcards(before: Iterable[Policy], after: Iterable[Policy]) -> tuple[str, ...]:
     """Allow patterns the change adds that match more than named actions (a wildcard, or
     NotAction): they will also grant actions AWS adds to the catalog later, which no proof
     over today's catalog covers (DESIGN: "a pre-merge diff says so")."""
     cat = catalog()
 
-    def opened(p: Policy) -> dict[str, tuple[Statement, str]]:
+    def opened(policies: Iterable[Policy]) -> dict[str, tuple[Statement, str]]:
         out: dict[str, tuple[Statement, str]] = {}
-        for st in p.statements:
+        for st in (st for p in policies for st in p.statements):
             if st.effect is not Effect.ALLOW:
                 continue
             for a in st.actions:

@@ -12,7 +12,7 @@ Only changed principals are solved again; the graph searches run on both sides.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from iamgraph.evaluate import PolicySet
 from iamgraph.gather import credential_context
@@ -24,6 +24,7 @@ from iamgraph.invariants import check as check_invariants
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
+from iamgraph.policy_diff import diff_policies, open_wildcards
 from iamgraph.solvers.compare import Comparison, Result, new_access
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, fixed_for
 
@@ -76,7 +77,6 @@ def _resource_policies(before: Snapshot, after: Snapshot, timeout_ms: int) -> li
     """Role trusts, bucket, key and topic policies whose meaning changed: who else may now
     assume the role or reach the resource (each principal either side names, anyone, and an
     account neither names), as `diff-policy` asks it."""
-    from iamgraph.policy_diff import diff_policies
 
     pairs: list[tuple[str, str, Policy | None, Policy | None]] = []
     for arn, p in after.principals.items():
@@ -185,7 +185,8 @@ def diff_snapshots(
             pinned=creds,
             fixed=fixed_for(after, now.caller.account),
         )
-        changed.append(PrincipalChange(arn, result))
+        notes = open_wildcards(was.policies(), now.policies())  # what no proof covers
+        changed.append(PrincipalChange(arn, replace(result, notes=notes)))
     changed += _resource_policies(before, after, timeout_ms)
     pg_before, pg_after = build(before, timeout_ms), build(after, timeout_ms)
     paths_before, paths_after = Paths(pg_before, timeout_ms), Paths(pg_after, timeout_ms)

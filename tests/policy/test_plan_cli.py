@@ -9,6 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from iamgraph.catalog import catalog
 from iamgraph.cli.app import app
 from tests.conftest import FIXTURES, REPO
 
@@ -55,7 +56,20 @@ def test_a_plan_that_adds_a_passrole_path():
 def test_a_plan_that_changes_nothing_is_proven_equal():
     result = diff("harmless-refactor.json", "-f", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["result"] == "PASS"
+    out = json.loads(result.stdout)
+    assert out["result"] == "PASS"
+    # StartLogging+StopLogging written as cloudtrail:*Logging: equal today, and the PASS
+    # says the wildcard will also match what AWS adds later (DESIGN, proofs and the catalog)
+    (changed,) = out["principals"]
+    (note,) = changed["notes"]
+    assert note.startswith("'cloudtrail:*Logging' (Sid OrgTrailMaintenance ")
+    count = sum(hi - lo for lo, hi in catalog().intervals("cloudtrail:*Logging"))
+    assert count >= 2 and f"matches {count} actions" in note and "AWS adds later" in note
+    text = diff("harmless-refactor.json")
+    assert text.exit_code == 0
+    assert "  note for arn:aws:iam::111122223333:role/lambda-org-maintenance: 'cloudtrail:*" in (
+        text.stdout
+    )
 
 
 def test_an_aws_managed_policy_missing_from_the_snapshot_is_unknown():
