@@ -78,7 +78,7 @@ def _managed_nodes(
     as its instance profile's role, which only describe-instances tells (IamRole is documented
     for on-premises nodes); a hybrid node (`mi-...`) as the role its IamRole names, in its
     account. None (not collected) when EC2 nodes are listed but the instances were not, or a
-    node is of a type this reader does not know."""
+    node is of a type this reader does not know or has no PingStatus."""
     by_id = {r.arn.rsplit("/", 1)[-1]: r for r in ec2 or ()}
     roles = {role.name: role.arn for role in (auth.roles if auth else ())}
     out: list[Runner] = []
@@ -89,7 +89,11 @@ def _managed_nodes(
         for p, node in doc.items(doc.obj(doc.root, ()), (), "InstanceInformationList"):
             node_id = doc.field(node, p, "InstanceId", str)
             kind = doc.field(node, p, "ResourceType", str, required=False, default="EC2Instance")
-            if doc.field(node, p, "PingStatus", str, required=False) != "Online":
+            status = doc.field(node, p, "PingStatus", str, required=False)
+            if status is None:  # whether its agent answers is not said
+                undecided = True
+                continue
+            if status != "Online":  # like a stopped instance: a fact of the snapshot's time
                 continue
             if kind == "EC2Instance":
                 needs_ec2 = True

@@ -127,3 +127,12 @@ def test_a_role_both_ec2_and_hybrid_nodes_may_run_as_is_asked_for_both(copy):
     assert [(h.target, h.verdict, h.detail) for h in hops] == [
         (f"{ACCT}:role/hybrid-node-admin", Verdict.UNKNOWN, "via an on-premises node")
     ]
+
+
+def test_a_node_without_ping_status_leaves_the_list_undecided(copy):
+    def unsaid(node):
+        if node["InstanceId"] == "mi-08e1a2b3c4d5e6f70":
+            del node["PingStatus"]
+
+    edit_nodes(copy, unsaid)
+    assert verdicts(copy)[OFFLINE] is Verdict.UNKNOWN
