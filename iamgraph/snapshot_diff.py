@@ -77,7 +77,6 @@ def _resource_policies(before: Snapshot, after: Snapshot, timeout_ms: int) -> li
     """Role trusts, bucket, key and topic policies whose meaning changed: who else may now
     assume the role or reach the resource (each principal either side names, anyone, and an
     account neither names), as `diff-policy` asks it."""
-
     pairs: list[tuple[str, str, Policy | None, Policy | None]] = []
     for arn, p in after.principals.items():
         old = before.principals.get(arn)

@@ -78,7 +78,7 @@ def _managed_nodes(
     as its instance profile's role, which only describe-instances tells (IamRole is documented
     for on-premises nodes); a hybrid node (`mi-...`) as the role its IamRole names, in its
     account. None (not collected) when EC2 nodes are listed but the instances were not, or a
-    node is of a type this reader does not know or has no PingStatus."""
+    node's ResourceType is missing or one this reader does not know, or it has no PingStatus."""
     by_id = {r.arn.rsplit("/", 1)[-1]: r for r in ec2 or ()}
     roles = {role.name: role.arn for role in (auth.roles if auth else ())}
     out: list[Runner] = []
@@ -88,7 +88,7 @@ def _managed_nodes(
         doc = Doc.read(path, display(path))
         for p, node in doc.items(doc.obj(doc.root, ()), (), "InstanceInformationList"):
             node_id = doc.field(node, p, "InstanceId", str)
-            kind = doc.field(node, p, "ResourceType", str, required=False, default="EC2Instance")
+            kind = doc.field(node, p, "ResourceType", str, required=False)
             status = doc.field(node, p, "PingStatus", str, required=False)
             if status is None:  # whether its agent answers is not said
                 undecided = True
@@ -103,7 +103,7 @@ def _managed_nodes(
                         Runner("ssm-managed-instances", instance.arn, instance.role_arn, doc.file)
                     )
                 continue
-            if kind != "ManagedInstance":  # a node type this reader does not know
+            if kind != "ManagedInstance":  # a node type this reader does not know, or none
                 undecided = True
                 continue
             name = doc.field(node, p, "IamRole", str, required=False)

@@ -129,10 +129,14 @@ def test_a_role_both_ec2_and_hybrid_nodes_may_run_as_is_asked_for_both(copy):
     ]
 
 
-def test_a_node_without_ping_status_leaves_the_list_undecided(copy):
+@pytest.mark.parametrize("field", ["PingStatus", "ResourceType"])
+def test_a_node_without_status_or_type_leaves_the_list_undecided(copy, field):
+    """Without PingStatus the node may be online; without ResourceType an `mi-` node would
+    otherwise be looked up among the EC2 instances, missed, and taken for no target."""
+
     def unsaid(node):
-        if node["InstanceId"] == "mi-08e1a2b3c4d5e6f70":
-            del node["PingStatus"]
+        if node["InstanceId"] == "mi-0c3f5e7a9b1d24680":
+            del node[field]
 
     edit_nodes(copy, unsaid)
-    assert verdicts(copy)[OFFLINE] is Verdict.UNKNOWN
+    assert verdicts(copy)[HYBRID] is Verdict.UNKNOWN
