@@ -179,7 +179,7 @@ def paths(
             hit = Verdict.REACHABLE if s.arn == to and not s.admin else Verdict.UNREACHABLE
             return Answer(s.arn, hit)
 
-        found = graph_paths.search(source, starts, goal)
+        found = graph_paths.search(source, starts, goal, allowed)
         notes = (proof_note(),) if found.verdict is Verdict.UNREACHABLE else ()
         reach = Reach(Answer(source, found.verdict, None, found.reasons, 0.0, notes), found.hops)
         target = to

@@ -15,13 +15,14 @@ source, action and resource, and shared across MFA modes unless a policy reads t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import networkx as nx
 
 from iamgraph.evaluate import Layer, Outcome, PolicySet, decide
 from iamgraph.gather import Mfa, find_target
 from iamgraph.graph.admin import Admin, decide_admin, layers
+from iamgraph.graph.changes import ADMIN_POLICY, Change, ChangeKind, Gains, apply, transform
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Target
 from iamgraph.matching import action_matches, principal_match
 from iamgraph.model.policy import Effect, Policy
@@ -51,10 +52,14 @@ class Hop:
     detail: str = ""  # which policy, group, function, ... the step goes through
     reasons: tuple[str, ...] = ()  # why unknown
     locations: tuple[tuple[str, int, int], ...] = ()  # (file, line, column) of `statements`
+    changes: Gains = ()  # what the step changes in the target's configuration
 
     @property
     def admin(self) -> bool:
         return self.gain is Gain.ADMIN
+
+
+Key = tuple[str, Mfa, Gains]  # a state: principal, credential mode, changes made to it
 
 
 @dataclass
@@ -67,21 +72,29 @@ class PermissionGraph:
     builder: Builder
     admin: dict[tuple[str, Mfa], Admin] = field(default_factory=dict)
     starts: dict[str, tuple[Mfa, ...]] = field(default_factory=dict)  # who holds what at first
-    expanded: dict[tuple[str, Mfa], list[Hop]] = field(default_factory=dict)
-    pending: dict[tuple[str, Mfa], Iterator[Hop] | None] = field(default_factory=dict)
+    expanded: dict[Key, list[Hop]] = field(default_factory=dict)
+    pending: dict[Key, Iterator[Hop] | None] = field(default_factory=dict)
+    acting: dict[tuple[Key, Key], list[Hop]] = field(default_factory=dict)
 
-    def steps(self, arn: str, mode: Mfa) -> Iterator[Hop]:
+    def admin_of(self, arn: str, mode: Mfa, gains: Gains = ()) -> Admin:
+        """Is the principal admin in this state (with the changes made to it)?"""
+        if not gains:
+            return self.admin[(arn, mode)]
+        own, _ = layers(self.snap, arn)
+        return self.builder.is_admin(arn, mode, apply(self.snap, own, gains), tag=repr(gains))
+
+    def steps(self, arn: str, mode: Mfa, gains: Gains = ()) -> Iterator[Hop]:
         """Every step out of the state (proven or unknown), each worked out once and only
         when a search gets that far (a search that finds its goal stops early)."""
-        key = (arn, mode)
+        key = (arn, mode, gains)
         if key not in self.expanded:
             p = self.snap.principals[arn]
-            admin = self.admin[key].verdict is Verdict.REACHABLE
+            admin = self.admin_of(arn, mode, gains).verdict is Verdict.REACHABLE
             self.expanded[key] = []
             self.pending[key] = (
                 None  # a root user that is admin: nothing to gain
                 if admin and p.kind is PrincipalKind.ROOT
-                else _hops(self.builder, self, p, mode, ADMIN_METHODS if admin else None)
+                else _hops(self.builder, self, p, key, ADMIN_METHODS if admin else None)
             )
         done = self.expanded[key]
         i = 0
@@ -95,10 +108,34 @@ class PermissionGraph:
             if hop is None:
                 self.pending[key] = None
                 return
-            self.graph.add_edge(
-                hop.source, hop.target, key=f"{hop.method}|{mode}|{hop.detail}", hop=hop
-            )
+            self._draw(hop, mode)
             done.append(hop)
+
+    def acts_on(self, source: Key, holder: Key) -> list[Hop]:
+        """The steps by which `source` changes the configuration of `holder`, another
+        principal the attacker holds (a role session attaching a policy to the user that
+        assumed it, say)."""
+        pair = (source, holder)
+        if pair not in self.acting:
+            hops = [
+                hop
+                for method in ORDER
+                if method.modifies
+                and all(
+                    self.builder.identity_allows(source[0], st.action, source[2])
+                    for st in method.steps
+                )
+                for hop in _modify(self.builder, source, holder, method)
+            ]
+            for hop in hops:
+                self._draw(hop, source[1])
+            self.acting[pair] = hops
+        return self.acting[pair]
+
+    def _draw(self, hop: Hop, mode: Mfa) -> None:
+        self.graph.add_edge(
+            hop.source, hop.target, key=f"{hop.method}|{mode}|{hop.detail}", hop=hop
+        )
 
     def expand_all(self, progress=None) -> None:
         states = list(self.admin)
@@ -124,19 +161,22 @@ class Builder:
         self.timeout_ms = timeout_ms
         self.cache: dict[tuple, Answer] = {}
         self.admin_cache: dict[tuple, Admin] = {}
-        self.mfa_read: dict[str, bool] = {}
-        self.allows: dict[str, list] = {}
-        self.allows_action: dict[tuple[str, str], bool] = {}
+        self.mfa_read: dict[tuple[str, Gains], bool] = {}
+        self.allows: dict[tuple[str, Gains], list] = {}
+        self.allows_action: dict[tuple[str, str, Gains], bool] = {}
         self.trust_cache: dict[tuple[str, str], bool | None] = {}
 
     # -- the questions the steps ask --------------------------------------------------------
-    def ask(self, source: str, mode: Mfa, action: str, resource: str, where=()) -> Answer:
-        """Can `source` (signing in `mode`) make this request? Cached; MFA modes share an
-        answer unless a policy on either side reads the MFA keys."""
-        same = not self._reads_mfa(source) and not self._resource_reads_mfa(resource)
-        key = (source, "any" if same else mode, action, resource, tuple(where))
+    def ask(
+        self, source: str, mode: Mfa, action: str, resource: str, where=(), gains: Gains = ()
+    ) -> Answer:
+        """Can `source` (signing in `mode`, with the changes `gains` made to it) make this
+        request? Cached; MFA modes share an answer unless a policy on either side reads the
+        MFA keys."""
+        same = not self._reads_mfa(source, gains) and not self._resource_reads_mfa(resource)
+        key = (source, "any" if same else mode, action, resource, tuple(where), gains)
         if key not in self.cache:
-            if not self._may_allow(source, action, resource):
+            if not self._may_allow(source, action, resource, gains):
                 self.cache[key] = Answer(source, Verdict.UNREACHABLE)
             else:
                 self.cache[key] = can(
@@ -147,11 +187,13 @@ class Builder:
                     where=list(where),
                     timeout_ms=self.timeout_ms,
                     modes=(mode,),
+                    transform=transform(self.snap, gains),
                 )
         return self.cache[key]
 
     def is_admin(self, arn: str, mode: Mfa, full: PolicySet | None = None, tag="") -> Admin:
-        key = (arn, "any" if not self._reads_mfa(arn) else mode, tag)
+        reads = self._reads_mfa(arn) or (full is not None and any(map(_reads_mfa, full.identity)))
+        key = (arn, mode if reads else "any", tag)
         if key not in self.admin_cache:
             self.admin_cache[key] = decide_admin(
                 self.snap, arn, mode, full=full, timeout_ms=self.timeout_ms
@@ -164,17 +206,19 @@ class Builder:
             self.trust_cache[key] = _trusts_service(self.snap, role, service)
         return self.trust_cache[key]
 
-    def _reads_mfa(self, arn: str) -> bool:
-        if arn not in self.mfa_read:
+    def _reads_mfa(self, arn: str, gains: Gains = ()) -> bool:
+        key = (arn, gains)
+        if key not in self.mfa_read:
             ps, _ = layers(self.snap, arn)
-            self.mfa_read[arn] = any(_reads_mfa(p) for p in ps.policies())
-        return self.mfa_read[arn]
+            ps = apply(self.snap, ps, gains)
+            self.mfa_read[key] = any(_reads_mfa(p) for p in ps.policies())
+        return self.mfa_read[key]
 
     def _resource_reads_mfa(self, resource: str) -> bool:
         role = self.snap.principals.get(resource)
         return bool(role and role.trust and _reads_mfa(role.trust))
 
-    def _may_allow(self, source: str, action: str, resource: str) -> bool:
+    def _may_allow(self, source: str, action: str, resource: str, gains: Gains = ()) -> bool:
         """False only when no Allow can grant the request: the source's identity policies
         have no statement for the action, and no resource policy is in play."""
         p = self.snap.principals[source]
@@ -183,25 +227,31 @@ class Builder:
         target = find_target(self.snap, action, resource)
         if target.policy is not None or target.unresolved:
             return True  # a resource policy (trust, bucket, key, topic) may grant on its own
-        return self.identity_allows(source, action)
+        return self.identity_allows(source, action, gains)
 
-    def identity_allows(self, source: str, action: str) -> bool:
-        """Does some identity Allow statement of `source` name the action (ignoring resources
-        and conditions)? Without one, nothing but a resource policy can grant it."""
+    def identity_allows(self, source: str, action: str, gains: Gains = ()) -> bool:
+        """Does some identity Allow statement of `source` (with the changes `gains` made to
+        it) name the action (ignoring resources and conditions)? Without one, nothing but a
+        resource policy can grant it."""
         p = self.snap.principals[source]
         if p.kind is PrincipalKind.ROOT or p.policies.unresolved:
             return True
-        key = (source, action)
+        key = (source, action, gains)
         if key not in self.allows_action:  # asked per method step and per audit check: cached
-            if source not in self.allows:
-                self.allows[source] = [
-                    st
-                    for pol in p.policies.identity
-                    for st in pol.statements
-                    if st.effect is Effect.ALLOW
+            if (source, gains) not in self.allows:
+                identity = p.policies.identity
+                if gains:
+                    full = apply(self.snap, layers(self.snap, source)[0], gains)
+                    if full.unresolved:
+                        self.allows_action[key] = True
+                        return True
+                    identity = full.identity
+                self.allows[(source, gains)] = [
+                    st for pol in identity for st in pol.statements if st.effect is Effect.ALLOW
                 ]
             self.allows_action[key] = any(
-                action_matches(st.actions, action) != st.not_action for st in self.allows[source]
+                action_matches(st.actions, action) != st.not_action
+                for st in self.allows[(source, gains)]
             )
         return self.allows_action[key]
 
@@ -217,8 +267,12 @@ class Builder:
         detail: str = "",
         where=(),
         unknown: tuple[str, ...] = (),
+        gains: Gains = (),
+        changes: Gains = (),
+        gain: Gain | None = None,
     ) -> Hop | None:
-        """Every step of `method` asked; None when one is proven impossible."""
+        """Every step of `method` asked (by `source` with the changes `gains` made to it);
+        None when one is proven impossible. `changes`: what the step does to the target."""
         account = self.snap.principals[source].account
         proofs: list[tuple[str, str]] = []
         statements: list[str] = []
@@ -226,8 +280,8 @@ class Builder:
         reasons = list(unknown)
         for step in method.steps:
             on = resource if step.on == TARGET else step.on.format(account=account)
-            extra = where if step.action == "iam:PassRole" else ()
-            answer = self.ask(source, mode, step.action, on, extra)
+            extra = where if step.action == "iam:PassRole" or method.pinned_by else ()
+            answer = self.ask(source, mode, step.action, on, extra, gains)
             if answer.verdict is Verdict.UNREACHABLE:
                 return None
             if answer.verdict is Verdict.UNKNOWN:
@@ -248,7 +302,7 @@ class Builder:
             source,
             target,
             method.name,
-            method.gain,
+            gain or method.gain,
             mode,
             mode_to,
             Verdict.UNKNOWN if reasons else Verdict.REACHABLE,
@@ -257,6 +311,7 @@ class Builder:
             detail,
             tuple(dict.fromkeys(reasons)),
             tuple(dict.fromkeys(locations)),
+            changes,
         )
 
 
@@ -311,15 +366,16 @@ ADMIN_METHODS = frozenset({"AssumeRole", "CreateAccessKey", "UpdateAssumeRolePol
 
 
 def _hops(
-    b: Builder, pg: PermissionGraph, p: Principal, mode: Mfa, only: frozenset[str] | None
+    b: Builder, pg: PermissionGraph, p: Principal, src: Key, only: frozenset[str] | None
 ) -> Iterator[Hop]:
     snap = b.snap
+    _, mode, gains = src
     assumable: list[str] = []
     for method in METHODS:  # AssumeRole first: other targets depend on it
         if method.name != "AssumeRole":
             continue
         for role in _trusting_roles(snap, p):
-            hop = b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode))
+            hop = b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode), gains=gains)
             if hop is not None:
                 if hop.verdict is Verdict.REACHABLE:
                     assumable.append(role.arn)
@@ -327,13 +383,25 @@ def _hops(
     for method in ORDER:
         if method.name == "AssumeRole" or (only is not None and method.name not in only):
             continue
-        if not all(b.identity_allows(p.arn, step.action) for step in method.steps):
+        if not all(b.identity_allows(p.arn, step.action, gains) for step in method.steps):
             continue  # no identity Allow names a step, and IAM resources have no policies
-        yield from _method_hops(b, pg, p, mode, method, assumable)
+        if method.modifies:
+            holders = [src]  # `_modify` skips the kinds of principal a method does not fit
+            if method.target in _ASSUMABLE:
+                holders += [(r, session_mode(mode), ()) for r in assumable if r != p.arn]
+            for holder in holders:
+                yield from _modify(b, src, holder, method)
+        else:
+            yield from _method_hops(b, p, src, method)
 
 
 # the methods that make the attacker admin in place first: a search stops at the first goal
 ORDER = tuple(sorted(METHODS, key=lambda m: m.gain is not Gain.ADMIN))
+# methods that also change a role the attacker can assume (without holding its session yet)
+_ASSUMABLE = frozenset(
+    {Target.SELF_OR_ASSUMABLE_ROLE, Target.BOUNDED_ROLE, Target.ATTACHED_POLICY}
+    | {Target.POLICY_VERSION}
+)
 
 
 def _same_account(snap: Snapshot, p: Principal, kind: PrincipalKind) -> list[Principal]:
@@ -344,52 +412,175 @@ def _same_account(snap: Snapshot, p: Principal, kind: PrincipalKind) -> list[Pri
     ]
 
 
-def _method_hops(b, pg, p: Principal, mode: Mfa, method: Method, assumable) -> Iterator[Hop]:
+def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator[Hop]:
+    """Steps to another principal's credentials (not changes to a held principal)."""
     snap = b.snap
+    _, mode, gains = src
     t = method.target
     if t in (Target.OTHER_USER, Target.USER_WITHOUT_PASSWORD, Target.USER_WITH_PASSWORD):
         for u in _same_account(snap, p, PrincipalKind.USER):
-            yield from _user_hop(b, p, mode, method, u)
-    elif t is Target.SELF_USER and p.kind is PrincipalKind.USER:
-        yield from _opt(b.hop(method, p.arn, mode, p.arn, p.arn, mode, "itself"))
-    elif t is Target.OWN_GROUP and p.kind is PrincipalKind.USER:
-        for group in p.groups:
-            yield from _opt(b.hop(method, p.arn, mode, p.arn, group, mode, f"group {group}"))
-    elif t is Target.SELF_OR_ASSUMABLE_ROLE:
-        for role, to in _self_or_assumable(p, mode, assumable):
-            yield from _opt(b.hop(method, p.arn, mode, role, role, to, "attached to the role"))
-    elif t in (Target.ATTACHED_POLICY, Target.ADMIN_VERSION_POLICY):
-        yield from _policy_hops(b, p, mode, method, assumable)
-    elif t is Target.ADMIN_GROUP and p.kind is PrincipalKind.USER:
-        own, _ = layers(snap, p.arn)
-        for arn, group in snap.groups.items():
-            if group.account != p.account or arn in p.groups:
-                continue
-            extra = tuple(group.inline) + tuple(
-                snap.managed_policies[m].document
-                for m in group.attached
-                if m in snap.managed_policies and snap.managed_policies[m].document
-            )
-            full = replace(own, identity=own.identity + extra)
-            if b.is_admin(p.arn, mode, full, tag=f"+{arn}").verdict is Verdict.UNREACHABLE:
-                continue
-            yield from _opt(b.hop(method, p.arn, mode, p.arn, arn, mode, f"group {group.name}"))
-    elif t is Target.SELF_BOUNDED_USER and p.kind is PrincipalKind.USER:
-        if p.policies.boundary is not None and _admin_unbounded(b, p.arn, mode):
-            yield from _opt(b.hop(method, p.arn, mode, p.arn, p.arn, mode, "its own boundary"))
-    elif t is Target.BOUNDED_ROLE:
-        for role, to in _self_or_assumable(p, mode, assumable):
-            holder = snap.principals[role]
-            if holder.policies.boundary is not None and _admin_unbounded(b, role, to):
-                yield from _opt(b.hop(method, p.arn, mode, role, role, to, "the role's boundary"))
+            yield from _user_hop(b, p, src, method, u)
     elif t is Target.ROLE:
         for role in _same_account(snap, p, PrincipalKind.ROLE):
             if not role.service_linked:
-                yield from _opt(b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode)))
+                yield from _opt(
+                    b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode), gains=gains)
+                )
     elif t is Target.SERVICE_ROLE:
-        yield from _passrole_hops(b, p, mode, method)
+        yield from _passrole_hops(b, p, src, method)
     elif t is Target.RUNNER:
-        yield from _runner_hops(b, p, mode, method)
+        yield from _runner_hops(b, p, src, method)
+
+
+def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
+    """The steps by which `src` changes the configuration of `holder` (itself, a role it can
+    assume, or another principal the attacker holds), each with the change it makes."""
+    snap = b.snap
+    source, mode, gains = src
+    arn, to, held = holder
+    q = snap.principals[arn]
+    if q.kind is PrincipalKind.ROOT or q.account != snap.principals[source].account:
+        return  # IAM changes stay in the attacker's account
+    user = q.kind is PrincipalKind.USER
+    t = method.target
+
+    def step(resource: str, change: Change, detail: str, where=(), gain=None) -> Iterator[Hop]:
+        yield from _opt(
+            b.hop(
+                method,
+                source,
+                mode,
+                arn,
+                resource,
+                to,
+                detail,
+                where,
+                gains=gains,
+                changes=(change,),
+                gain=gain,
+            )
+        )
+
+    everything = Change(ChangeKind.EVERYTHING)
+    if t is Target.SELF_USER and user:
+        yield from _write(b, src, holder, method, arn, "itself")
+    elif t is Target.OWN_GROUP and user:
+        for group in _groups(q, held):
+            yield from _write(b, src, holder, method, group, f"group {group}")
+    elif t is Target.SELF_OR_ASSUMABLE_ROLE and not user:
+        yield from _write(b, src, holder, method, arn, "attached to the role")
+    elif t is Target.GROUP and user:
+        member = set(_groups(q, held))
+        for garn, group in sorted(snap.groups.items()):
+            if group.account == q.account and garn not in member:
+                yield from step(garn, Change(ChangeKind.GROUP, garn), f"group {group.name}")
+    elif t in (Target.ATTACHED_POLICY, Target.POLICY_VERSION):
+        for parn in _attached(snap, q, held):
+            mp = snap.managed_policies.get(parn)
+            if mp is None or mp.aws_managed:
+                continue
+            if t is Target.ATTACHED_POLICY:
+                yield from step(parn, everything, f"policy {mp.name}", gain=Gain.ADMIN)
+                continue
+            current = next(
+                (c.version for c in held if c.kind is ChangeKind.VERSION and c.ref == parn), ""
+            )
+            for vid, _doc in mp.other_versions:
+                if vid != current:
+                    change = Change(ChangeKind.VERSION, parn, vid)
+                    yield from step(parn, change, f"policy {mp.name} version {vid}")
+    elif t in (Target.BOUNDED_USER, Target.BOUNDED_ROLE) and user == (t is Target.BOUNDED_USER):
+        if not _bounded(q, held):
+            return  # no boundary to lift (setting one only narrows)
+        if method.pinned_by is None:
+            yield from step(arn, Change(ChangeKind.NO_BOUNDARY), "its boundary removed")
+            return
+        yield from _pinned(b, src, holder, method, arn, "its boundary")
+
+
+def _write(b: Builder, src: Key, holder: Key, method: Method, resource: str, detail: str):
+    """Put*Policy writes a text of the attacker's choosing; Attach*Policy attaches
+    AdministratorAccess unless a condition on the policy ARN pins what may be attached."""
+    if method.pinned_by is None:
+        source, mode, gains = src
+        yield from _opt(
+            b.hop(
+                method,
+                source,
+                mode,
+                holder[0],
+                resource,
+                holder[1],
+                detail,
+                gains=gains,
+                changes=(Change(ChangeKind.EVERYTHING),),
+            )
+        )
+        return
+    yield from _pinned(b, src, holder, method, resource, detail)
+
+
+def _pinned(b: Builder, src: Key, holder: Key, method: Method, resource: str, detail: str):
+    """A step that names a managed policy (attached, or set as boundary) in the request
+    (`method.pinned_by`): AdministratorAccess if allowed (admin, or no boundary at all), else
+    each policy of the snapshot it is allowed for, gained as it is."""
+    snap = b.snap
+    source, mode, gains = src
+    arn, to, held = holder
+    boundary = method.target in (Target.BOUNDED_USER, Target.BOUNDED_ROLE)
+
+    def ask(policy: str, change: Change, gain=None):
+        where = ((method.pinned_by, ContextValue((policy,), type="arn")),)
+        return b.hop(
+            method,
+            source,
+            mode,
+            arn,
+            resource,
+            to,
+            f"{detail}: {policy.rsplit('/', 1)[-1]}",
+            where,
+            gains=gains,
+            changes=(change,),
+            gain=gain,
+        )
+
+    full = Change(ChangeKind.NO_BOUNDARY) if boundary else Change(ChangeKind.EVERYTHING)
+    hop = ask(ADMIN_POLICY, full, None if boundary else Gain.ADMIN)
+    if hop is not None:
+        yield hop
+        if hop.verdict is Verdict.REACHABLE:
+            return  # every other policy is a subset of it
+    q = snap.principals[arn]
+    have = set() if boundary else set(_attached(snap, q, held))
+    for parn, mp in sorted(snap.managed_policies.items()):
+        if parn in have or parn == ADMIN_POLICY or mp.document is None:
+            continue
+        if not (mp.aws_managed or parn.split(":")[4] == q.account):
+            continue
+        kind = ChangeKind.BOUNDARY if boundary else ChangeKind.POLICY
+        yield from _opt(ask(parn, Change(kind, parn)))
+
+
+def _groups(q: Principal, held: Gains) -> list[str]:
+    return list(dict.fromkeys([*q.groups, *(c.ref for c in held if c.kind is ChangeKind.GROUP)]))
+
+
+def _attached(snap: Snapshot, q: Principal, held: Gains) -> list[str]:
+    """Managed policies attached to the principal, its groups, and by earlier changes."""
+    attached = list(q.user.attached if q.user else q.role.attached if q.role else ())
+    for group in _groups(q, held):
+        g = snap.groups.get(group)
+        attached += list(g.attached) if g else []
+    attached += [c.ref for c in held if c.kind is ChangeKind.POLICY]
+    return list(dict.fromkeys(attached))
+
+
+def _bounded(q: Principal, held: Gains) -> bool:
+    lifted = [c for c in held if c.kind in (ChangeKind.BOUNDARY, ChangeKind.NO_BOUNDARY)]
+    if lifted:
+        return lifted[-1].kind is ChangeKind.BOUNDARY
+    return q.policies.boundary is not None or q.policies.boundary_arn is not None
 
 
 def _opt(hop: Hop | None) -> Iterator[Hop]:
@@ -397,24 +588,8 @@ def _opt(hop: Hop | None) -> Iterator[Hop]:
         yield hop
 
 
-def _self_or_assumable(p: Principal, mode: Mfa, assumable: list[str]):
-    if p.kind is PrincipalKind.ROLE:
-        yield p.arn, mode
-    for role in assumable:
-        if role != p.arn:
-            yield role, session_mode(mode)
-
-
-def _admin_unbounded(b: Builder, arn: str, mode: Mfa) -> bool:
-    """Would the principal be admin (or maybe) without its permissions boundary?"""
-    own, _ = layers(b.snap, arn)
-    return b.is_admin(arn, mode, replace(own, boundary=None), tag="-boundary").verdict in (
-        Verdict.REACHABLE,
-        Verdict.UNKNOWN,
-    )
-
-
-def _user_hop(b: Builder, p: Principal, mode: Mfa, method: Method, u: Principal):
+def _user_hop(b: Builder, p: Principal, src: Key, method: Method, u: Principal):
+    _, mode, gains = src
     row = _credential_row(b.snap, u)
     unknown: tuple[str, ...] = ()
     if method.gain is Gain.CONSOLE:
@@ -430,12 +605,12 @@ def _user_hop(b: Builder, p: Principal, mode: Mfa, method: Method, u: Principal)
         to = Mfa.LONG_TERM_KEYS
         if row is not None and all(k.last_rotated is not None for k in row.access_keys):
             # Q1: two keys already, active or not: a third needs one of them deleted first
-            freed = b.ask(p.arn, mode, "iam:DeleteAccessKey", u.arn)
+            freed = b.ask(p.arn, mode, "iam:DeleteAccessKey", u.arn, gains=gains)
             if freed.verdict is Verdict.UNREACHABLE:
                 return
             if freed.verdict is Verdict.UNKNOWN:
                 unknown = (f"{u.arn} has two access keys (Q1); deleting one is undecided",)
-    yield from _opt(b.hop(method, p.arn, mode, u.arn, u.arn, to, unknown=unknown))
+    yield from _opt(b.hop(method, p.arn, mode, u.arn, u.arn, to, unknown=unknown, gains=gains))
 
 
 def _credential_row(snap: Snapshot, u: Principal):
@@ -445,42 +620,8 @@ def _credential_row(snap: Snapshot, u: Principal):
     return next((r for r in report.rows if r.arn == u.arn), None)
 
 
-def _policy_hops(b: Builder, p: Principal, mode: Mfa, method: Method, assumable):
-    """CreatePolicyVersion / SetDefaultPolicyVersion on a customer managed policy attached to
-    the attacker, one of its groups, or a role it can assume."""
-    snap = b.snap
-    holders = [(p.arn, mode, p.arn)]
-    holders += [(r, to, r) for r, to in _self_or_assumable(p, mode, assumable) if r != p.arn]
-    for holder, to, node in holders:
-        q = snap.principals[holder]
-        attached = list(q.user.attached if q.user else q.role.attached if q.role else ())
-        for group in q.groups:
-            g = snap.groups.get(group)
-            attached += list(g.attached) if g else []
-        for arn in dict.fromkeys(attached):
-            mp = snap.managed_policies.get(arn)
-            if mp is None or mp.aws_managed:
-                continue
-            detail = f"policy {mp.name}"
-            if method.target is Target.ADMIN_VERSION_POLICY:
-                version = _admin_version(b, holder, to, mp)
-                if version is None:
-                    continue
-                detail = f"policy {mp.name} version {version}"
-            yield from _opt(b.hop(method, p.arn, mode, node, arn, to, detail))
-
-
-def _admin_version(b: Builder, holder: str, mode: Mfa, mp) -> str | None:
-    own, _ = layers(b.snap, holder)
-    for vid, doc in mp.other_versions:
-        identity = tuple(doc if pol is mp.document else pol for pol in own.identity)
-        admin = b.is_admin(holder, mode, replace(own, identity=identity), tag=f"{mp.arn}{vid}")
-        if admin.verdict is not Verdict.UNREACHABLE:
-            return vid
-    return None
-
-
-def _passrole_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
+def _passrole_hops(b: Builder, p: Principal, src: Key, method: Method):
+    _, mode, gains = src
     if p.kind is PrincipalKind.ROOT:
         return
     for role in _same_account(b.snap, p, PrincipalKind.ROLE):
@@ -492,7 +633,17 @@ def _passrole_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
         unknown = () if trusts else (f"whether {role.arn} trusts {method.service} is undecided",)
         where = (("iam:PassedToService", ContextValue((method.service,))),)
         yield from _opt(
-            b.hop(method, p.arn, mode, role.arn, role.arn, Mfa.NO_MFA, where=where, unknown=unknown)
+            b.hop(
+                method,
+                p.arn,
+                mode,
+                role.arn,
+                role.arn,
+                Mfa.NO_MFA,
+                where=where,
+                unknown=unknown,
+                gains=gains,
+            )
         )
 
 
@@ -516,7 +667,8 @@ def _trusts_service(snap: Snapshot, role: Principal, service: str) -> bool | Non
     return None if outcome is Outcome.UNKNOWN else outcome is Outcome.ALLOWED
 
 
-def _runner_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
+def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
+    _, mode, gains = src
     if p.kind is PrincipalKind.ROOT:
         return
     data = b.snap.accounts.get(p.account)
@@ -534,7 +686,15 @@ def _runner_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
                 behind.append((NODES.format(account=p.account), "via an on-premises node"))
             for pattern, detail in behind:
                 hop = b.hop(
-                    method, p.arn, mode, role.arn, pattern, Mfa.NO_MFA, detail, unknown=(why,)
+                    method,
+                    p.arn,
+                    mode,
+                    role.arn,
+                    pattern,
+                    Mfa.NO_MFA,
+                    detail,
+                    unknown=(why,),
+                    gains=gains,
                 )
                 if hop is not None:
                     yield hop
@@ -544,7 +704,9 @@ def _runner_hops(b: Builder, p: Principal, mode: Mfa, method: Method):
         if runner.role_arn is None or runner.role_arn not in b.snap.principals:
             continue
         detail = f"via {runner.arn}"
-        yield from _opt(b.hop(method, p.arn, mode, runner.role_arn, runner.arn, Mfa.NO_MFA, detail))
+        yield from _opt(
+            b.hop(method, p.arn, mode, runner.role_arn, runner.arn, Mfa.NO_MFA, detail, gains=gains)
+        )
 
 
 PATTERNS = {

@@ -36,10 +36,10 @@ class Target(StrEnum):
     ATTACHED_POLICY = (
         "a customer managed policy on the attacker, its groups or a role it can assume"
     )
-    ADMIN_VERSION_POLICY = "such a policy with a non-default version that grants admin"
-    ADMIN_GROUP = "a group whose policies make a member admin"
-    SELF_BOUNDED_USER = "the user itself, when its policies without the boundary make it admin"
-    BOUNDED_ROLE = "the role itself or a role it can assume, admin without its boundary"
+    POLICY_VERSION = "a non-default version of such a policy"
+    GROUP = "a group of the account the user is not in"
+    BOUNDED_USER = "the user itself, when it has a permissions boundary"
+    BOUNDED_ROLE = "the role itself or a role it can assume, when it has a permissions boundary"
     ROLE = "a role of the account"
     TRUSTING_ROLE = "a role whose trust policy allows the attacker"
     SERVICE_ROLE = "a role of the account that trusts the service"
@@ -48,6 +48,7 @@ class Target(StrEnum):
 
 class Gain(StrEnum):
     ADMIN = "admin permissions"
+    PERMISSIONS = "the permissions of a group, policy, version or boundary (searched on)"
     KEYS = "long-term access keys of the user (no MFA)"
     CONSOLE = "a console session of the user (no MFA)"
     SESSION = "a session of the role (MFA only if the attacker had it)"
@@ -74,6 +75,14 @@ class Method:
     instance_profile: bool = False  # the role reaches EC2 through one of its instance profiles
     inventory: str | None = None  # `model.inventory.Runner.kind` an existing-resource method reads
     node_service: str | None = None  # also roles this service gives to on-premises nodes (SSM)
+    # the condition key that names the policy attached (or set as boundary): when the step is
+    # not allowed for AdministratorAccess, only the policies it is allowed for are gained
+    pinned_by: str | None = None
+
+    @property
+    def modifies(self) -> bool:
+        """Does the method change the configuration of a principal the attacker holds?"""
+        return self.family in MODIFYING
 
 
 def _passrole(name: str, service: str, *actions: tuple[str, str], profile: bool = False) -> Method:
@@ -109,8 +118,20 @@ def _existing(
 SSM = "ssm-managed-instances"  # EC2 instances whose agent is online, and hybrid nodes
 
 
-def _write(name: str, family: Family, action: str, target: Target) -> Method:
-    return Method(name, family, (Step(action),), target, Gain.ADMIN)
+MODIFYING = frozenset({Family.POLICY_VERSION, Family.POLICY_WRITE, Family.GROUP, Family.BOUNDARY})
+POLICY_ARN = "iam:PolicyARN"
+BOUNDARY_ARN = "iam:PermissionsBoundary"
+
+
+def _write(
+    name: str,
+    family: Family,
+    action: str,
+    target: Target,
+    gain: Gain = Gain.ADMIN,
+    pinned_by: str | None = None,
+) -> Method:
+    return Method(name, family, (Step(action),), target, gain, pinned_by=pinned_by)
 
 
 FUNCTION = "arn:aws:lambda:*:{account}:function:*"
@@ -132,7 +153,8 @@ METHODS: tuple[Method, ...] = (
         "SetDefaultPolicyVersion",
         Family.POLICY_VERSION,
         "iam:SetDefaultPolicyVersion",
-        Target.ADMIN_VERSION_POLICY,
+        Target.POLICY_VERSION,
+        Gain.PERMISSIONS,
     ),
     # -- credentials of other users
     Method(
@@ -157,44 +179,63 @@ METHODS: tuple[Method, ...] = (
         Gain.CONSOLE,
     ),
     # -- policies written or attached
-    _write("AttachUserPolicy", Family.POLICY_WRITE, "iam:AttachUserPolicy", Target.SELF_USER),
+    _write(
+        "AttachUserPolicy",
+        Family.POLICY_WRITE,
+        "iam:AttachUserPolicy",
+        Target.SELF_USER,
+        pinned_by=POLICY_ARN,
+    ),
     _write("PutUserPolicy", Family.POLICY_WRITE, "iam:PutUserPolicy", Target.SELF_USER),
-    _write("AttachGroupPolicy", Family.POLICY_WRITE, "iam:AttachGroupPolicy", Target.OWN_GROUP),
+    _write(
+        "AttachGroupPolicy",
+        Family.POLICY_WRITE,
+        "iam:AttachGroupPolicy",
+        Target.OWN_GROUP,
+        pinned_by=POLICY_ARN,
+    ),
     _write("PutGroupPolicy", Family.POLICY_WRITE, "iam:PutGroupPolicy", Target.OWN_GROUP),
     _write(
         "AttachRolePolicy",
         Family.POLICY_WRITE,
         "iam:AttachRolePolicy",
         Target.SELF_OR_ASSUMABLE_ROLE,
+        pinned_by=POLICY_ARN,
     ),
     _write(
         "PutRolePolicy", Family.POLICY_WRITE, "iam:PutRolePolicy", Target.SELF_OR_ASSUMABLE_ROLE
     ),
-    _write("AddUserToGroup", Family.GROUP, "iam:AddUserToGroup", Target.ADMIN_GROUP),
+    _write("AddUserToGroup", Family.GROUP, "iam:AddUserToGroup", Target.GROUP, Gain.PERMISSIONS),
     # -- permissions boundaries
     _write(
         "DeleteUserPermissionsBoundary",
         Family.BOUNDARY,
         "iam:DeleteUserPermissionsBoundary",
-        Target.SELF_BOUNDED_USER,
+        Target.BOUNDED_USER,
+        Gain.PERMISSIONS,
     ),
     _write(
         "PutUserPermissionsBoundary",
         Family.BOUNDARY,
         "iam:PutUserPermissionsBoundary",
-        Target.SELF_BOUNDED_USER,
+        Target.BOUNDED_USER,
+        Gain.PERMISSIONS,
+        pinned_by=BOUNDARY_ARN,
     ),
     _write(
         "DeleteRolePermissionsBoundary",
         Family.BOUNDARY,
         "iam:DeleteRolePermissionsBoundary",
         Target.BOUNDED_ROLE,
+        Gain.PERMISSIONS,
     ),
     _write(
         "PutRolePermissionsBoundary",
         Family.BOUNDARY,
         "iam:PutRolePermissionsBoundary",
         Target.BOUNDED_ROLE,
+        Gain.PERMISSIONS,
+        pinned_by=BOUNDARY_ARN,
     ),
     # -- role trust
     Method(

@@ -14,20 +14,31 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from iamgraph.gather import Mfa
-from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.graph.build import ROLE_MODES, USER_MODES, Hop, PermissionGraph, _credential_row
+from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
+from iamgraph.graph.methods import METHODS
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.request import ContextValue
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Answer, Verdict, can
 
 NON_MFA = frozenset({Mfa.LONG_TERM_KEYS, Mfa.NO_MFA})
+EVERY_MODE = frozenset(Mfa)
 
 
 @dataclass(frozen=True)
 class State:
     arn: str
     mode: Mfa
-    admin: bool = False  # an escalation granted this principal admin permissions
+    gains: Gains = ()  # the changes escalation steps made to the principal (groups, policies)
+
+    @property
+    def admin(self) -> bool:
+        """An escalation gave the principal a policy of its own choosing."""
+        return any(c.kind is ChangeKind.EVERYTHING for c in self.gains)
+
+    @property
+    def key(self):
+        return (self.arn, self.mode, self.gains)
 
 
 @dataclass(frozen=True)
@@ -70,45 +81,116 @@ class Paths:
 
     def obtainable(self, allowed: frozenset[Mfa]) -> tuple[set[State], set[State]]:
         """States an attacker can hold at all, from users' and roots' own credentials and
-        from roles' sessions given out to someone outside the snapshot: (proven, maybe)."""
+        from roles' sessions given out to someone outside the snapshot: (proven, maybe).
+        The maybe set also lets every state change every other (as if one attacker held
+        them all): an over-approximation, so that it never hides a state."""
         base = []
         for arn, p in self.pg.snap.principals.items():
             if p.kind is PrincipalKind.ROLE:
                 base += [State(arn, m) for m in self.pg.starts.get(arn, ()) if m in allowed]
             else:
                 base += self.own_starts(arn, allowed)
-        proven = self._closure(base, sure=True)
-        return proven, self._closure(base, sure=False)
+        proven = self._closure(base, sure=True, allowed=allowed, joint=False)
+        return proven, self._closure(base, sure=False, allowed=allowed, joint=True)
 
-    def _closure(self, starts: list[State], sure: bool) -> set[State]:
+    def _closure(
+        self, starts: list[State], sure: bool, allowed: frozenset[Mfa], joint: bool
+    ) -> set[State]:
         seen = set(starts)
         queue = deque(starts)
+        popped: list[State] = []
+        acted: set[tuple[State, State]] = set()
         while queue:
             s = queue.popleft()
-            for _, nxt in self._next(s, sure):
-                if nxt not in seen:
+            moves = self._moves(s, popped, seen, sure, acted) if joint else self._own(s, sure)
+            for _, _, nxt, _ in moves:
+                if nxt not in seen and nxt.mode in allowed:
                     seen.add(nxt)
                     queue.append(nxt)
+            popped.append(s)
         return seen
 
-    def _next(self, s: State, sure: bool):
-        if s.admin:
-            return
-        for hop in self.pg.steps(s.arn, s.mode):
-            if sure and hop.verdict is not Verdict.REACHABLE:
+    # -- the moves out of a state -------------------------------------------------------------
+    def _own(self, s: State, sure: bool):
+        """(acting state, hop, next state, holder) for the state's own steps."""
+        hops = [
+            h
+            for h in self.pg.steps(s.arn, s.mode, s.gains)
+            if not sure or h.verdict is Verdict.REACHABLE
+        ]
+        for hop, nxt in self._successors(s, hops):
+            yield s, hop, nxt, None
+
+    def _moves(self, s: State, popped: list[State], seen, sure: bool, acted: set):
+        """The state's own steps; then the changes it can make to every other state the
+        attacker holds, and those that states already left can make to it (each pair once,
+        whichever is found second), so that a role session that attaches a policy to the
+        user who assumed it is followed (issue 14)."""
+        yield from self._own(s, sure)
+        pairs = [(s, x) for x in list(seen) if x.arn != s.arn]
+        pairs += [(m, s) for m in popped if m.arn != s.arn]
+        for src, holder in pairs:
+            if (src, holder) in acted or not self._modifier(src):
                 continue
-            yield hop, State(hop.target, hop.mode_to, hop.admin)
+            acted.add((src, holder))
+            hops = [
+                h
+                for h in self.pg.acts_on(src.key, holder.key)
+                if not sure or h.verdict is Verdict.REACHABLE
+            ]
+            for hop, nxt in self._successors(holder, hops):
+                yield src, hop, nxt, holder
+
+    def _modifier(self, s: State) -> bool:
+        b = self.pg.builder
+        return any(
+            m.modifies and all(b.identity_allows(s.arn, st.action, s.gains) for st in m.steps)
+            for m in METHODS
+        )
+
+    def _successors(self, holder: State, hops: list[Hop]):
+        """Next states: a step that changes `holder` adds its change to the holder's; steps
+        that only widen (`changes.monotone`) are also taken all at once, the one state that
+        can do whatever any of their subsets could (from a changed state only that one, so
+        the search grows with the number of changes, not with their subsets)."""
+        snap = self.pg.snap
+        grow: list[Hop] = []
+        for hop in hops:
+            if not (hop.changes and hop.target == holder.arn):
+                yield hop, State(hop.target, hop.mode_to, hop.changes)
+                continue
+            nxt = State(holder.arn, holder.mode, add(holder.gains, *hop.changes))
+            if nxt == holder:
+                continue
+            if not hop.admin and all(monotone(snap, c) for c in hop.changes):
+                grow.append(hop)
+                if holder.gains:
+                    continue
+            yield hop, nxt
+        if grow and (len(grow) > 1 or holder.gains):
+            changes = [c for h in grow for c in h.changes]
+            nxt = State(holder.arn, holder.mode, add(holder.gains, *changes))
+            if nxt != holder:
+                yield _merge(grow), nxt
 
     # -- searches ---------------------------------------------------------------------------
     def search(
-        self, principal: str, starts: list[State], goal: Callable[[State], Answer | Verdict]
+        self,
+        principal: str,
+        starts: list[State],
+        goal: Callable[[State], Answer | Verdict],
+        allowed: frozenset[Mfa] = EVERY_MODE,
     ) -> Found:
-        """Shortest path from any start to a state where `goal` holds."""
+        """Shortest path from any start to a state where `goal` holds, through states whose
+        credential mode is in `allowed` only (with MFA: MFA along the whole path)."""
+        starts = [s for s in starts if s.mode in allowed]
         if not starts:
             return Found(principal, Verdict.UNREACHABLE, reasons=("no credential to start from",))
         for sure in (True, False):
-            parent: dict[State, tuple[State, Hop] | None] = {s: None for s in starts}
+            parent: dict[State, tuple[State, Hop, State | None] | None] = {s: None for s in starts}
             queue = deque(starts)
+            popped: list[State] = []
+            acted: set[tuple[State, State]] = set()
 
             def check(s: State):
                 answer = goal(s)  # goals cache their own answers
@@ -121,15 +203,16 @@ class Paths:
                     return hit
             while queue:
                 s = queue.popleft()
-                for hop, nxt in self._next(s, sure):
-                    if nxt in parent:
+                for src, hop, nxt, holder in self._moves(s, popped, parent, sure, acted):
+                    if nxt in parent or nxt.mode not in allowed:
                         continue
-                    parent[nxt] = (s, hop)
+                    parent[nxt] = (src, hop, holder)
                     answer, verdict = check(nxt)
                     hit = self._hit(principal, parent, nxt, answer, verdict, sure)
                     if hit is not None:
                         return hit
                     queue.append(nxt)
+                popped.append(s)
         return Found(principal, Verdict.UNREACHABLE)
 
     def _hit(self, principal, parent, s: State, answer, verdict, sure: bool) -> Found | None:
@@ -161,11 +244,23 @@ class Paths:
 
     @staticmethod
     def _hops_to(parent, s: State) -> tuple[Hop, ...]:
-        hops = []
-        while parent[s] is not None:
-            s, hop = parent[s]
-            hops.append(hop)
-        return tuple(reversed(hops))
+        """The hops that lead to `s`: for a change made to a held principal, first the hops
+        that obtained the holder, then those that obtained the acting state."""
+        out: list[Hop] = []
+
+        def walk(state: State) -> None:
+            entry = parent[state]
+            if entry is None:
+                return
+            prev, hop, holder = entry
+            if holder is not None:
+                walk(holder)
+            walk(prev)
+            if hop not in out:
+                out.append(hop)
+
+        walk(s)
+        return tuple(out)
 
     @staticmethod
     def _root(parent, s: State) -> State:
@@ -175,11 +270,9 @@ class Paths:
 
     # -- goals ------------------------------------------------------------------------------
     def admin_goal(self, s: State) -> Answer:
-        if s.admin:
-            return Answer(s.arn, Verdict.REACHABLE)
-        admin = self.pg.admin.get((s.arn, s.mode))
-        if admin is None:
+        if not s.gains and (s.arn, s.mode) not in self.pg.admin:
             return Answer(s.arn, Verdict.UNKNOWN, reasons=("admin not decided",))
+        admin = self.pg.admin_of(s.arn, s.mode, s.gains)
         why = tuple(f"whether {s.arn} is admin: {r}" for r in admin.reasons)
         return Answer(s.arn, admin.verdict, reasons=why)
 
@@ -190,8 +283,8 @@ class Paths:
         resources: list[str],
         where: list[tuple[str, ContextValue]] = (),
     ) -> Answer:
-        """Can the state itself make one of the requests? (With granted admin permissions: as
-        if its identity allowed everything; SCPs, resource policies and RCPs still apply.)"""
+        """Can the state itself make one of the requests (with the changes made to it; SCPs,
+        resource policies and RCPs still apply)?"""
         key = (s, tuple(actions), tuple(resources), tuple(where))
         if key not in self.direct_cache:
             self.direct_cache[key] = can(
@@ -202,13 +295,30 @@ class Paths:
                 where=list(where),
                 timeout_ms=self.timeout_ms,
                 modes=(s.mode,),
-                transform=_as_admin if s.admin else None,
+                transform=transform(self.pg.snap, s.gains),
             )
         return self.direct_cache[key]
 
 
-def _as_admin(ps):
-    return replace(ps, identity=(ALLOW_ALL,), boundary=None, unresolved=())
+def _merge(hops: list[Hop]) -> Hop:
+    """Several changes to one principal taken as one step."""
+    first = hops[0]
+    unknown = any(h.verdict is not Verdict.REACHABLE for h in hops)
+    return Hop(
+        first.source,
+        first.target,
+        " + ".join(dict.fromkeys(h.method for h in hops)),
+        first.gain,
+        first.mode_from,
+        first.mode_to,
+        Verdict.UNKNOWN if unknown else Verdict.REACHABLE,
+        tuple(a for h in hops for a in h.actions),
+        tuple(dict.fromkeys(st for h in hops for st in h.statements)),
+        "; ".join(h.detail for h in hops if h.detail),
+        tuple(dict.fromkeys(r for h in hops for r in h.reasons)),
+        tuple(dict.fromkeys(loc for h in hops for loc in h.locations)),
+        tuple(sorted({c for h in hops for c in h.changes})),
+    )
 
 
 def _credential_modes(pg: PermissionGraph, arn: str) -> tuple[Mfa, ...]:
@@ -236,7 +346,7 @@ def privesc(pg: PermissionGraph, paths: Paths, allowed: frozenset[Mfa]) -> list[
         starts = paths.own_starts(arn, allowed)
         if not starts and p.kind is not PrincipalKind.ROLE:  # no credential: if it were stolen
             starts = [State(arn, m) for m in USER_MODES if m in allowed]
-        out.append(paths.search(arn, starts, paths.admin_goal))
+        out.append(paths.search(arn, starts, paths.admin_goal, allowed))
     return out
 
 
@@ -251,12 +361,12 @@ def who_can(
     proven, maybe = paths.obtainable(allowed)
     out = []
     for arn in pg.snap.principals:
-        starts = _sorted(s for s in proven if s.arn == arn and not s.admin)
+        starts = _sorted(s for s in proven if s.arn == arn and not s.gains)
         if starts:
-            out.append(paths.search(arn, starts, goal))
+            out.append(paths.search(arn, starts, goal, allowed))
             continue
-        hidden = _sorted(s for s in maybe if s.arn == arn and not s.admin)
-        found = paths.search(arn, hidden, goal) if hidden else None
+        hidden = _sorted(s for s in maybe if s.arn == arn and not s.gains)
+        found = paths.search(arn, hidden, goal, allowed) if hidden else None
         if found is not None and found.verdict is not Verdict.UNREACHABLE:
             why = ("a credential of it is obtainable only through unknown steps",)
             out.append(replace(found, verdict=Verdict.UNKNOWN, reasons=why + found.reasons))

@@ -77,5 +77,6 @@ def can(
     mfa: str | None,
     where: list[tuple[str, ContextValue]] = (),
 ) -> Reach:
-    starts = paths.own_starts(principal, modes_filter(mfa))
-    return _reach(paths.search(principal, starts, _goal(paths, checks, where)))
+    allowed = modes_filter(mfa)
+    starts = paths.own_starts(principal, allowed)
+    return _reach(paths.search(principal, starts, _goal(paths, checks, where), allowed))

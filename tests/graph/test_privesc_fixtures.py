@@ -23,6 +23,7 @@ def test_every_family_has_a_fixture():
     assert FAMILIES == [
         "credentials-and-trust",
         "existing-compute",
+        "gained-permissions",
         "iam-writes",
         "passrole-compute",
         "policy-versions",
