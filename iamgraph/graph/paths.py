@@ -67,6 +67,7 @@ class Paths:
         self.pg = pg
         self.timeout_ms = timeout_ms
         self.direct_cache: dict[tuple, Answer] = {}
+        self.modifiers: dict[State, bool] = {}
 
     # -- where an attacker starts ------------------------------------------------------------
     def own_starts(self, arn: str, allowed: frozenset[Mfa]) -> list[State]:
@@ -142,11 +143,14 @@ class Paths:
                 yield src, hop, nxt, holder
 
     def _modifier(self, s: State) -> bool:
-        b = self.pg.builder
-        return any(
-            m.modifies and all(b.identity_allows(s.arn, st.action, s.gains) for st in m.steps)
-            for m in METHODS
-        )
+        """May the state change any principal's configuration at all? (Most may not.)"""
+        if s not in self.modifiers:
+            b = self.pg.builder
+            self.modifiers[s] = any(
+                m.modifies and all(b.identity_allows(s.arn, st.action, s.gains) for st in m.steps)
+                for m in METHODS
+            )
+        return self.modifiers[s]
 
     def _successors(self, holder: State, hops: list[Hop]):
         """Next states: a step that changes `holder` adds its change to the holder's; steps
