@@ -70,7 +70,8 @@ def checked_request(
             unknown.append(p.value)
             continue
         label = labels[0] if p.kind == "action" else labels[1]
-        hint = "" if p.malformed or p.suggestions else " (--allow-unknown-action answers unknown for it)"
+        admit = " (--allow-unknown-action answers unknown for it)"
+        hint = "" if p.malformed or p.suggestions else admit
         raise InputError(command, label, p.message + hint)
     return Asked(tuple(a for a in actions if a not in unknown), tuple(unknown))
 
