@@ -12,19 +12,23 @@ from iamgraph.cli.can import (
     TimeoutOption,
     can_json,
     graph_for,
+    known_checks,
     merge,
     render_can,
     render_who_can,
     who_can_exit,
     who_can_json,
     who_can_reaches,
+    with_unknown_actions,
 )
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
+    AllowUnknownActionOption,
     FormatOption,
     OutputFormat,
     QuietOption,
+    checked_request,
     print_json,
     progress_bar,
     reports_input_errors,
@@ -36,7 +40,7 @@ from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.grammar import Query, parse
 from iamgraph.solvers import prove
-from iamgraph.solvers.prove import Verdict
+from iamgraph.solvers.prove import Answer, Verdict
 
 
 @reports_input_errors
@@ -50,6 +54,7 @@ def ask(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Answer a question such as "who can tamper with the trail bucket" (grammar: README).
 
@@ -60,7 +65,9 @@ def ask(
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-    query = parse(question, snap)
+    query = parse(question, snap, allow_unknown_action)
+    actions, resources = _flat(query)
+    asked = checked_request("ask", actions, resources, allow_unknown_action, labels=("$", "$"))
     timeout_ms = round(timeout * 1000)
     understood = {
         "command": query.command,
@@ -73,7 +80,7 @@ def ask(
     }
     checks = [(list(c.actions), list(c.resources)) for c in query.checks]
     if query.principal is None:
-        reaches = who_can_reaches(snap, checks, query.mfa, [], direct, timeout, quiet).items
+        reaches = who_can_reaches(snap, checks, query.mfa, [], direct, timeout, quiet, asked).items
         code = who_can_exit(reaches)
         if render is not None:
             write_render(render, snap, reaches, title=question)
@@ -82,21 +89,24 @@ def ask(
             raise typer.Exit(code)
         lines = [*query.describe(), *render_who_can(reaches)]
     else:
-        if direct:
+        known = known_checks(checks, asked)
+        if not known:
+            reach = Reach(Answer(query.principal, Verdict.UNKNOWN))
+        elif direct:
             answers = [
                 prove.can(snap, query.principal, a, r, mfa=query.mfa, timeout_ms=timeout_ms)
-                for a, r in checks
+                for a, r in known
             ]
             reach = Reach(merge(answers))
         else:
             with progress_bar(quiet) as progress:
                 pg, paths = graph_for(snap, timeout_ms, progress)
-            reach = graph_query.can(pg, paths, query.principal, checks, query.mfa)
+            reach = graph_query.can(pg, paths, query.principal, known, query.mfa)
+        reach = with_unknown_actions(reach, asked)
         code = EXIT_UNKNOWN if reach.answer.verdict is Verdict.UNKNOWN else EXIT_OK
         if render is not None:
             write_render(render, snap, [reach], title=question)
         if output is OutputFormat.JSON:
-            actions, resources = _flat(query)
             body = can_json(reach, actions, resources, [])
             print_json({"question": question, "understood": understood, **body})
             raise typer.Exit(code)

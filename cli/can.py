@@ -9,18 +9,20 @@ become can do, and the answer shows the path; `--direct` counts its own permissi
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import typer
 
-from iamgraph.catalog import catalog
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
+    AllowUnknownActionOption,
+    Asked,
     FormatOption,
     OutputFormat,
     QuietOption,
+    checked_request,
     plain_table,
     print_json,
     progress_bar,
@@ -29,7 +31,6 @@ from iamgraph.cli.common import (
 )
 from iamgraph.cli.draw import check_render, write_render
 from iamgraph.cli.simulate import reason_line
-from iamgraph.errors import InputError
 from iamgraph.gather import Mfa, find_principal
 from iamgraph.graph import query
 from iamgraph.graph.build import PermissionGraph, build
@@ -81,27 +82,34 @@ def can(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Can PRINCIPAL, or a principal it can become, make some request for ACTION on RESOURCE?
 
     Every context key the request is free to carry is the solver's to choose; `--context` pins
-    some. Exit code 0 when answered (reachable or proven-unreachable), 3 when unknown.
+    some. Exit code 0 when answered (reachable or proven-unreachable), 3 when unknown, 2 for
+    bad input (an action or resource that names nothing).
     """
     actions = [action, *more_actions]
     resources = [resource, *more_resources]
-    check_actions(actions)
+    asked = checked_request(
+        "can", actions, resources, allow_unknown_action, labels=("ACTION", "RESOURCE")
+    )
     check_render(render)
     where = parse_context_pairs(context)
     timeout_ms = round(timeout * 1000)
+    known = list(asked.known)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
         find_principal(snap, principal)
-        if direct:
+        if not known:
+            reach = Reach(Answer(principal, Verdict.UNKNOWN))
+        elif direct:
             reach = Reach(
                 prove.can(
                     snap,
                     principal,
-                    actions,
+                    known,
                     resources,
                     mfa=mfa_mode(mfa),
                     where=where,
@@ -110,7 +118,8 @@ def can(
             )
         else:
             pg, paths = graph_for(snap, timeout_ms, progress)
-            reach = query.can(pg, paths, principal, [(actions, resources)], mfa_mode(mfa), where)
+            reach = query.can(pg, paths, principal, [(known, resources)], mfa_mode(mfa), where)
+    reach = with_unknown_actions(reach, asked)
     if render is not None:
         write_render(render, snap, [reach], title=f"{principal}: {' | '.join(actions)}")
     if output is OutputFormat.JSON:
@@ -137,19 +146,20 @@ def who_can(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Which principals of the snapshot can make such a request, themselves or through the
     principals they can become (a role counts only if a credential of it can be obtained)?
 
-    Exit code 0 when every principal is decided, 3 when any is unknown.
+    Exit code 0 when every principal is decided, 3 when any is unknown, 2 for bad input.
     """
-    check_actions(action)
+    asked = checked_request("who-can", action, resource, allow_unknown_action)
     check_render(render)
     pinned = parse_context_pairs(where)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
     reaches = who_can_reaches(
-        snap, [(action, resource)], mfa_mode(mfa), pinned, direct, timeout, quiet
+        snap, [(action, resource)], mfa_mode(mfa), pinned, direct, timeout, quiet, asked
     )
     if render is not None:
         write_render(render, reaches.snap, reaches.items, title=" | ".join(action))
@@ -167,11 +177,17 @@ class Reaches:
     items: list[Reach]
 
 
-def who_can_reaches(snap, checks, mfa, where, direct, timeout, quiet) -> Reaches:
-    """Every principal's answer to any of `checks`, over paths unless `direct`."""
+def who_can_reaches(snap, checks, mfa, where, direct, timeout, quiet, asked=None) -> Reaches:
+    """Every principal's answer to any of `checks`, over paths unless `direct`. Actions the
+    catalog does not know (`asked.unknown`) are left out, and unless the rest is shown
+    reachable the answer is `unknown`."""
+    asked = asked or Asked((), ())
+    checks = known_checks(checks, asked)
     timeout_ms = round(timeout * 1000)
     with progress_bar(quiet) as progress:
-        if direct:
+        if not checks:
+            items = [Reach(Answer(arn, Verdict.UNKNOWN)) for arn in snap.principals]
+        elif direct:
             per_check = [
                 prove.who_can(snap, a, r, mfa=mfa, where=where, timeout_ms=timeout_ms)
                 for a, r in checks
@@ -180,7 +196,30 @@ def who_can_reaches(snap, checks, mfa, where, direct, timeout, quiet) -> Reaches
         else:
             pg, paths = graph_for(snap, timeout_ms, progress)
             items = query.who_can(pg, paths, checks, mfa, where)
-    return Reaches(snap, items)
+    return Reaches(snap, [with_unknown_actions(r, asked) for r in items])
+
+
+def known_checks(
+    checks: list[tuple[list[str], list[str]]], asked: Asked
+) -> list[tuple[list[str], list[str]]]:
+    """The checks without the actions the catalog does not know (and without checks left
+    with no action): what can still be proven or shown reachable."""
+    out = []
+    for actions, resources in checks:
+        known = [a for a in actions if a not in asked.unknown]
+        if known:
+            out.append((known, resources))
+    return out
+
+
+def with_unknown_actions(reach: Reach, asked: Asked) -> Reach:
+    """The answer to a question that also names actions the catalog does not know: a request
+    shown reachable stays so, anything else is `unknown` (no proof covers those actions)."""
+    if not asked.unknown or reach.answer.verdict is Verdict.REACHABLE:
+        return reach
+    a = reach.answer
+    reasons = tuple(dict.fromkeys((*asked.reasons, *a.reasons)))
+    return replace(reach, answer=Answer(a.principal, Verdict.UNKNOWN, None, reasons, a.seconds))
 
 
 def graph_for(snap: Snapshot, timeout_ms: int, progress) -> tuple[PermissionGraph, Paths]:
@@ -194,13 +233,6 @@ def graph_for(snap: Snapshot, timeout_ms: int, progress) -> tuple[PermissionGrap
 
 def mfa_mode(mfa: bool | None) -> str | None:
     return None if mfa is None else ("mfa" if mfa else "no-mfa")
-
-
-def check_actions(actions: list[str]) -> None:
-    """A pattern that matches no action would be proven unreachable vacuously: refuse it."""
-    for a in actions:
-        if any(c in a for c in "*?") and not catalog().intervals(a):
-            raise InputError("--action", "$", f"{a!r} matches no action in the IAM action catalog")
 
 
 def overall(reaches: list[Reach]) -> Verdict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from iamgraph.catalog import request_problems, unknown_action_reason
 from iamgraph.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -31,6 +33,47 @@ FormatOption = typer.Option(
     OutputFormat.TEXT, "--format", "-f", case_sensitive=False, help="Output format."
 )
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+AllowUnknownActionOption = typer.Option(
+    False,
+    "--allow-unknown-action",
+    help="An action (or pattern) the IAM action catalog does not know is answered `unknown` "
+    "instead of refused as bad input (exit 2).",
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The actions of a question the catalog knows, and why the rest can only be `unknown`."""
+
+    known: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(unknown_action_reason(a) for a in self.unknown)
+
+
+def checked_request(
+    command: str,
+    actions: Iterable[str],
+    resources: Iterable[str],
+    allow_unknown_action: bool = False,
+    labels: tuple[str, str] = ("--action", "--resource"),
+) -> Asked:
+    """Refuse (InputError, exit 2) the first action or resource of a question that names
+    nothing, with the closest catalog names; with `allow_unknown_action`, a well-formed action
+    the catalog does not know is set apart instead, for the command to answer `unknown`."""
+    actions = list(actions)
+    unknown: list[str] = []
+    for p in request_problems(actions, resources):
+        if p.kind == "action" and not p.malformed and allow_unknown_action:
+            unknown.append(p.value)
+            continue
+        label = labels[0] if p.kind == "action" else labels[1]
+        admit = " (--allow-unknown-action answers unknown for it)"
+        hint = "" if p.malformed or p.suggestions else admit
+        raise InputError(command, label, p.message + hint)
+    return Asked(tuple(a for a in actions if a not in unknown), tuple(unknown))
 
 
 def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,18 +12,21 @@ from iamgraph.cli.can import (
     RenderOption,
     TimeoutOption,
     can_json,
-    check_actions,
     graph_for,
+    known_checks,
     mfa_mode,
     path_json,
     render_can,
+    with_unknown_actions,
 )
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
+    AllowUnknownActionOption,
     FormatOption,
     OutputFormat,
     QuietOption,
+    checked_request,
     plain_table,
     print_json,
     progress_bar,
@@ -150,14 +153,15 @@ def paths(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """The shortest path from a principal to another principal, to admin, or to a request,
-    with every hop's evidence. Exit code 0 when answered, 3 when unknown."""
+    with every hop's evidence. Exit code 0 when answered, 3 when unknown, 2 for bad input."""
     if (to is None) == (not action and not resource):
         raise InputError("paths", "--to", "give either --to, or --action with --resource")
     if (action and not resource) or (resource and not action):
         raise InputError("paths", "--action", "--action and --resource go together")
-    check_actions(action)
+    asked = checked_request("paths", action, resource, allow_unknown_action)
     check_render(render)
     where = parse_context_pairs(context)
     with progress_bar(quiet) as progress:
@@ -168,7 +172,13 @@ def paths(
         pg, graph_paths = graph_for(snap, round(timeout * 1000), progress)
     allowed = modes_filter(mfa_mode(mfa))
     if action:
-        reach = query.can(pg, graph_paths, source, [(action, resource)], mfa_mode(mfa), where)
+        checks = known_checks([(action, resource)], asked)
+        reach = (
+            query.can(pg, graph_paths, source, checks, mfa_mode(mfa), where)
+            if checks
+            else Reach(Answer(source, Verdict.UNKNOWN))
+        )
+        reach = with_unknown_actions(reach, asked)
         target = " | ".join(action)
     else:
         starts = graph_paths.own_starts(source, allowed)

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.cli.can import RenderOption, TimeoutOption, check_actions, graph_for, path_json
-from iamgraph.cli.common import QuietOption, progress_bar, reports_input_errors
+from iamgraph.cli.can import RenderOption, TimeoutOption, graph_for, path_json
+from iamgraph.cli.common import (
+    AllowUnknownActionOption,
+    QuietOption,
+    checked_request,
+    progress_bar,
+    reports_input_errors,
+)
 from iamgraph.cli.draw import check_render, write_render
 from iamgraph.cli.report import (
     OnUnknown,
@@ -20,6 +26,7 @@ from iamgraph.cli.report import (
     UnknownOption,
     finish,
     suppressions_from,
+    unproven_unknown_actions,
 )
 from iamgraph.errors import InputError
 from iamgraph.graph.query import Reach
@@ -189,13 +196,15 @@ def check_access(
     timeout: float = TimeoutOption,
     output: ReportFormat = ReportFormatOption,
     suppressions: Path | None = SuppressionsOption,
+    allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Does the policy grant any of these actions on any of these resources? PASS is a proof
     that it does not; FAIL shows the request it grants. Exit codes as `diff-policy`."""
     accepted = suppressions_from(suppressions)
-    check_actions(action)
+    checked = checked_request("check-access", action, resource, allow_unknown_action)
     pol = _load(policy, kind)
-    result = check(pol, pol.kind, action, resource, timeout_ms=round(timeout * 1000))
+    result = check(pol, pol.kind, list(checked.known), resource, timeout_ms=round(timeout * 1000))
+    result = unproven_unknown_actions(result, checked)
     items = access_items(result, str(policy), ACCESS_GRANTED)
     asked = ", ".join(action)
     headlines = {

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 
-from iamgraph.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNKNOWN, print_json, stdout
+from iamgraph.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNKNOWN, Asked, print_json, stdout
 from iamgraph.report.items import Item, Location, Rule, Suppression
 from iamgraph.report.markdown import markdown
 from iamgraph.report.premerge import verdict
 from iamgraph.report.sarif import sarif_log
+from iamgraph.solvers.compare import Comparison, Result
 from iamgraph.suppressions import apply, load_suppressions
 
 
@@ -56,6 +58,15 @@ def suppressions_from(*files: Path | None) -> list[Suppression]:
         if f is not None:
             out += load_suppressions(f)
     return out
+
+
+def unproven_unknown_actions(comparison: Comparison, asked: Asked) -> Comparison:
+    """A check that also names actions the catalog does not know (`--allow-unknown-action`):
+    access shown granted stays FAIL; a PASS proves nothing about those actions: UNKNOWN."""
+    if not asked.unknown or comparison.result == Result.FAIL:
+        return comparison
+    reasons = tuple(dict.fromkeys((*asked.reasons, *comparison.reasons)))
+    return replace(comparison, result=Result.UNKNOWN, reasons=reasons)
 
 
 def exit_code(result: str, unknown: OnUnknown) -> int:

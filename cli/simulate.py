@@ -7,20 +7,24 @@ from pathlib import Path
 
 import typer
 
+from iamgraph.catalog import catalog
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
+    AllowUnknownActionOption,
+    Asked,
     FormatOption,
     OutputFormat,
     QuietOption,
+    checked_request,
     print_json,
     progress_bar,
     reports_input_errors,
     stdout,
 )
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Outcome, Reason
-from iamgraph.gather import Mfa
+from iamgraph.evaluate import Decision, Outcome, Reason
+from iamgraph.gather import Mfa, find_principal
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import Policy, PolicyKind
@@ -109,12 +113,16 @@ def simulate(
     ),
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Decide requests the way AWS does, with the statements that decided.
 
     Snapshot mode: SNAPSHOT --principal ARN --action A --resource ARN. Custom mode (no
     SNAPSHOT): policy files and caller facts, like `aws iam simulate-custom-policy`.
     """
+    asked = checked_request("simulate", action, resource, allow_unknown_action)
+    _no_patterns(asked.known)
+    known = list(asked.known)
     ctx = parse_context_pairs(context)
     if context_entries:
         ctx += parse_context_entries(context_entries)
@@ -141,7 +149,8 @@ def simulate(
             raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
         with progress_bar(quiet) as progress:
             snap = load_snapshot(snapshot, progress)
-        results = snapshot_case(snap, principal, action, resource, ctx, mfa, engine.value)
+        find_principal(snap, principal)
+        results = snapshot_case(snap, principal, known, resource, ctx, mfa, engine.value)
     else:
         if principal:
             raise InputError(
@@ -159,12 +168,13 @@ def simulate(
             resource_owner=resource_owner,
             management_account=management_account,
             service_linked=service_linked,
-            actions=action,
+            actions=known,
             resources=resource,
             context=ctx,
             mfa=mfa,
             engine=engine.value,
         )
+    results = _with_unknown_actions(results, action, resource, asked)
     if output is OutputFormat.JSON:
         print_json(results_json(results))
     else:
@@ -172,6 +182,40 @@ def simulate(
             stdout.print(line, highlight=False, markup=False)
     unknown = any(r.decision.outcome is Outcome.UNKNOWN for r in results)
     raise typer.Exit(EXIT_UNKNOWN if unknown else EXIT_OK)
+
+
+def _no_patterns(actions: tuple[str, ...]) -> None:
+    """A request names one action; a pattern would be decided as an action of that name."""
+    for a in actions:
+        if any(c in a for c in "*?"):
+            n = len(catalog().expand(a))
+            raise InputError(
+                "simulate",
+                "--action",
+                f"{a!r} is a pattern ({n} actions in the catalog): simulate decides one request "
+                "per action; give an action, or ask `can` about the pattern",
+            )
+
+
+def _with_unknown_actions(
+    results: list[Result], actions: list[str], resources: list[str], asked: Asked
+) -> list[Result]:
+    """The results in the order asked, an action the catalog does not know decided `unknown`
+    (`--allow-unknown-action`): AWS may have it, and iamgraph knows nothing of it."""
+    if not asked.unknown:
+        return results
+    known = iter(results)
+    out = []
+    for a in actions:
+        for r in resources:
+            if a in asked.unknown:
+                why = asked.reasons[asked.unknown.index(a)]
+                out.append(
+                    Result(a, r, Decision(Outcome.UNKNOWN, (), (), (), unknown_because=(why,)), ())
+                )
+            else:
+                out.append(next(known))
+    return out
 
 
 def _one(path: Path | None, kind: PolicyKind | None) -> Policy | None:

