@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import ipaddress
 import re
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from iamgraph.matching import MISSING, Uncertain, glob_match, parts_regex, substitute
 from iamgraph.model.operators import Family, OperatorSpec
 from iamgraph.model.policy import Condition
-from iamgraph.request import Request
+from iamgraph.request import CURRENT_TIME, EPOCH_TIME, TOKEN_ISSUE_TIME, Request
 
 Compare = Callable[[OperatorSpec, str, str], bool]  # (operator, request value, policy value)
 
@@ -168,4 +169,63 @@ def _policy_values(cond: Condition, request: Request, variables: bool) -> list:
                 out.append("".join(p for p, _ in parts))
         else:
             out.append(raw)
+    return out
+
+
+def time_problems(
+    request: Request, read: set[str] | frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """Why no credential usable at the request's `clock` could send this context (KEYS:
+    aws:TokenIssueTime only on temporary credentials; aws:CurrentTime and aws:EpochTime always
+    present, never before the floor; a token issued no later than the request). Empty: it
+    could, or the request has no clock. `read` names the keys the policies read (lower-cased):
+    only those must be present, since an absent key no policy reads changes no decision."""
+    clock = request.clock
+    if clock is None:
+        return ()
+    out: list[str] = []
+
+    def name(key: str) -> str:
+        return request.names.get(key, key)
+
+    token = request.get(TOKEN_ISSUE_TIME)
+    if clock.temporary is False and token is not None:
+        out.append(f"{name(TOKEN_ISSUE_TIME)} on long-term access keys (only sessions carry it)")
+    must = [CURRENT_TIME, EPOCH_TIME] + ([TOKEN_ISSUE_TIME] if clock.temporary else [])
+    out += [
+        f"{name(k)} missing: every such request carries it"
+        for k in must
+        if k in read and request.get(k) is None
+    ]
+    floors = {
+        TOKEN_ISSUE_TIME: clock.token_floor,
+        CURRENT_TIME: clock.floor,
+        EPOCH_TIME: clock.floor,
+    }
+    times: dict[str, list[datetime]] = {}
+    for key, floor in floors.items():
+        times[key] = _times(request, key)
+        early = [t for t in times[key] if floor is not None and t < floor]
+        if early:
+            out.append(
+                f"{name(key)} {min(early).isoformat()} is before {floor.isoformat()}, the earliest"
+                " a credential usable now allows (the snapshot's collection time)"
+            )
+    for key in (CURRENT_TIME, EPOCH_TIME):
+        if (
+            times[TOKEN_ISSUE_TIME]
+            and times[key]
+            and max(times[TOKEN_ISSUE_TIME]) > min(times[key])
+        ):
+            out.append(f"{name(TOKEN_ISSUE_TIME)} is after the request's {name(key)}")
+    return tuple(out)
+
+
+def _times(request: Request, key: str) -> list[datetime]:
+    """The key's values as instants; values that are not dates are left to the operators."""
+    entry = request.get(key)
+    out = []
+    for v in entry.values if entry else ():
+        with contextlib.suppress(Uncertain):
+            out.append(as_date(v))
     return out

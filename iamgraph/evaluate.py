@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from iamgraph.conditions import condition_holds
+from iamgraph.conditions import condition_holds, time_problems
 from iamgraph.matching import (
     PrincipalMatch,
     Uncertain,
@@ -177,7 +177,19 @@ def _reason(layer: Layer, policy: Policy, st: Statement, at: str) -> Reason:
 
 
 def decide(ps: PolicySet, request: Request) -> Decision:
-    """Allowed, explicitly denied or implicitly denied, with the statements that decided."""
+    """Allowed, explicitly denied or implicitly denied, with the statements that decided.
+    A request whose `clock` rules out its time keys (a token issue time on access keys, a time
+    before the snapshot was taken) is no request AWS can receive: `unknown`, never allowed."""
+    impossible = time_problems(request, ps.keys_read()) if request.clock else ()
+    if impossible:
+        return Decision(
+            Outcome.UNKNOWN,
+            (),
+            (),
+            (),
+            unknown_because=tuple(f"no credential usable now sends this: {p}" for p in impossible),
+            assumptions=ps.assumptions,
+        )
     run = _Run(request, ps.caller)
     details: dict[str, str] = {}
 

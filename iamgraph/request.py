@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -80,25 +81,61 @@ class ContextValue:
         return self.values[0] if len(self.values) == 1 and not self.multi else None
 
 
+TOKEN_ISSUE_TIME = "aws:tokenissuetime"
+CURRENT_TIME = "aws:currenttime"
+EPOCH_TIME = "aws:epochtime"
+TIME_KEYS = (TOKEN_ISSUE_TIME, CURRENT_TIME, EPOCH_TIME)
+# The longest a temporary credential lives: GetSessionToken and GetFederationToken sessions last
+# up to 129,600 seconds (STS API reference, GetSessionToken DurationSeconds); role sessions 12 h.
+MAX_SESSION = timedelta(seconds=129_600)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What time and the signing credential allow a request to carry (KEYS, aws:TokenIssueTime,
+    aws:CurrentTime, aws:EpochTime: IAM/latest/UserGuide/reference_policies_condition-keys.html).
+
+    `temporary`: the credential is a session (role, federated user, GetSessionToken, console
+    sign-in, M5), so aws:TokenIssueTime is present; False: long-term access keys, so it is
+    absent; None: not known (services, anonymous and web-identity callers), either.
+    `floor`: the earliest time a request can be made, the snapshot's collection time (or
+    `--as-of`): aws:CurrentTime and aws:EpochTime are never before it, and a session still in
+    use was issued at most `MAX_SESSION` before it. None: no time is known, so any time is
+    allowed, which over-approximates the requests (never a false proof).
+    """
+
+    temporary: bool | None = None
+    floor: datetime | None = None
+
+    @property
+    def token_floor(self) -> datetime | None:
+        """The earliest aws:TokenIssueTime a credential usable at `floor` can carry."""
+        return None if self.floor is None else self.floor - MAX_SESSION
+
+
 @dataclass(frozen=True)
 class Request:
     action: str
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)  # keys lower-cased (C12)
     names: Mapping[str, str] = field(default_factory=dict)  # lower-cased key -> as given
+    clock: Clock | None = None  # None: the context's time keys are taken as given
 
     def get(self, key: str) -> ContextValue | None:
         return self.context.get(key.lower())
 
     @staticmethod
     def build(
-        action: str, resource: str, entries: Iterable[tuple[str, ContextValue]] = ()
+        action: str,
+        resource: str,
+        entries: Iterable[tuple[str, ContextValue]] = (),
+        clock: Clock | None = None,
     ) -> Request:
         context, names = {}, {}
         for key, value in entries:
             context[key.lower()] = value
             names[key.lower()] = key
-        return Request(action, resource, context, names)
+        return Request(action, resource, context, names, clock)
 
     def with_context(self, entries: Iterable[tuple[str, ContextValue]]) -> Request:
         """A copy with `entries` added; keys already present keep their value."""
@@ -107,4 +144,4 @@ class Request:
             if key.lower() not in context:
                 context[key.lower()] = value
                 names[key.lower()] = key
-        return Request(self.action, self.resource, context, names)
+        return Request(self.action, self.resource, context, names, self.clock)

@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, getcontext
 from enum import StrEnum
 
@@ -20,7 +21,14 @@ import z3
 
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Policy
-from iamgraph.request import ContextValue
+from iamgraph.request import (
+    CURRENT_TIME,
+    EPOCH_TIME,
+    MAX_SESSION,
+    TIME_KEYS,
+    TOKEN_ISSUE_TIME,
+    ContextValue,
+)
 
 MAX_ELEMENTS = 4
 
@@ -171,6 +179,36 @@ class SymContext:
     def key(self, name: str) -> Key | None:
         return self.keys.get(name.lower())
 
+    def time_constraint(self, temporary: bool | None, floor: datetime | None) -> z3.BoolRef:
+        """The time keys a credential can carry (`iamgraph.request.Clock`, KEYS): aws:CurrentTime
+        and aws:EpochTime always, never before `floor`; aws:TokenIssueTime only on a session
+        (`temporary`; absent on access keys, either when None), issued at most `MAX_SESSION`
+        before `floor` and not after the request. `floor` None: any time (over-approximation).
+        Only free keys are constrained; pinned ones were decided by whoever pinned them."""
+        parts: list[z3.BoolRef] = []
+        seconds = None if floor is None else floor.timestamp()
+        for k in TIME_KEYS:  # one value each, even where a policy reads it as a set
+            key = self.keys.get(k)
+            if key is not None and key.count is not None:
+                parts.append(z3.Implies(key.present, key.count == 1))
+        token = self.keys.get(TOKEN_ISSUE_TIME)
+        if token is not None and temporary is False:
+            parts.append(z3.Not(token.present))
+        elif token is not None and temporary:
+            parts.append(token.present)
+            if seconds is not None:
+                parts += _at_least(token, seconds - MAX_SESSION.total_seconds())
+        now = [self.keys[k] for k in (CURRENT_TIME, EPOCH_TIME) if k in self.keys]
+        for key in now:
+            parts.append(key.present)
+            if seconds is not None:
+                parts += _at_least(key, seconds)
+            if token is not None and temporary is not False:
+                a, b = _instant(token), _instant(key)
+                if a is not None and b is not None:  # a token is issued before it is used
+                    parts.append(z3.Implies(z3.And(token.present, key.present), a <= b))
+        return z3.And(*parts) if parts else z3.BoolVal(True)
+
     def values(self, model: z3.ModelRef) -> list[tuple[str, ContextValue]]:
         """The concrete context a model stands for (free keys that are present)."""
         out = []
@@ -202,6 +240,23 @@ class SymContext:
         if key.usage.rep is Rep.REAL:
             return _decimal(v)
         return _address(model, v, key.v6)
+
+
+def _instant(key: Key) -> z3.ArithRef | None:
+    """A time key's one value as epoch seconds, where it is encoded as a single number."""
+    if key.usage.rep is not Rep.REAL:
+        return None
+    if key.count is not None:
+        return key.elems[0]
+    return key.value
+
+
+def _at_least(key: Key, seconds: float) -> list[z3.BoolRef]:
+    """A time key's value, where encoded as a number, is at least `seconds` (epoch)."""
+    value = _instant(key)
+    if value is None:  # read as a string or in several ways: left free, the replay checks it
+        return []
+    return [z3.Implies(key.present, value >= z3.RealVal(str(Decimal(str(seconds)))))]
 
 
 def _ip_shape(bits: z3.BitVecRef, v6: z3.BoolRef) -> z3.BoolRef:

@@ -10,6 +10,7 @@ since z3's first satisfiable check costs tens of milliseconds even on small form
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,12 +19,19 @@ from decimal import Decimal
 from iamgraph.catalog import catalog
 from iamgraph.conditions import as_date
 from iamgraph.evaluate import PolicySet
-from iamgraph.gather import Mfa
+from iamgraph.gather import Mfa, credential_clock
 from iamgraph.matching import Uncertain, action_matches, glob_match, resource_matches
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Condition, Effect, Statement
 from iamgraph.patterns import common_string, glob_tokens
-from iamgraph.request import ContextValue, Request
+from iamgraph.request import (
+    CURRENT_TIME,
+    EPOCH_TIME,
+    TOKEN_ISSUE_TIME,
+    Clock,
+    ContextValue,
+    Request,
+)
 
 MAX_GUESSES = 12  # each costs one evaluator call (tens of microseconds)
 REGION = "us-east-1"
@@ -39,10 +47,13 @@ def guesses(
     *,
     known: list[str] = (),
     may_choose: Callable[[str], bool],
+    floor: datetime | None = None,
 ) -> Iterator[Guess]:
     """Requests in the query's set (action in `action_set`, resource matching `resource`),
     each with the context values some Allow statement asks for. `may_choose(key)` says whether
-    the caller controls a key; other keys are left to the pinned context."""
+    the caller controls a key; other keys are left to the pinned context. Time keys follow
+    each mode's credential and `floor` (`Clock`): no aws:TokenIssueTime on access keys, no
+    time before the floor."""
     account = ps.resource_account or ps.caller.account
     allows = [
         st
@@ -59,11 +70,12 @@ def guesses(
             for arn, filled in _resources(st, resource, account, known, may_choose):
                 chosen = context_for(st, may_choose, filled, read)
                 for mode in modes:
-                    key = (name, arn, tuple(chosen), mode)
+                    timed = within_clock(chosen, credential_clock(ps.caller.type, mode, floor))
+                    key = (name, arn, tuple(timed), mode)
                     if key in seen:
                         continue
                     seen.add(key)
-                    yield name, arn, list(chosen), mode
+                    yield name, arn, timed, mode
                     count += 1
                     if count >= MAX_GUESSES:
                         return
@@ -233,3 +245,30 @@ def _beside(comparison: str, v: str, parse, shift, step) -> str | None:
         return shift(parse(v), delta[comparison])
     except (Uncertain, ArithmeticError, ValueError, OverflowError):
         return None
+
+
+def within_clock(chosen: list, clock: Clock) -> list:
+    """`chosen` as a credential of `clock` can send it: aws:TokenIssueTime dropped on access
+    keys, a time before the floor moved up to it (the replay then says if it still fits)."""
+    out = []
+    for key, value in chosen:
+        lower = key.lower()
+        if lower == TOKEN_ISSUE_TIME and clock.temporary is False:
+            continue
+        floor = {TOKEN_ISSUE_TIME: clock.token_floor, CURRENT_TIME: clock.floor}.get(lower)
+        if lower == EPOCH_TIME:
+            floor = clock.floor
+        if floor is not None and value.single is not None:
+            try:
+                early = as_date(value.single) < floor
+            except Uncertain:
+                early = False
+            if early and lower == EPOCH_TIME:
+                value = ContextValue((str(math.ceil(floor.timestamp())),), type=value.type)
+            elif early:  # whole seconds, not before the floor
+                up = timedelta(
+                    microseconds=-floor.microsecond, seconds=1 if floor.microsecond else 0
+                )
+                value = ContextValue((_date_text(floor, up),), type=value.type)
+        out.append((key, value))
+    return out

@@ -14,6 +14,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
@@ -25,16 +26,19 @@ from iamgraph.conditions import as_date
 from iamgraph.evaluate import Decision, Outcome, PolicySet, decide
 from iamgraph.gather import (
     Mfa,
+    credential_clock,
     credential_context,
     find_principal,
     is_credential_key,
     policies_for,
     request_context,
+    time_context,
+    time_floor,
 )
 from iamgraph.matching import Uncertain, glob_match, resource_matches
 from iamgraph.model.operators import Family
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import CallerType, ContextValue, Request
+from iamgraph.request import TIME_KEYS, TOKEN_ISSUE_TIME, CallerType, ContextValue, Request
 from iamgraph.solvers import regex
 from iamgraph.solvers.context import Key, Rep, SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
@@ -187,8 +191,14 @@ def outcome_of(
     return Outcome.UNKNOWN, tuple(enc.havoc) or ("solver timeout",)
 
 
-def _mfa_constraint(ctx: SymContext, modes: tuple[Mfa, ...]) -> tuple[z3.BoolRef, z3.ArithRef]:
-    """The credential's MFA keys per mode (M1-M5); the solver picks one of `modes`."""
+def _mfa_constraint(
+    ctx: SymContext,
+    modes: tuple[Mfa, ...],
+    caller_type: CallerType | None = None,
+    floor: datetime | None = None,
+) -> tuple[z3.BoolRef, z3.ArithRef]:
+    """The credential's MFA keys per mode (M1-M5), and the time keys it can carry (KEYS, see
+    `SymContext.time_constraint`); the solver picks one of `modes`."""
     mode = z3.Int("mfa_mode")
     present = ctx.keys.get(MFA_KEYS[0])
     age = ctx.keys.get(MFA_KEYS[1])
@@ -211,6 +221,8 @@ def _mfa_constraint(ctx: SymContext, modes: tuple[Mfa, ...]) -> tuple[z3.BoolRef
                     parts.append(age.value >= 0)
             else:
                 parts.append(z3.Not(age.present))
+        temporary = credential_clock(caller_type, m, floor).temporary if caller_type else None
+        parts.append(ctx.time_constraint(temporary, floor))
         options.append(z3.And(*parts))
     return z3.Or(*options), mode
 
@@ -419,6 +431,18 @@ def _solve_one(
     if outside:  # the rest of a role pattern: roles the snapshot does not hold
         rep_resource = _outside(resource)
     ps = transform(policies_for(snap, principal, representative, rep_resource))
+    floor = time_floor(snap)
+    if any(k.lower() in TIME_KEYS for k, _ in where):  # the query states the time: its own
+        floor = None
+        if any(k.lower() == TOKEN_ISSUE_TIME for k, _ in where):  # only sessions carry it
+            modes = tuple(m for m in modes if credential_clock(caller.type, m, None).temporary)
+            if not modes:
+                return Answer(
+                    principal,
+                    Verdict.UNKNOWN,
+                    None,
+                    ("aws:TokenIssueTime is given, and long-term access keys never carry it",),
+                )
     pinned = [
         (k, v)
         for k, v in credential_context(snap, principal, rep_resource, Mfa.NO_MFA)
@@ -428,11 +452,15 @@ def _solve_one(
     def replay(name: str, res: str, chosen: list, mode: Mfa) -> tuple[Decision, tuple]:
         creds = credential_context(snap, principal, res, mode)
         mfa_entries = [e for e in creds if e[0].lower() in MFA_KEYS]
-        req = Request.build(name, res, [*mfa_entries, *where, *chosen]).with_context(
-            [e for e in creds if e[0].lower() not in MFA_KEYS]
+        clock = credential_clock(caller.type, mode, floor)
+        layers = transform(policies_for(snap, principal, name, res))
+        req = (
+            Request.build(name, res, [*mfa_entries, *where, *chosen], clock)
+            .with_context([e for e in creds if e[0].lower() not in MFA_KEYS])
+            .with_context(time_context(clock, layers.keys_read()))
         )
         items = tuple((req.names[k], v) for k, v in req.context.items())
-        return decide(transform(policies_for(snap, principal, name, res)), req), items
+        return decide(layers, req), items
 
     return solve(
         ps,
@@ -446,6 +474,7 @@ def _solve_one(
         timeout_ms=timeout_ms,
         fixed=fixed_for(snap, caller.account),
         exclude=exclude,
+        floor=floor,
     )
 
 
@@ -473,6 +502,7 @@ def solve(
     fixed: Callable[[str], bool] | None = is_credential_key,
     guess: bool = True,
     exclude: tuple[str, ...] = (),
+    floor: datetime | None = None,
 ) -> Answer:
     """Is some request in the set allowed under `ps`? The core of `can`, for any PolicySet.
 
@@ -480,11 +510,22 @@ def solve(
     pinned keys are fixed, MFA follows `modes`, every other key is the caller's to choose.
     `replay` re-decides a candidate witness with the evaluator. `guess=False` skips the
     concrete requests tried before z3 (tests use it to reach z3's own witnesses); `exclude`
-    names resources of the pattern that are asked elsewhere.
+    names resources of the pattern that are asked elsewhere. `floor` is the earliest time a
+    request can be made (`gather.time_floor`); None: any time, an over-approximation.
     """
     if guess:
         found = _try_guesses(
-            ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed, exclude
+            ps,
+            label,
+            action_set,
+            resource,
+            pinned_entries,
+            modes,
+            replay,
+            known,
+            fixed,
+            exclude,
+            floor,
         )
         if found is not None:
             return found
@@ -514,7 +555,7 @@ def solve(
         res, shape = regex.arn_term(resource)
         constraints += shape
         constraints += [res != z3.StringVal(a) for a in exclude]
-    mfa_f, mode = _mfa_constraint(ctx, modes)
+    mfa_f, mode = _mfa_constraint(ctx, modes, ps.caller.type, floor)
     constraints.append(mfa_f)
     term = Term(action, res, resource) if _wild(resource) else Term(action, res)
     enc = Encoder(ps, term, ctx).decide()
@@ -615,7 +656,17 @@ def _settle_concretely(label, action, resource, pinned_entries, modes, replay) -
 
 
 def _try_guesses(
-    ps, label, action_set, resource, pinned_entries, modes, replay, known, fixed, exclude=()
+    ps,
+    label,
+    action_set,
+    resource,
+    pinned_entries,
+    modes,
+    replay,
+    known,
+    fixed,
+    exclude=(),
+    floor=None,
 ):
     """The obvious requests first (`guess.py`): a witness found this way is replayed like
     any other; when none replays, z3 decides."""
@@ -625,7 +676,7 @@ def _try_guesses(
         return key not in pinned and key not in MFA_KEYS and not (fixed and fixed(key))
 
     for name, res, chosen, mode in guesses(
-        ps, action_set, resource, modes, known=known, may_choose=may_choose
+        ps, action_set, resource, modes, known=known, may_choose=may_choose, floor=floor
     ):
         if res in exclude:
             continue

@@ -377,7 +377,9 @@ def make_context(pick: Pick, who: Caller, *, mfa_mode: Mfa | None = None):
     for spec in KEYS:
         if spec.name.lower() in MFA_KEYS or spec.name == "aws:PrincipalArn":
             continue
-        if pick.coin(0.35):
+        # a request a credential can really send carries aws:CurrentTime (KEYS: always present)
+        always = mfa_mode is not None and spec.name.lower() == "aws:currenttime"
+        if not always and pick.coin(0.35):
             continue  # C1-C3: missing
         if spec.multi:
             size = pick.one((1, 0, 1, 2, 3))  # z3 holds as many values as conditions read
