@@ -25,6 +25,7 @@ from iamgraph.cli.report import (
     suppressions_from,
 )
 from iamgraph.errors import InputError
+from iamgraph.gather import with_as_of
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.report.items import Item, Location, Rule
 from iamgraph.severity import Severity
@@ -239,6 +240,8 @@ def audit(
     timeout_ms = round(timeout * 1000)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
+        if when is not None:  # no request is made before it: the time floor (aws:CurrentTime)
+            snap = with_as_of(snap, when)
         ctx = context_for(snap, when, graph=graph_for(snap, timeout_ms, progress)[0])
         found = run_audit(ctx, checks)
     items = apply([item_for(c, f) for c, f in found], accepted)

@@ -16,7 +16,15 @@ import z3
 
 from iamgraph.catalog import catalog
 from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, policies_for, request_context
+from iamgraph.gather import (
+    Mfa,
+    credential_clock,
+    credential_context,
+    policies_for,
+    request_context,
+    time_context,
+    time_floor,
+)
 from iamgraph.model.policy import Effect, PolicyKind, parse_policy
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
@@ -85,12 +93,14 @@ def decide_admin(
     if _plainly_admin(full):
         return Admin(Verdict.REACHABLE)
     pinned = credential_context(snap, arn, "*", mode)
+    clock = credential_clock(full.caller.type, mode, time_floor(snap))
+    times = time_context(clock, full.keys_read() | scp_only.keys_read())
     for action in PROBES:
-        req = Request.build(action, "*", [*request_context("*"), *pinned])
+        req = Request.build(action, "*", [*request_context("*"), *pinned, *times], clock)
         lacks = _lacks(scp_only, full, req)
         if lacks:
             return Admin(Verdict.UNREACHABLE, (action, "*"))
-    return _solve(snap, arn, full, scp_only, pinned, timeout_ms)
+    return _solve(snap, arn, full, scp_only, pinned, timeout_ms, clock)
 
 
 def _plainly_admin(ps: PolicySet) -> bool:
@@ -136,7 +146,7 @@ def _lacks(scp_only: PolicySet, full: PolicySet, req: Request) -> bool:
     )
 
 
-def _solve(snap, arn, full, scp_only, pinned, timeout_ms) -> Admin:
+def _solve(snap, arn, full, scp_only, pinned, timeout_ms, clock) -> Admin:
     policies = [p for ps in (full, scp_only) for p in ps.policies()]
     ctx = SymContext(
         key_usage(policies),
@@ -153,6 +163,7 @@ def _solve(snap, arn, full, scp_only, pinned, timeout_ms) -> Admin:
     solver.set("timeout", timeout_ms)
     solver.add(
         *ctx.constraints,
+        ctx.time_constraint(clock.temporary, clock.floor),
         action >= 0,
         action < len(cat.actions),
         allowed_by_scps.allowed,
@@ -166,7 +177,7 @@ def _solve(snap, arn, full, scp_only, pinned, timeout_ms) -> Admin:
     model = solver.model()
     name = cat.actions[model.eval(action, model_completion=True).as_long()].full_name
     res = model.eval(resource, model_completion=True).as_string()
-    req = Request.build(name, res, [*ctx.values(model), *pinned])
+    req = Request.build(name, res, [*ctx.values(model), *pinned], clock)
     if _lacks(scp_only, full, req):
         return Admin(Verdict.UNREACHABLE, (name, res))
     reasons = tuple(dict.fromkeys([*allowed_by_scps.havoc, *allowed_in_full.havoc]))

@@ -321,8 +321,12 @@ def _statement(reason) -> str:
 
 
 def _reads_mfa(policy: Policy) -> bool:
+    """Does the policy read a key whose value depends on the credential's mode (MFA keys, and
+    aws:TokenIssueTime, which only sessions carry)?"""
     return any(
-        c.key.lower().startswith(MFA_PREFIX) for st in policy.statements for c in st.conditions
+        c.key.lower().startswith(MFA_PREFIX) or c.key.lower() == "aws:tokenissuetime"
+        for st in policy.statements
+        for c in st.conditions
     )
 
 

@@ -27,6 +27,7 @@ def test_every_family_has_a_fixture():
         "iam-writes",
         "passrole-compute",
         "policy-versions",
+        "time-bound",
     ]
 
 

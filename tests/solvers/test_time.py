@@ -15,7 +15,6 @@ BishopFox iam-vulnerable's fp5-nonExploitableConditionConstraint.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -180,38 +179,7 @@ def test_the_cli_says_proven_unreachable_for_fp5():
     assert result.output.startswith("proven-unreachable"), result.output
 
 
-# -- privesc on the fixture ----------------------------------------------------------------------
-
-# These two need the graph to treat aws:TokenIssueTime as mode-dependent (build.py `_reads_mfa`)
-# and to give admin.py's solver the time model; until then they stay strict xfails.
-NEEDS_GRAPH = {
-    arn("user/session-maintainer"): "graph caches a keys-mode answer for every mode",
-    arn("role/incident-responder"): "admin.py asks z3 without the time floor",
-}
-
-
-@pytest.fixture(scope="module")
-def privesc():
-    result = CliRunner().invoke(app, ["privesc", str(FOLDER), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return {p["principal"]: p for p in json.loads(result.stdout)["principals"]}
-
-
-EXPECTED = json.loads((FOLDER / "expected-privesc.json").read_text())["principals"]
-
-
-@pytest.mark.parametrize(
-    "who",
-    [
-        pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=NEEDS_GRAPH[a]))
-        if a in NEEDS_GRAPH
-        else a
-        for a in sorted(EXPECTED)
-    ],
-)
-def test_privesc_verdicts_match_the_fixture(privesc, who):
-    want, got = EXPECTED[who], privesc[who]
-    assert (got["verdict"], bool(got["admin"])) == (want["verdict"], want["admin"]), got
+# -- privesc on the fixture: tests/graph/test_privesc_fixtures.py holds it to expected.json ----
 
 
 # -- the evaluator's replay --------------------------------------------------------------------
