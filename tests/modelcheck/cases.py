@@ -1,8 +1,7 @@
 """Named accounts: each disagreement class the checker found, and positive controls.
 
 Builders rather than files so a case reads as one screen of Python; `aws_files.write_snapshot`
-turns any of them into the AWS CLI output iamgraph loads (`fixtures/modelcheck/` holds them
-written out, kept equal by a test).
+turns any of them into the AWS CLI output iamgraph loads.
 """
 
 from __future__ import annotations
@@ -224,6 +223,19 @@ def boundary_survives_the_write() -> Account:
     return Account(users=(user,), roles=(ops,), policies=(fence, READ_ONLY, ADMIN))
 
 
+def version_the_boundary_policy() -> Account:
+    """AdministratorAccess cut by a boundary that allows s3, EC2 reads and CreatePolicyVersion
+    on the boundary policy itself: a new default version of the boundary allows everything
+    (found by the checker: the engine versions only attached policies, never the boundary)."""
+    fence = managed(
+        "eng-boundary",
+        statement("Allow", ["s3:*", "ec2:Describe*"]),
+        statement("Allow", "iam:CreatePolicyVersion", arn("policy", "eng-boundary")),
+    )
+    user = User("platform-eng", attached=frozenset({ADMIN_ACCESS}), boundary=fence.arn, keys=KEYS)
+    return Account(users=(user,), policies=(fence, READ_ONLY, ADMIN))
+
+
 # -- positive controls: the engine and the checker agree today -----------------------------------
 def attach_admin_to_itself() -> Account:
     """AttachUserPolicy on itself, unpinned: admin in one move (reachable, replays)."""
@@ -287,6 +299,7 @@ DISAGREEMENTS = {
     "key-the-action-never-carries": key_the_action_never_carries,
     "deny-survives-the-attach": deny_survives_the_attach,
     "boundary-survives-the-write": boundary_survives_the_write,
+    "version-the-boundary-policy": version_the_boundary_policy,
 }
 CONTROLS = {
     "attach-admin-to-itself": attach_admin_to_itself,

@@ -32,6 +32,8 @@ REASONS = {
     "the principal stays (E2) (engine: reachable; does not replay)",
     "boundary-survives-the-write": "an admin write to a role is taken as admin although the "
     "role's permissions boundary cuts it (E10) (engine: reachable; does not replay)",
+    "version-the-boundary-policy": "CreatePolicyVersion on the policy used as the principal's "
+    "permissions boundary is not a step (engine: proven-unreachable; 1 move)",
 }
 
 # what the checker itself says: (principal, shortest path as APIs, or None: no admin in BOUND)
@@ -56,6 +58,7 @@ CHECKER = {
     "key-the-action-never-carries": (arn("user", "build-bot"), None),
     "deny-survives-the-attach": (arn("user", "ci-deployer"), None),
     "boundary-survives-the-write": (arn("user", "dana.ops"), None),
+    "version-the-boundary-policy": (arn("user", "platform-eng"), ("iam:CreatePolicyVersion",)),
     # controls
     "attach-admin-to-itself": (arn("user", "ci-deployer"), ("iam:AttachUserPolicy",)),
     "third-key-over-quota": (arn("user", "key-rotator"), None),
