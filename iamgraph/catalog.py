@@ -126,7 +126,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 
 def _key_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\$\{\w+\}", template)
+    parts = re.split(r"\$\{\w+\}|<\w+>", template)  # ${TagKey}, and <key> in a few services
     return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
 
 
@@ -383,6 +383,52 @@ class Catalog:
                 prefix = v["key"].split(":", 1)[0].lower()
                 out.setdefault(prefix, []).append(_key_regex(v["key"]))
         return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _key_templates(self) -> dict[str, tuple[re.Pattern[str], tuple[int, ...]]]:
+        """Every service condition key template the catalog lists for some action (its own or
+        its resource types'), with the ids of the actions that list it."""
+        ids: dict[str, list[int]] = {}
+        for a in self.actions:
+            types = self.resource_types(a.service)
+            keys = set(a.condition_keys)
+            for name, _ in a.resource_types:
+                keys.update(types[name].condition_keys if name in types else ())
+            for k in keys:
+                if not k.lower().startswith("aws:"):
+                    ids.setdefault(k.lower(), []).append(a.id)
+        return {k: (_key_regex(k), tuple(v)) for k, v in ids.items()}
+
+    @cache  # noqa: B019 - one answer per key for the process
+    def key_actions(self, key: str) -> tuple[tuple[int, int], ...] | None:
+        """Id intervals of the actions whose requests can carry the service condition key
+        `key`: those the service authorization reference lists it for (the action's own keys
+        and its resource types'). None: not restricted (a global key, also the few global keys
+        with a service prefix, an identity provider's key, or a key no action lists)."""
+        if key.lower().startswith("aws:") or any(
+            _key_regex(g).fullmatch(key) for g in GLOBAL_CONDITION_KEYS
+        ):
+            return None
+        ids = sorted(
+            {i for rx, found in self._key_templates.values() if rx.fullmatch(key) for i in found}
+        )
+        if not ids:
+            return None
+        out: list[tuple[int, int]] = []
+        for i in ids:
+            if out and out[-1][1] == i:
+                out[-1] = (out[-1][0], i + 1)
+            else:
+                out.append((i, i + 1))
+        return tuple(out)
+
+    def carries(self, action: str, key: str) -> bool:
+        """Can a request for `action` carry `key`? A service key only where the reference lists
+        it for the action (an iam:PolicyARN never comes with iam:CreatePolicyVersion); True
+        for keys not so restricted and for actions the catalog does not know."""
+        spans = self.key_actions(key)
+        info = self.lookup(action)
+        return spans is None or info is None or any(lo <= info.id < hi for lo, hi in spans)
 
     @cached_property
     def _federated_prefixes(self) -> frozenset[str]:

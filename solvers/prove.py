@@ -191,7 +191,7 @@ def outcome_of(
     return Outcome.UNKNOWN, tuple(enc.havoc) or ("solver timeout",)
 
 
-def _mfa_constraint(
+def mode_constraint(
     ctx: SymContext,
     modes: tuple[Mfa, ...],
     caller_type: CallerType | None = None,
@@ -225,6 +225,26 @@ def _mfa_constraint(
         parts.append(ctx.time_constraint(temporary, floor))
         options.append(z3.And(*parts))
     return z3.Or(*options), mode
+
+
+def carried_keys(ctx: SymContext, action, pinned=()) -> list[z3.BoolRef]:
+    """A service condition key is present only on the actions the service authorization
+    reference lists it for (`Catalog.key_actions`): the solver may not satisfy an
+    iam:PolicyARN condition on iam:CreatePolicyVersion, which never carries it. `action` is a
+    name or the z3 action id; pinned keys are the query's own."""
+    cat = catalog()
+    out = []
+    for low, key in ctx.keys.items():
+        spans = None if low in pinned else cat.key_actions(key.name)
+        if spans is None:
+            continue
+        if isinstance(action, str):
+            if not cat.carries(action, key.name):
+                out.append(z3.Not(key.present))
+        else:
+            within = [z3.And(action >= lo, action < hi) for lo, hi in spans]
+            out.append(z3.Implies(key.present, z3.Or(*within)))
+    return out
 
 
 def modes_for(caller_type: CallerType, mfa: str | None) -> tuple[Mfa, ...]:
@@ -542,6 +562,7 @@ def solve(
     else:
         action = z3.Int("action")
         constraints.append(z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in action_set]))
+    constraints += carried_keys(ctx, action, pinned)
     if not _wild(resource):
         res: str | z3.SeqRef = resource
     else:
@@ -555,7 +576,7 @@ def solve(
         res, shape = regex.arn_term(resource)
         constraints += shape
         constraints += [res != z3.StringVal(a) for a in exclude]
-    mfa_f, mode = _mfa_constraint(ctx, modes, ps.caller.type, floor)
+    mfa_f, mode = mode_constraint(ctx, modes, ps.caller.type, floor)
     constraints.append(mfa_f)
     term = Term(action, res, resource) if _wild(resource) else Term(action, res)
     enc = Encoder(ps, term, ctx).decide()
@@ -615,6 +636,7 @@ def solve(
         )
         m = modes[model.eval(mode, model_completion=True).as_long()] if len(modes) > 1 else modes[0]
         chosen = ctx.values(model)  # MFA keys included: the model's age is the one to replay
+        chosen = [(k, v) for k, v in chosen if cat.carries(name, k)]  # see `carried_keys`
         names = {k.lower() for k, _ in chosen}
         carried = chosen + [e for e in pinned_entries if e[0].lower() not in names]
         decision, items = replay(name, res_value, carried, m)
@@ -671,6 +693,7 @@ def _try_guesses(
     """The obvious requests first (`guess.py`): a witness found this way is replayed like
     any other; when none replays, z3 decides."""
     pinned = {k.lower() for k, _ in pinned_entries}
+    cat = catalog()
 
     def may_choose(key: str) -> bool:
         return key not in pinned and key not in MFA_KEYS and not (fixed and fixed(key))
@@ -680,6 +703,7 @@ def _try_guesses(
     ):
         if res in exclude:
             continue
+        chosen = [(k, v) for k, v in chosen if cat.carries(name, k)]  # see `carried_keys`
         names = {k.lower() for k, _ in chosen}
         carried = chosen + [e for e in pinned_entries if e[0].lower() not in names]
         decision, items = replay(name, res, carried, mode)

@@ -31,7 +31,13 @@ from iamgraph.model.source import SourceRef
 from iamgraph.request import CallerType, Request
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, fixed_for
+from iamgraph.solvers.prove import (
+    DEFAULT_TIMEOUT_MS,
+    Verdict,
+    carried_keys,
+    fixed_for,
+    mode_constraint,
+)
 
 ALLOW_ALL = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
@@ -100,7 +106,7 @@ def decide_admin(
         lacks = _lacks(scp_only, full, req)
         if lacks:
             return Admin(Verdict.UNREACHABLE, (action, "*"))
-    return _solve(snap, arn, full, scp_only, pinned, timeout_ms, clock)
+    return _solve(snap, arn, mode, full, scp_only, pinned, timeout_ms, clock)
 
 
 def _plainly_admin(ps: PolicySet) -> bool:
@@ -146,7 +152,7 @@ def _lacks(scp_only: PolicySet, full: PolicySet, req: Request) -> bool:
     )
 
 
-def _solve(snap, arn, full, scp_only, pinned, timeout_ms, clock) -> Admin:
+def _solve(snap, arn, mode, full, scp_only, pinned, timeout_ms, clock) -> Admin:
     policies = [p for ps in (full, scp_only) for p in ps.policies()]
     ctx = SymContext(
         key_usage(policies),
@@ -163,9 +169,11 @@ def _solve(snap, arn, full, scp_only, pinned, timeout_ms, clock) -> Admin:
     solver.set("timeout", timeout_ms)
     solver.add(
         *ctx.constraints,
-        ctx.time_constraint(clock.temporary, clock.floor),
+        # the mode's MFA keys (M1: none at all on access keys) and time keys
+        mode_constraint(ctx, (mode,), full.caller.type, clock.floor)[0],
         action >= 0,
         action < len(cat.actions),
+        *carried_keys(ctx, action, {k.lower() for k, _ in pinned}),
         allowed_by_scps.allowed,
         z3.Not(allowed_in_full.allowed),
     )

@@ -23,7 +23,7 @@ from iamgraph.evaluate import Layer, Outcome, PolicySet, decide
 from iamgraph.gather import Mfa, find_target
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.changes import ADMIN_POLICY, Change, ChangeKind, Gains, apply, transform
-from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Target
+from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Step, Target
 from iamgraph.matching import action_matches, principal_match
 from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import Principal, PrincipalKind
@@ -270,15 +270,17 @@ class Builder:
         gains: Gains = (),
         changes: Gains = (),
         gain: Gain | None = None,
+        first: tuple[Step, ...] = (),
     ) -> Hop | None:
-        """Every step of `method` asked (by `source` with the changes `gains` made to it);
-        None when one is proven impossible. `changes`: what the step does to the target."""
+        """Every step of `method` asked (by `source` with the changes `gains` made to it),
+        after the calls `first` needs (a key deleted to make room, Q1); None when one is proven
+        impossible. `changes`: what the step does to the target."""
         account = self.snap.principals[source].account
         proofs: list[tuple[str, str]] = []
         statements: list[str] = []
         locations: list[tuple[str, int, int]] = []
         reasons = list(unknown)
-        for step in method.steps:
+        for step in (*first, *method.steps):
             on = resource if step.on == TARGET else step.on.format(account=account)
             extra = where if step.action == "iam:PassRole" or method.pinned_by else ()
             answer = self.ask(source, mode, step.action, on, extra, gains)
@@ -422,7 +424,10 @@ def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator
     _, mode, gains = src
     t = method.target
     if t in (Target.OTHER_USER, Target.USER_WITHOUT_PASSWORD, Target.USER_WITH_PASSWORD):
-        for u in _same_account(snap, p, PrincipalKind.USER):
+        # a user's own new keys or password change its credential's mode (M1, M5), which an
+        # MFA condition may read: itself is a target too
+        itself = [p] if p.kind is PrincipalKind.USER else []
+        for u in [*_same_account(snap, p, PrincipalKind.USER), *itself]:
             yield from _user_hop(b, p, src, method, u)
     elif t is Target.ROLE:
         for role in _same_account(snap, p, PrincipalKind.ROLE):
@@ -465,7 +470,6 @@ def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
             )
         )
 
-    everything = Change(ChangeKind.EVERYTHING)
     if t is Target.SELF_USER and user:
         yield from _write(b, src, holder, method, arn, "itself")
     elif t is Target.OWN_GROUP and user:
@@ -479,12 +483,15 @@ def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
             if group.account == q.account and garn not in member:
                 yield from step(garn, Change(ChangeKind.GROUP, garn), f"group {group.name}")
     elif t in (Target.ATTACHED_POLICY, Target.POLICY_VERSION):
-        for parn in _attached(snap, q, held):
+        boundary = _boundary(q, held)
+        for parn in dict.fromkeys([*_attached(snap, q, held), *([boundary] if boundary else [])]):
             mp = snap.managed_policies.get(parn)
             if mp is None or mp.aws_managed:
                 continue
+            what = "boundary policy" if parn == boundary else "policy"
             if t is Target.ATTACHED_POLICY:
-                yield from step(parn, everything, f"policy {mp.name}", gain=Gain.ADMIN)
+                everything = Change(ChangeKind.EVERYTHING, parn)
+                yield from step(parn, everything, f"{what} {mp.name}", gain=Gain.ADMIN)
                 continue
             current = next(
                 (c.version for c in held if c.kind is ChangeKind.VERSION and c.ref == parn), ""
@@ -492,7 +499,7 @@ def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
             for vid, _doc in mp.other_versions:
                 if vid != current:
                     change = Change(ChangeKind.VERSION, parn, vid)
-                    yield from step(parn, change, f"policy {mp.name} version {vid}")
+                    yield from step(parn, change, f"{what} {mp.name} version {vid}")
     elif t in (Target.BOUNDED_USER, Target.BOUNDED_ROLE) and user == (t is Target.BOUNDED_USER):
         if not _bounded(q, held):
             return  # no boundary to lift (setting one only narrows)
@@ -517,7 +524,7 @@ def _write(b: Builder, src: Key, holder: Key, method: Method, resource: str, det
                 holder[1],
                 detail,
                 gains=gains,
-                changes=(Change(ChangeKind.EVERYTHING),),
+                changes=(Change(ChangeKind.EVERYTHING, resource),),
             )
         )
         return
@@ -587,6 +594,14 @@ def _bounded(q: Principal, held: Gains) -> bool:
     return q.policies.boundary is not None or q.policies.boundary_arn is not None
 
 
+def _boundary(q: Principal, held: Gains) -> str | None:
+    """The managed policy that is the principal's boundary now (after earlier changes)."""
+    lifted = [c for c in held if c.kind in (ChangeKind.BOUNDARY, ChangeKind.NO_BOUNDARY)]
+    if lifted:
+        return lifted[-1].ref or None
+    return q.policies.boundary_arn
+
+
 def _opt(hop: Hop | None) -> Iterator[Hop]:
     if hop is not None:
         yield hop
@@ -596,6 +611,7 @@ def _user_hop(b: Builder, p: Principal, src: Key, method: Method, u: Principal):
     _, mode, gains = src
     row = _credential_row(b.snap, u)
     unknown: tuple[str, ...] = ()
+    first: tuple[Step, ...] = ()
     if method.gain is Gain.CONSOLE:
         if row is None:
             unknown = (f"no credential report row for {u.arn}: its password and MFA are unknown",)
@@ -608,13 +624,10 @@ def _user_hop(b: Builder, p: Principal, src: Key, method: Method, u: Principal):
     else:
         to = Mfa.LONG_TERM_KEYS
         if row is not None and all(k.last_rotated is not None for k in row.access_keys):
-            # Q1: two keys already, active or not: a third needs one of them deleted first
-            freed = b.ask(p.arn, mode, "iam:DeleteAccessKey", u.arn, gains=gains)
-            if freed.verdict is Verdict.UNREACHABLE:
-                return
-            if freed.verdict is Verdict.UNKNOWN:
-                unknown = (f"{u.arn} has two access keys (Q1); deleting one is undecided",)
-    yield from _opt(b.hop(method, p.arn, mode, u.arn, u.arn, to, unknown=unknown, gains=gains))
+            first = (Step("iam:DeleteAccessKey"),)  # Q1: two keys already, active or not
+    yield from _opt(
+        b.hop(method, p.arn, mode, u.arn, u.arn, to, unknown=unknown, gains=gains, first=first)
+    )
 
 
 def _credential_row(snap: Snapshot, u: Principal):

@@ -30,7 +30,9 @@ EVERYTHING = ALLOW_ALL  # what a policy of the attacker's own choosing allows
 
 
 class ChangeKind(StrEnum):
-    EVERYTHING = "a policy of its own choosing"  # Put*Policy, CreatePolicyVersion, Attach Admin
+    # Put*Policy (`ref`: the user, group or role, whose inline policies it may overwrite),
+    # CreatePolicyVersion (`ref`: the managed policy it rewrites), attaching AdministratorAccess
+    EVERYTHING = "a policy of its own choosing"
     GROUP = "joined group"
     POLICY = "policy attached"
     VERSION = "policy version made default"
@@ -119,9 +121,30 @@ def apply(snap: Snapshot, ps: PolicySet, gains: Gains) -> PolicySet:
         elif c.kind is ChangeKind.VERSION:
             default = snap.managed_policies[c.ref].document
             identity = [docs[0] if p is default else p for p in identity]
+            boundary = docs[0] if boundary is not None and boundary is default else boundary
+        elif c.kind is ChangeKind.EVERYTHING and c.ref in snap.managed_policies:
+            # CreatePolicyVersion: the policy's text becomes everything, where it stands
+            default = snap.managed_policies[c.ref].document
+            identity = [EVERYTHING if p is default else p for p in identity]
+            boundary = None if boundary is not None and boundary is default else boundary
         else:
+            gone = _overwritten(snap, c)
+            identity = [p for p in identity if not any(p is g for g in gone)]
             identity += [d for d in docs if not any(d is p for p in identity)]
     return replace(ps, identity=tuple(identity), boundary=boundary, unresolved=tuple(unresolved))
+
+
+def _overwritten(snap: Snapshot, change: Change) -> tuple[Policy, ...]:
+    """What Put*Policy replaces: every inline policy of the user, group or role (a policy
+    written under an existing name overwrites it, Deny statements and all)."""
+    if change.kind is not ChangeKind.EVERYTHING or not change.ref:
+        return ()
+    group = snap.groups.get(change.ref)
+    if group is not None:
+        return group.inline
+    p = snap.principals.get(change.ref)
+    entity = p and (p.user or p.role)
+    return tuple(entity.inline) if entity else ()
 
 
 def transform(snap: Snapshot, gains: Gains):

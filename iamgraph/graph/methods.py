@@ -27,7 +27,7 @@ class Family(StrEnum):
 
 
 class Target(StrEnum):
-    OTHER_USER = "another user of the account"
+    OTHER_USER = "a user of the account (itself too)"
     USER_WITHOUT_PASSWORD = "a user of the account without a console password"
     USER_WITH_PASSWORD = "a user of the account with a console password"
     SELF_USER = "the user itself"

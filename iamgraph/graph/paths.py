@@ -160,6 +160,10 @@ class Paths:
         snap = self.pg.snap
         grow: list[Hop] = []
         for hop in hops:
+            if hop.target == holder.arn and not hop.changes:  # a new credential of itself
+                if hop.mode_to != holder.mode:
+                    yield hop, State(holder.arn, hop.mode_to, holder.gains)
+                continue
             if not (hop.changes and hop.target == holder.arn):
                 yield hop, State(hop.target, hop.mode_to, hop.changes)
                 continue

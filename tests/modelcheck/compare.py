@@ -76,9 +76,17 @@ def compare(account: Account, folder: Path) -> Comparison:
                 out.append(Disagreement(found.principal, _path(found), str(result)))
         elif found.verdict is Verdict.REACHABLE:
             compared += 1
-            start = (found.start.arn, Mode(found.start.mode.value))
+            # the engine's search starts from all of the principal's own credentials at once
+            start = own_credentials(account, found.principal)
             claims = [
-                Claim(h.method, h.source, Mode(h.mode_from.value), h.target, Mode(h.mode_to.value))
+                Claim(
+                    h.method,
+                    h.source,
+                    Mode(h.mode_from.value),
+                    h.target,
+                    Mode(h.mode_to.value),
+                    tuple(action for action, _ in h.actions),
+                )
                 for h in found.hops
             ]
             if not replay(account, start, claims):

@@ -131,40 +131,45 @@ class Claim:
     mode_from: Mode
     target: str
     mode_to: Mode
+    apis: tuple[str, ...] = ()  # the calls the hop makes in order (default: the method's own)
 
 
 def api_of(method: str) -> str:
     return "sts:AssumeRole" if method == "AssumeRole" else f"iam:{method}"
 
 
-def replay(account: Account, start: Cred, claims: list[Claim]) -> bool:
+def replay(account: Account, start: frozenset[Cred], claims: list[Claim]) -> bool:
     """Can the claimed path be walked with concrete calls, ending on an admin credential?
-    Each hop is its API call by the claimed credential, with any target and parameter, followed
+    Each hop is its API calls (`Claim.apis`: several for a hop that takes several changes at
+    once or deletes a key first) by the claimed credential, with any target and parameter, followed
     (when the hop lands on a role the attacker does not hold yet) by sts:AssumeRole of that
     role by the same credential; the hop's claimed credential must then be held."""
-    states: set[State] = {(account, frozenset({start}))}
-    last = start
+    states: set[State] = {(account, start)}
+    last: Cred | None = None  # no hop: one of the principal's own credentials is admin
     for claim in claims:
         actor = (claim.source, claim.mode_from)
         want = (claim.target, claim.mode_to)
+        calls = [s for s in states if actor in s[1]]
+        for api in claim.apis or (api_of(claim.method),):  # each call, with any parameter
+            calls = [
+                after
+                for acct, held in calls
+                for move in candidates(acct, held)
+                if move.api == api and move.actor == actor
+                for after in [apply(acct, held, move)]
+                if after is not None
+            ]
         reached: set[State] = set()
-        for acct, held in states:
-            if actor not in held:
-                continue
-            for move in candidates(acct, held):
-                if move.api != api_of(claim.method) or move.actor != actor:
-                    continue
-                after = apply(acct, held, move)
-                if after is None:
-                    continue
-                if want not in after[1] and after[0].role(claim.target) is not None:
-                    assume = Move("sts:AssumeRole", actor, claim.target)
-                    after = apply(*after, assume) or after
-                if want in after[1]:
-                    reached.add(after)
+        for after in calls:
+            if want not in after[1] and after[0].role(claim.target) is not None:
+                assume = Move("sts:AssumeRole", actor, claim.target)
+                after = apply(*after, assume) or after
+            if want in after[1]:
+                reached.add(after)
         states = reached
         last = want
-    return any(is_admin(acct, last) for acct, held in states if last in held)
+    finals = [last] if last is not None else sorted(start)
+    return any(is_admin(acct, c) for acct, held in states for c in finals if c in held)
 
 
 __all__ = ["ACCOUNT", "BOUND", "Claim", "Result", "is_admin", "own_credentials", "replay", "search"]

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from iamgraph.load.snapshot import load_snapshot
 from tests.modelcheck.account import ACCOUNT
@@ -27,16 +27,9 @@ EXAMPLES = 3000 if NIGHTLY else 300
 CHECKER_MODULES = ("account", "moves", "search", "generate", "aws_files", "cases")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: the engine disagrees on generated accounts today (see test_regressions)",
-)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
-    # no shrinking while the test is xfail (each step runs the engine); with the xfail removed,
-    # drop `phases` so a new disagreement is shrunk before it becomes a named case
-    phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(accounts())
