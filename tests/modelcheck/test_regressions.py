@@ -1,9 +1,7 @@
 """Named cases: every class of disagreement the model checker found between iamgraph's
-`privesc` and concrete API calls, and positive controls where both agree today.
-
-The disagreement tests are `xfail(strict=True)` until the engine is fixed (issue 14); the
-checker's own answer on each case is pinned by tests that are not xfail, so a case keeps
-failing for its stated reason and not because the oracle drifted.
+`privesc` and concrete API calls (each a regression test now that the engine agrees; REASONS
+says what the engine answered before issue 14's fixes), and positive controls. The checker's
+own answer on each case is pinned too, so a case cannot pass because the oracle drifted.
 """
 
 from __future__ import annotations
