@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from iamgraph.gather import Mfa
 from iamgraph.graph.build import ROLE_MODES, USER_MODES, Hop, PermissionGraph, _credential_row
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
-from iamgraph.graph.methods import METHODS
+from iamgraph.graph.methods import METHODS, Gain
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.request import ContextValue
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Answer, Verdict, can
@@ -128,10 +128,16 @@ class Paths:
         whichever is found second), so that a role session that attaches a policy to the
         user who assumed it is followed (issue 14)."""
         yield from self._own(s, sure)
-        pairs = [(s, x) for x in list(seen) if x.arn != s.arn]
-        pairs += [(m, s) for m in popped if m.arn != s.arn]
+        principals = self.pg.snap.principals
+        pairs = [(s, x) for x in list(seen)] + [(m, s) for m in popped]
         for src, holder in pairs:
-            if (src, holder) in acted or not self._modifier(src):
+            if (
+                src.arn == holder.arn
+                or (src, holder) in acted
+                or principals[src.arn].account != principals[holder.arn].account
+                or not self._modifier(src)
+                or self._admin(holder)  # an administrator has nothing to gain in its account
+            ):
                 continue
             acted.add((src, holder))
             hops = [
@@ -139,8 +145,11 @@ class Paths:
                 for h in self.pg.acts_on(src.key, holder.key)
                 if not sure or h.verdict is Verdict.REACHABLE
             ]
-            for hop, nxt in self._successors(holder, hops):
+            for hop, nxt in self._successors(holder, hops, singles=False):
                 yield src, hop, nxt, holder
+
+    def _admin(self, s: State) -> bool:
+        return self.pg.admin_of(s.arn, s.mode, s.gains).verdict is Verdict.REACHABLE
 
     def _modifier(self, s: State) -> bool:
         """May the state change any principal's configuration at all? (Most may not.)"""
@@ -152,11 +161,12 @@ class Paths:
             )
         return self.modifiers[s]
 
-    def _successors(self, holder: State, hops: list[Hop]):
+    def _successors(self, holder: State, hops: list[Hop], singles: bool = True):
         """Next states: a step that changes `holder` adds its change to the holder's; steps
         that only widen (`changes.monotone`) are also taken all at once, the one state that
-        can do whatever any of their subsets could (from a changed state only that one, so
-        the search grows with the number of changes, not with their subsets)."""
+        can do whatever any of their subsets could (from a changed state, or for changes made
+        by another state, only that one: the search grows with the number of changes, not
+        with their subsets; one at a time only keeps a principal's own paths short)."""
         snap = self.pg.snap
         grow: list[Hop] = []
         for hop in hops:
@@ -170,12 +180,14 @@ class Paths:
             nxt = State(holder.arn, holder.mode, add(holder.gains, *hop.changes))
             if nxt == holder:
                 continue
-            if not hop.admin and all(monotone(snap, c) for c in hop.changes):
+            if all(monotone(snap, c) for c in hop.changes):
                 grow.append(hop)
-                if holder.gains:
+                # one write of its own choosing still goes alone (a path reads best that way)
+                first_admin = hop.admin and singles and not any(h.admin for h in grow[:-1])
+                if (holder.gains or not singles) and not first_admin:
                     continue
             yield hop, nxt
-        if grow and (len(grow) > 1 or holder.gains):
+        if grow and (len(grow) > 1 or holder.gains or not singles):
             changes = [c for h in grow for c in h.changes]
             nxt = State(holder.arn, holder.mode, add(holder.gains, *changes))
             if nxt != holder:
@@ -316,7 +328,7 @@ def _merge(hops: list[Hop]) -> Hop:
         first.source,
         first.target,
         " + ".join(dict.fromkeys(h.method for h in hops)),
-        first.gain,
+        Gain.ADMIN if any(h.admin for h in hops) else first.gain,
         first.mode_from,
         first.mode_to,
         Verdict.UNKNOWN if unknown else Verdict.REACHABLE,
