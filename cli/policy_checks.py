@@ -78,6 +78,7 @@ def _json(result: Comparison) -> dict:
     return {
         "result": result.result,
         "new_access": [_access_json(n) for n in result.new_access],
+        "complete": result.complete,
         "reasons": list(result.reasons),
         "notes": list(result.notes),
     }
@@ -122,8 +123,12 @@ def _grouped(new_access, indent: str = "  ") -> list[str]:
 
 
 def _policy_text(result: Comparison, headline: str) -> list[str]:
-    notes = (*result.reasons, *result.notes)
-    return [headline, *_grouped(result.new_access), *(f"  note: {r}" for r in notes)]
+    return [
+        headline,
+        *_grouped(result.new_access),
+        *(f"  unknown: {r}" for r in result.reasons),
+        *(f"  note: {r}" for r in result.notes),
+    ]
 
 
 @reports_input_errors
@@ -149,7 +154,7 @@ def diff_policy(
     items = access_items(result, str(new))
     headlines = {
         Result.PASS: f"PASS: {new} grants nothing {old} does not (proven)",
-        Result.FAIL: f"FAIL: {new} grants access {old} does not ({len(result.new_access)} classes)",
+        Result.FAIL: f"FAIL: {new} grants access {old} does not ({_classes(result)})",
         Result.UNKNOWN: f"UNKNOWN: whether {new} grants more than {old}",
     }
     finish(
@@ -168,6 +173,11 @@ def diff_policy(
         ],
         unknown=unknown,
     )
+
+
+def _classes(result: Comparison) -> str:
+    count = f"{len(result.new_access)} classes"
+    return count if result.complete else f"{count} found; whether there are more is unknown"
 
 
 def _services_md(new_access) -> list[str]:
@@ -437,7 +447,8 @@ def _diff_text(result: SnapshotDiff) -> list[str]:
             continue
         lines.append(f"  {c.principal}{what}")
         lines += _grouped(c.comparison.new_access, "    ")
-        lines += [f"    note: {r}" for r in (*c.comparison.reasons, *c.comparison.notes)]
+        lines += [f"    unknown: {r}" for r in c.comparison.reasons]
+        lines += [f"    note: {r}" for r in c.comparison.notes]
     lines.append(f"no new access (proven): {len(proven)} changed principals and resources")
     for c in proven:
         lines += [f"  note for {c.principal}: {n}" for n in c.comparison.notes]

@@ -117,7 +117,8 @@ def diff_policies(
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     required: bool = False,
 ) -> Comparison:
-    """PASS (no new access, proven), FAIL (every class of new access with a witness), UNKNOWN.
+    """PASS (no new access, proven), FAIL (each class of new access with a witness; `reasons`
+    name what was left open, then the list may not be all: `Comparison.complete`), UNKNOWN.
     `required`: the resource policy must itself allow (a role trust, a key policy: E19)."""
     found: list[NewAccess] = []
     reasons: list[str] = []

@@ -6,11 +6,14 @@ to the catalog). Each model is replayed through the evaluator on both sides befo
 then its class is blocked and the solver asked again, so every class of new access gets its own
 witness: the Allow statement that grants it, the action's service and access level, and the
 resource pattern it matched. Like IAM Access Analyzer's CheckNoNewAccess, but with witnesses.
+
+The enumeration ends on unsat, not on a clock: a call that times out, or the class limit,
+leaves the rest undecided, and the result says so in its reasons (`Comparison.complete` is
+false) rather than listing fewer classes. Classes come out sorted, whatever order z3 found them.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,9 +31,10 @@ from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, every_policy, expand_star, merge_ids
 
 MAX_CLASSES = 50
-ENUMERATION_BUDGET_S = 0.5  # after the first class, how long to look for more
 RETRIES = 3  # candidates that fail to replay before the answer is unknown
-NICER_MS = 150  # how long one try at a nicer-looking witness may take
+# How much work one try at a nicer-looking witness may take: z3's resource count, not a clock,
+# so the witness shown (and the classes it leads to) is the same on a loaded machine.
+NICER_RLIMIT = 500_000  # about the 150 ms an idle machine took before
 WITNESS_ACCOUNT = "111122223333"  # the account a witness ARN names when any would do
 
 
@@ -62,10 +66,20 @@ class NewAccess:
 
 @dataclass(frozen=True)
 class Comparison:
+    """PASS (proven none), FAIL (new access exists: each class listed with a witness) or
+    UNKNOWN. `reasons` say what was left undecided: with FAIL, that the list may not be all
+    (a solver timeout, the class limit, a candidate that did not replay), which a report must
+    show as an open question beside the classes found, never as a shorter list."""
+
     result: str
     new_access: tuple[NewAccess, ...] = ()
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the verdict does not cover; never turns PASS into UNKNOWN
+
+    @property
+    def complete(self) -> bool:
+        """Nothing was left undecided: PASS, or FAIL with every class of new access listed."""
+        return self.result != Result.UNKNOWN and not self.reasons
 
 
 def new_access(
@@ -95,14 +109,13 @@ def new_access(
     solver.add(now.allowed, z3.Not(was.allowed))
     found: list[NewAccess] = []
     reasons: list[str] = list(unknown_actions)
-    notes: list[str] = []
     havocs = [
         z3.Bool(f"havoc[{tag}{i + 1}]")
         for tag, enc in (("before", was), ("after", now))
         for i in range(len(enc.havoc))
     ]
     retries = 0
-    deadline = None
+    unfinished: list[str] = []  # what the enumeration could not finish: never a shorter list
     for req in _obvious(before, after, given):  # what the Allow statements spell out, first
         later = decide(after, req)
         info = cat.lookup(req.action)
@@ -111,29 +124,28 @@ def new_access(
             continue
         found.append(_finding(req, info, grants, given))
         solver.add(z3.Not(_class(after, grants, info, action, resource)))
-        deadline = deadline or time.perf_counter() + ENUMERATION_BUDGET_S
-    for _ in range(limit):
-        if deadline is not None:  # once new access is shown, more classes within a budget
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                notes.append("more classes of new access may exist (time budget spent)")
-                break
-            solver.set("timeout", max(1, min(timeout_ms, int(left * 1000))))
+    # No wall-clock budget: the enumeration runs until z3 proves no class is left (unsat), and
+    # anything that stops it earlier (a call's timeout, the class limit) is reported as
+    # unfinished, so a loaded machine gives UNKNOWN for the rest, never a shorter list.
+    for _ in range(limit + len(cat.actions)):  # each turn blocks a class or an action
+        if len(found) >= limit:
+            unfinished.append(f"stopped after {limit} classes of new access: more may exist")
+            break
         check = solver.check()
         if check == z3.unsat:
             if retries:
                 reasons.append("no candidate replayed after the unencoded parts were varied")
             break
         if check != z3.sat:
+            why = f"solver gave up ({solver.reason_unknown()})"
             if found:
-                notes.append("more classes of new access may exist (the solver gave up)")
-            else:
-                reasons.append(f"solver gave up ({solver.reason_unknown()})")
+                why += f" after {len(found)} classes of new access: more may exist"
+            unfinished.append(why)
             break
         model = solver.model()
         guess = model.eval(resource, model_completion=True).as_string()
         if not _reads_well(guess):
-            model = _nicer(solver, model, action, resource, timeout_ms)
+            model = _nicer(solver, model, action, resource)
         info = cat.actions[model.eval(action, model_completion=True).as_long()]
         res = model.eval(resource, model_completion=True).as_string()
         req = given.request(info.full_name, res, ctx.values(model))
@@ -157,15 +169,20 @@ def new_access(
         grants = [r for r in later.deciding if r.effect == "Allow"]
         found.append(_finding(req, info, grants, given))
         solver.add(z3.Not(_class(after, grants, info, action, resource)))
-        if deadline is None:
-            deadline = time.perf_counter() + ENUMERATION_BUDGET_S
     else:
-        notes.append(f"stopped after {limit} classes of new access")
+        unfinished.append("the enumeration of classes of new access did not end: more may exist")
     if found:
-        return Comparison(Result.FAIL, tuple(found), tuple(reasons + notes))
-    if reasons:
-        return Comparison(Result.UNKNOWN, (), tuple(reasons))
+        # FAIL is proven by the witnesses; whatever was left open is kept as reasons, which
+        # the report turns into an UNKNOWN finding beside them (`Comparison.complete`).
+        return Comparison(Result.FAIL, _sorted(found), tuple(reasons + unfinished))
+    if reasons or unfinished:
+        return Comparison(Result.UNKNOWN, (), tuple(reasons + unfinished))
     return Comparison(Result.PASS)
+
+
+def _sorted(found: list[NewAccess]) -> tuple[NewAccess, ...]:
+    """Classes in a fixed order (caller, service, action, resource), whatever order z3 gave."""
+    return tuple(sorted(found, key=lambda n: (n.caller, n.service, n.action, n.resource)))
 
 
 def _finding(req: Request, info, grants, given: _Given) -> NewAccess:
@@ -280,7 +297,7 @@ def _reads_well(arn: str) -> bool:
     return arn.startswith("arn:") and arn.count(":") >= 5 and not arn.endswith((":", "/"))
 
 
-def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, timeout_ms: int):
+def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef):
     """The same action, with a resource shaped like one the action takes and named like a
     real one, if z3 finds it quickly (it only picks among witnesses; never decides)."""
     info = catalog().actions[model.eval(action, model_completion=True).as_long()]
@@ -295,7 +312,7 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, t
     try:
         for shape in shapes:  # one shape at a time: small questions answer fast
             solver.push()
-            solver.set("timeout", NICER_MS)
+            solver.set("rlimit", NICER_RLIMIT)
             solver.add(action == info.id, z3.InRe(resource, regex.resource_like_a_name(shape)))
             found = solver.model() if solver.check() == z3.sat else None
             solver.pop()
@@ -303,7 +320,7 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, t
                 return found
         return model
     finally:
-        solver.set("timeout", timeout_ms)
+        solver.set("rlimit", 0)  # no limit: the next question has only its timeout
 
 
 def statement_locations(reasons) -> tuple[tuple[str, int, int], ...]:
