@@ -84,9 +84,15 @@ def _access(n: NewAccess, subject: str, rule: Rule) -> Item:
         f"{verb} {n.action} on {n.resource}{by}{level}",
         # stable across runs and line moves: the action, the caller and the granting
         # statements by name (the witness resource is the solver's choice, not part of it)
-        key=" ".join([n.action, n.caller, *(_unlocated(s) for s in n.statements)]).strip(),
+        key=" ".join(
+            [n.action, n.caller, *(_unlocated(s) for s in (*n.statements, *n.denied_before))]
+        ).strip(),
         locations=tuple(Location(f, line, col) for f, line, col in n.locations),
-        details=(*([f"with {context}"] if context else []), *(f"by {s}" for s in n.statements)),
+        details=(
+            *([f"with {context}"] if context else []),
+            *(f"no longer denied by {s}" for s in n.denied_before),
+            *(f"by {s}" for s in n.statements),
+        ),
         properties={
             "action": n.action,
             "resource": n.resource,
