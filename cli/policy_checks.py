@@ -4,6 +4,7 @@ snapshots, or a snapshot and a Terraform plan)."""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 
@@ -35,8 +36,8 @@ from iamgraph.invariants import check as check_all
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
+from iamgraph.policy_diff import Placement, diff_policies, placement_in
 from iamgraph.policy_diff import check_access as check
-from iamgraph.policy_diff import diff_policies
 from iamgraph.report.items import Item, Location
 from iamgraph.report.markdown import escape
 from iamgraph.report.premerge import (
@@ -62,15 +63,33 @@ class PolicyType(StrEnum):
     IDENTITY = "identity"
     RESOURCE = "resource"
     SCP = "scp"
+    RCP = "rcp"
 
 
 TypeOption = typer.Option(
-    None, "--type", help="What the policy is; default: resource if it names a Principal."
+    None,
+    "--type",
+    help="What the policy is; default: scp or rcp for `organizations describe-policy` output, "
+    "else resource if it names a Principal, else identity.",
+)
+PlaceSnapshotOption = typer.Option(
+    None,
+    "--snapshot",
+    file_okay=False,
+    help="SCP/RCP: judge it in this snapshot's organization (with --target).",
+)
+TargetOption = typer.Option(
+    None,
+    "--target",
+    help="SCP/RCP: the root, OU or account it is attached to (r-..., ou-..., account id); it "
+    "replaces the policy of the same id or name there, else is added. Default: beside "
+    "FullAWSAccess (RCPFullAWSAccess) alone.",
 )
 KINDS = {
     PolicyType.IDENTITY: PolicyKind.IDENTITY,
     PolicyType.RESOURCE: PolicyKind.RESOURCE,
     PolicyType.SCP: PolicyKind.SCP,
+    PolicyType.RCP: PolicyKind.RCP,
 }
 HEADLINE = {Result.PASS: "PASS", Result.FAIL: "FAIL", Result.UNKNOWN: "UNKNOWN"}
 
@@ -81,10 +100,42 @@ def _load(path: Path, kind: PolicyType | None):
     return load_policy_file(path, KINDS[kind] if kind else None)[0]
 
 
+def _names(path: Path) -> list[str]:
+    """What names the policy in an organization: `describe-policy`'s Id and Name, else the
+    file name without `.json` (a policy kept as `protect-cloudtrail.json`)."""
+    names = []
+    try:
+        summary = json.loads(path.read_text()).get("Policy", {}).get("PolicySummary", {})
+        names += [str(summary.get("Id", "")), str(summary.get("Name", ""))]
+    except (ValueError, AttributeError):
+        pass  # a bare document read by _load already; only the file name is left
+    return [*names, path.stem]
+
+
+def _placement(
+    kind: PolicyKind, snapshot: Path | None, target: str | None, files: list[Path]
+) -> Placement | None:
+    """Where an SCP or RCP is judged: in the snapshot's organization at --target, or (None)
+    beside FullAWSAccess at its own level."""
+    if snapshot is None and target is None:
+        return None
+    if snapshot is None or target is None:
+        raise InputError(
+            "--snapshot" if snapshot is None else "--target",
+            "$",
+            "give both --snapshot and --target, or neither",
+        )
+    if kind not in (PolicyKind.SCP, PolicyKind.RCP):
+        raise InputError("--target", "$", f"a {kind.value} policy has no level: use --type scp|rcp")
+    snap = load_snapshot(snapshot)
+    return placement_in(snap.organization, kind, target, [n for f in files for n in _names(f)])
+
+
 def _json(result: Comparison) -> dict:
     return {
         "result": result.result,
         "new_access": [_access_json(n) for n in result.new_access],
+        "complete": result.complete,
         "reasons": list(result.reasons),
         "notes": list(result.notes),
     }
@@ -98,6 +149,7 @@ def _access_json(n: NewAccess) -> dict:
         "statements": list(n.statements),
         "service": n.service,
         "access_level": n.access_level,
+        **({"denied_before": list(n.denied_before)} if n.denied_before else {}),
         **({"principal": n.caller} if n.caller else {}),
     }
 
@@ -124,13 +176,18 @@ def _grouped(new_access, indent: str = "  ") -> list[str]:
             context = ", ".join(f"{k}={'|'.join(v.values)}" for k, v in shown)
             if context:
                 lines.append(f"{indent}      with {context}")
+            lines += [f"{indent}      no longer denied by {s}" for s in n.denied_before]
             lines += [f"{indent}      granted by {s}" for s in n.statements]
     return lines
 
 
 def _policy_text(result: Comparison, headline: str) -> list[str]:
-    notes = (*result.reasons, *result.notes)
-    return [headline, *_grouped(result.new_access), *(f"  note: {r}" for r in notes)]
+    return [
+        headline,
+        *_grouped(result.new_access),
+        *(f"  unknown: {r}" for r in result.reasons),
+        *(f"  note: {r}" for r in result.notes),
+    ]
 
 
 @reports_input_errors
@@ -138,6 +195,8 @@ def diff_policy(
     old: Path = typer.Argument(..., help="The policy as it is (file or CLI output)."),
     new: Path = typer.Argument(..., help="The policy as the change makes it."),
     kind: PolicyType | None = TypeOption,
+    snapshot: Path | None = PlaceSnapshotOption,
+    target: str | None = TargetOption,
     unknown: OnUnknown = UnknownOption,
     timeout: float = TimeoutOption,
     output: ReportFormat = ReportFormatOption,
@@ -145,6 +204,8 @@ def diff_policy(
 ) -> None:
     """Does NEW grant any request OLD does not? PASS is a proof (relative to the IAM action
     catalog); FAIL lists every class of new access with a witness the evaluator confirmed.
+    An SCP or RCP is judged where it stands: beside FullAWSAccess at its level, or with
+    --snapshot/--target beside what is attached there and under the levels above.
     Exit 0 PASS, 1 FAIL, 3 UNKNOWN (see --unknown), 2 bad input."""
     accepted = suppressions_from(suppressions)
     before, after = _load(old, kind), _load(new, kind)
@@ -152,13 +213,22 @@ def diff_policy(
         raise InputError(
             str(new), "--type", f"{old} reads as {before.kind.value}, {new} as {after.kind.value}"
         )
-    result = diff_policies(before, after, after.kind, timeout_ms=round(timeout * 1000))
+    placement = _placement(after.kind, snapshot, target, [old, new])
+    result = diff_policies(
+        before, after, after.kind, timeout_ms=round(timeout * 1000), placement=placement
+    )
     items = access_items(result, str(new))
     headlines = {
         Result.PASS: f"PASS: {new} grants nothing {old} does not (proven)",
-        Result.FAIL: f"FAIL: {new} grants access {old} does not ({len(result.new_access)} classes)",
+        Result.FAIL: f"FAIL: {new} grants access {old} does not ({_classes(result)})",
         Result.UNKNOWN: f"UNKNOWN: whether {new} grants more than {old}",
     }
+    if after.kind in (PolicyKind.SCP, PolicyKind.RCP):  # E4, E9: it never grants
+        headlines = {
+            Result.PASS: f"PASS: {new} lets through nothing {old} does not (proven)",
+            Result.FAIL: f"FAIL: {new} lets through what {old} does not ({_classes(result)})",
+            Result.UNKNOWN: f"UNKNOWN: whether {new} lets through more than {old}",
+        }
     finish(
         output,
         title=f"diff-policy {new}",
@@ -177,6 +247,11 @@ def diff_policy(
     )
 
 
+def _classes(result: Comparison) -> str:
+    count = f"{len(result.new_access)} classes"
+    return count if result.complete else f"{count} found; whether there are more is unknown"
+
+
 def _services_md(new_access) -> list[str]:
     return [
         f"- **{service}**: {', '.join(levels) or 'no access level'}"
@@ -192,6 +267,8 @@ def check_access(
         ["*"], "--resource", help="Resource ARN or pattern (repeatable; default any)."
     ),
     kind: PolicyType | None = TypeOption,
+    snapshot: Path | None = PlaceSnapshotOption,
+    target: str | None = TargetOption,
     unknown: OnUnknown = UnknownOption,
     timeout: float = TimeoutOption,
     output: ReportFormat = ReportFormatOption,
@@ -199,11 +276,20 @@ def check_access(
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Does the policy grant any of these actions on any of these resources? PASS is a proof
-    that it does not; FAIL shows the request it grants. Exit codes as `diff-policy`."""
+    that it does not; FAIL shows the request it grants. An SCP or RCP never grants: it is
+    asked what it lets through where it stands (as `diff-policy`). Exit codes as `diff-policy`."""
     accepted = suppressions_from(suppressions)
     checked = checked_request("check-access", action, resource, allow_unknown_action)
     pol = _load(policy, kind)
-    result = check(pol, pol.kind, list(checked.known), resource, timeout_ms=round(timeout * 1000))
+    placement = _placement(pol.kind, snapshot, target, [policy])
+    result = check(
+        pol,
+        pol.kind,
+        list(checked.known),
+        resource,
+        timeout_ms=round(timeout * 1000),
+        placement=placement,
+    )
     result = unproven_unknown_actions(result, checked)
     items = access_items(result, str(policy), ACCESS_GRANTED)
     asked = ", ".join(action)
@@ -212,6 +298,12 @@ def check_access(
         Result.FAIL: f"FAIL: {policy} grants {asked}",
         Result.UNKNOWN: f"UNKNOWN: whether {policy} grants {asked}",
     }
+    if pol.kind in (PolicyKind.SCP, PolicyKind.RCP):  # E4, E9: it never grants
+        headlines = {
+            Result.PASS: f"PASS: {policy} lets none of {asked} through (proven)",
+            Result.FAIL: f"FAIL: {policy} lets through {asked}",
+            Result.UNKNOWN: f"UNKNOWN: whether {policy} lets through {asked}",
+        }
     finish(
         output,
         title=f"check-access {policy}",
@@ -446,7 +538,8 @@ def _diff_text(result: SnapshotDiff) -> list[str]:
             continue
         lines.append(f"  {c.principal}{what}")
         lines += _grouped(c.comparison.new_access, "    ")
-        lines += [f"    note: {r}" for r in (*c.comparison.reasons, *c.comparison.notes)]
+        lines += [f"    unknown: {r}" for r in c.comparison.reasons]
+        lines += [f"    note: {r}" for r in c.comparison.notes]
     lines.append(f"no new access (proven): {len(proven)} changed principals and resources")
     for c in proven:
         lines += [f"  note for {c.principal}: {n}" for n in c.comparison.notes]

@@ -3,10 +3,13 @@
 a set of requests (`check_access`, like CheckAccessNotGranted)?
 
 A policy alone is placed in the layers that give it its meaning: an identity policy is the
-caller's only identity policy; an SCP is the only SCP above a caller whose own permissions allow
-everything (so what the SCP permits is what gets through); a resource policy is asked once per
-caller it could matter to (every principal either side names, anyone, and an account neither
-names), each caller's own permissions allowing everything.
+caller's only identity policy; a resource policy is asked once per caller it could matter to
+(every principal either side names, anyone, and an account neither names), each caller's own
+permissions allowing everything. An SCP or RCP never grants (E4, E9): it is judged where it
+stands (`Placement`), beside the other policies attached at its level (by default only
+`FullAWSAccess`, for RCPs `RCPFullAWSAccess`) and under the levels above it, for a caller
+(SCP) or a resource (RCP) whose other layers allow everything; what gets through is what the
+organization lets through with it. So a deny-list SCP that loses a Deny grants new access.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from iamgraph.catalog import catalog
+from iamgraph.errors import InputError
 from iamgraph.evaluate import Level, PolicySet
+from iamgraph.gather import RCP_SERVICES
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.arn import ArnError
-from iamgraph.model.policy import Effect, Policy, PolicyKind, Statement
+from iamgraph.model.organization import RCP, SCP, NodeKind, Organization
+from iamgraph.model.policy import Effect, Policy, PolicyKind, Statement, parse_policy
+from iamgraph.model.source import SourceRef
 from iamgraph.request import Caller, CallerType
 from iamgraph.solvers.compare import (
     WITNESS_ACCOUNT,
@@ -32,6 +39,114 @@ from iamgraph.solvers.compare import (
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, expand_star, solve
 
 OTHER_ACCOUNT = "999999999999"  # an account neither policy names
+
+
+def _full_access(kind: PolicyKind) -> Policy:
+    """The AWS managed policy attached at every level by default (E4), or that cannot be
+    detached (E9): `FullAWSAccess` for SCPs, `RCPFullAWSAccess` for RCPs."""
+    name = "RCPFullAWSAccess" if kind is PolicyKind.RCP else "FullAWSAccess"
+    st: dict = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    if kind is PolicyKind.RCP:
+        st = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    return parse_policy(
+        {"Version": "2012-10-17", "Statement": [st]},
+        kind=kind,
+        source=SourceRef(f"<{name}>"),
+        name=f"{name} (AWS managed, assumed attached)",
+    )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an SCP or RCP stands: the levels from the root down to its own (the last one),
+    with what is attached there besides it, and the account its caller (SCP) or resource
+    (RCP) is in. The policy judged is added to the last level (E4, E9: union within a level,
+    an Allow needed at every level, a Deny at any level final)."""
+
+    kind: PolicyKind
+    levels: tuple[Level, ...]
+    account: str
+    where: str  # what the report says about the placement
+
+    def put(self, policy: Policy) -> tuple[Level, ...]:
+        own = self.levels[-1]
+        return (*self.levels[:-1], replace(own, policies=(*own.policies, policy)))
+
+
+def default_placement(kind: PolicyKind) -> Placement:
+    """Beside `FullAWSAccess` (`RCPFullAWSAccess`) at its own level, nothing above it."""
+    full = _full_access(kind)
+    level = Level("its-level", "the policy's own level", (full,))
+    where = f"judged beside {full.name.split(' ')[0]} at its own level (no snapshot given)"
+    return Placement(kind, (level,), WITNESS_ACCOUNT, where)
+
+
+def placement_in(org: Organization | None, kind: PolicyKind, target: str, names) -> Placement:
+    """At `target` (a root, OU or account id) in the snapshot's organization: the policies
+    attached at each level from the root down, the one there whose id or name is in `names`
+    left out (the policy judged takes its place), else the policy judged is added."""
+    ptype = RCP if kind is PolicyKind.RCP else SCP
+    label = "RCP" if kind is PolicyKind.RCP else "SCP"
+    if org is None:
+        raise InputError("--snapshot", "$", "the snapshot has no organization data")
+    if target not in org.nodes:
+        raise InputError("--target", "$", f"not a root, OU or account of {org.org_id}")
+    if ptype not in org.enabled_policy_types:
+        raise InputError("--target", "$", f"{ptype} is not enabled in {org.org_id}")
+    node = org.nodes[target]
+    if node.kind is NodeKind.ACCOUNT and target == org.management_account:
+        raise InputError(  # E6: nothing to judge there
+            "--target",
+            "$",
+            f"{target} is the management account: {label}s do not affect it (pick an OU or a "
+            "member account)",
+        )
+    wanted = {n.lower() for n in names if n}
+    levels: list[Level] = []
+    replaced: list[str] = []
+    for n in org.path_to(target):
+        attached = org.attached(n.node_id, ptype)
+        if n.node_id == target:
+            kept = [
+                p
+                for p in attached
+                if p.policy_id.lower() not in wanted and p.name.lower() not in wanted
+            ]
+            replaced = [f"{p.policy_id} {p.name}" for p in attached if p not in kept]
+            attached = tuple(kept)
+        levels.append(Level(n.node_id, n.name, tuple(p.document for p in attached)))
+    beside = ", ".join(p.name or "?" for p in levels[-1].policies) or "nothing else"
+    how = f"in place of {', '.join(replaced)}" if replaced else "added"
+    path = " -> ".join(lv.node for lv in levels)
+    where = f"judged at {target} ({node.name}) {how}, beside {beside}; levels {path}"
+    account = target if node.kind is NodeKind.ACCOUNT else WITNESS_ACCOUNT
+    return Placement(kind, tuple(levels), account, where)
+
+
+def check_rcp(policy: Policy) -> None:
+    """E9 (RCP syntax page): only `RCPFullAWSAccess` may Allow, and a custom RCP's
+    Principal is "*"; AWS rejects anything else, so it is bad input, not a proof."""
+    for st in policy.statements:
+        block = st.principal
+        full = (
+            st.effect is Effect.ALLOW
+            and not st.conditions
+            and st.actions == ("*",)
+            and not st.not_action
+            and st.resources == ("*",)
+        )
+        if st.effect is Effect.ALLOW and not full:
+            raise InputError(
+                policy.source.file,
+                f"$.Statement[{st.index}].Effect",
+                "an RCP may only Deny (Allow is supported only in RCPFullAWSAccess)",
+            )
+        if block is None or st.not_principal or not block.is_everyone:
+            raise InputError(
+                policy.source.file,
+                f"$.Statement[{st.index}].Principal",
+                'an RCP statement names Principal "*" (conditions narrow it)',
+            )
 
 
 @dataclass(frozen=True)
@@ -51,11 +166,22 @@ def must_allow(policies: list[Policy]) -> bool:
     )
 
 
-def settings(kind: PolicyKind, policies: list[Policy], required: bool = False) -> list[Setting]:
-    if kind is PolicyKind.SCP:
-        caller = Caller.from_arn(f"arn:aws:iam::{WITNESS_ACCOUNT}:user/member-user")
-        base = PolicySet(caller, WITNESS_ACCOUNT, identity=(ALLOW_ALL,))
-        return [Setting(caller, lambda p: replace(base, scp_levels=(Level("scp", "scp", (p,)),)))]
+def settings(
+    kind: PolicyKind,
+    policies: list[Policy],
+    required: bool = False,
+    placement: Placement | None = None,
+) -> list[Setting]:
+    if kind in (PolicyKind.SCP, PolicyKind.RCP):
+        at = placement or default_placement(kind)
+        # a member-account caller whose own layers allow everything: what gets through is
+        # what the organization lets through (SCP: the caller's account; RCP: the resource's,
+        # the caller's own side allowing everything)
+        caller = Caller.from_arn(f"arn:aws:iam::{at.account}:user/member-user")
+        base = PolicySet(caller, at.account, identity=(ALLOW_ALL,))
+        if kind is PolicyKind.SCP:
+            return [Setting(caller, lambda p: replace(base, scp_levels=at.put(p)))]
+        return [Setting(caller, lambda p: replace(base, rcp_levels=at.put(p)))]
     if kind is PolicyKind.RESOURCE:
         out = []
         for caller in _callers(policies):
@@ -116,24 +242,49 @@ def diff_policies(
     *,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     required: bool = False,
+    placement: Placement | None = None,
 ) -> Comparison:
-    """PASS (no new access, proven), FAIL (every class of new access with a witness), UNKNOWN.
-    `required`: the resource policy must itself allow (a role trust, a key policy: E19)."""
+    """PASS (no new access, proven), FAIL (each class of new access with a witness; `reasons`
+    name what was left open, then the list may not be all: `Comparison.complete`), UNKNOWN.
+    `required`: the resource policy must itself allow (a role trust, a key policy: E19).
+    `placement`: where an SCP or RCP stands (default: beside FullAWSAccess at its level)."""
     found: list[NewAccess] = []
     reasons: list[str] = []
     unknown = False
-    for setting in settings(kind, [before, after], required):
-        result = new_access(setting.place(before), setting.place(after), timeout_ms=timeout_ms)
+    placement = _placement(kind, [before, after], placement)
+    # E9: an RCP applies only to the services that support RCPs; elsewhere it changes nothing
+    services = RCP_SERVICES if kind is PolicyKind.RCP else None
+    for setting in settings(kind, [before, after], required, placement):
+        result = new_access(
+            setting.place(before),
+            setting.place(after),
+            timeout_ms=timeout_ms,
+            services=services,
+            by_denial=placement is not None,
+        )
         label = setting.caller.arn if kind is PolicyKind.RESOURCE else ""
         found += [replace(n, caller=label) for n in result.new_access]
         reasons += list(result.reasons)
         unknown |= result.result == Result.UNKNOWN
-    notes = open_wildcards([before], [after])
+    notes = (*([placement.where] if placement else []), *open_wildcards([before], [after]))
     if found:
         return Comparison(Result.FAIL, tuple(found), tuple(dict.fromkeys(reasons)), notes)
     if unknown or reasons:
         return Comparison(Result.UNKNOWN, (), tuple(dict.fromkeys(reasons)), notes)
     return Comparison(Result.PASS, notes=notes)
+
+
+def _placement(
+    kind: PolicyKind, policies: list[Policy], placement: Placement | None
+) -> Placement | None:
+    if kind not in (PolicyKind.SCP, PolicyKind.RCP):
+        if placement is not None:
+            raise InputError("--target", "$", "only an SCP or RCP (--type scp|rcp) has a level")
+        return None
+    if kind is PolicyKind.RCP:
+        for p in policies:
+            check_rcp(p)
+    return placement or default_placement(kind)
 
 
 def open_wildcards(before: Iterable[Policy], after: Iterable[Policy]) -> tuple[str, ...]:
@@ -178,9 +329,11 @@ def check_access(
     resources: list[str],
     *,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    placement: Placement | None = None,
 ) -> Comparison:
     """FAIL with a witness if the policy grants any of the actions on any of the resources;
-    PASS if proven it grants none of them; UNKNOWN otherwise."""
+    PASS if proven it grants none of them; UNKNOWN otherwise. An SCP or RCP is asked what
+    it lets through where it stands (`placement`, default beside FullAWSAccess)."""
     from iamgraph.evaluate import decide
     from iamgraph.gather import Mfa
     from iamgraph.request import Request
@@ -188,14 +341,19 @@ def check_access(
 
     found: list[NewAccess] = []
     reasons: list[str] = []
-    for setting in settings(kind, [policy]):
-        ps = setting.place(policy)
+    placement = _placement(kind, [policy], placement)
+    for setting in settings(kind, [policy], placement=placement):
+        placed = setting.place(policy)
 
-        def replay(name, res, chosen, mode, ps=ps):
-            req = Request.build(name, res, chosen)
-            return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
+        for action_set, sample in action_groups(actions):
+            ps = placed
+            if kind is PolicyKind.RCP and sample.split(":", 1)[0].lower() not in RCP_SERVICES:
+                ps = replace(placed, rcp_levels=())  # E9: RCPs do not apply to this service
 
-        for action_set, _ in action_groups(actions):
+            def replay(name, res, chosen, mode, ps=ps):
+                req = Request.build(name, res, chosen)
+                return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
+
             for resource in expand_star(action_set, resources):
                 answer = solve(
                     ps,
@@ -217,7 +375,7 @@ def check_access(
                             w.action,
                             w.resource,
                             w.context,
-                            tuple(statement_label(r) for r in grants),
+                            tuple(dict.fromkeys(statement_label(r) for r in grants)),
                             info.service if info else w.action.split(":")[0],
                             sorted(info.access_levels)[0] if info and info.access_levels else "",
                             setting.caller.arn if kind is PolicyKind.RESOURCE else "",
@@ -227,8 +385,9 @@ def check_access(
                     break  # one witness per group of actions is proof enough
                 if answer.verdict is Verdict.UNKNOWN:
                     reasons += answer.reasons
+    notes = (placement.where,) if placement else ()
     if found:
-        return Comparison(Result.FAIL, tuple(found), tuple(dict.fromkeys(reasons)))
+        return Comparison(Result.FAIL, tuple(found), tuple(dict.fromkeys(reasons)), notes)
     if reasons:
-        return Comparison(Result.UNKNOWN, (), tuple(dict.fromkeys(reasons)))
-    return Comparison(Result.PASS)
+        return Comparison(Result.UNKNOWN, (), tuple(dict.fromkeys(reasons)), notes)
+    return Comparison(Result.PASS, notes=notes)

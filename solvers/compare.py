@@ -6,11 +6,14 @@ to the catalog). Each model is replayed through the evaluator on both sides befo
 then its class is blocked and the solver asked again, so every class of new access gets its own
 witness: the Allow statement that grants it, the action's service and access level, and the
 resource pattern it matched. Like IAM Access Analyzer's CheckNoNewAccess, but with witnesses.
+
+The enumeration ends on unsat, not on a clock: a call that times out, or the class limit,
+leaves the rest undecided, and the result says so in its reasons (`Comparison.complete` is
+false) rather than listing fewer classes. Classes come out sorted, whatever order z3 found them.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,9 +31,11 @@ from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, every_policy, expand_star, merge_ids
 
 MAX_CLASSES = 50
-ENUMERATION_BUDGET_S = 0.5  # after the first class, how long to look for more
+MAX_UNDECIDED = 10  # actions whose candidates did not replay, before the search stops
 RETRIES = 3  # candidates that fail to replay before the answer is unknown
-NICER_MS = 150  # how long one try at a nicer-looking witness may take
+# How much work one try at a nicer-looking witness may take: z3's resource count, not a clock,
+# so the witness shown (and the classes it leads to) is the same on a loaded machine.
+NICER_RLIMIT = 500_000  # about the 150 ms an idle machine took before
 WITNESS_ACCOUNT = "111122223333"  # the account a witness ARN names when any would do
 
 
@@ -58,14 +63,26 @@ class NewAccess:
     chosen: tuple[str, ...] | None = None  # the keys the request chose (None: all of them)
     # (file, line, column) of each granting statement, for SARIF and Markdown locations
     locations: tuple[tuple[str, int, int], ...] = ()
+    # the before side's Deny statement the request escapes (an SCP or RCP that lost a Deny)
+    denied_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Comparison:
+    """PASS (proven none), FAIL (new access exists: each class listed with a witness) or
+    UNKNOWN. `reasons` say what was left undecided: with FAIL, that the list may not be all
+    (a solver timeout, the class limit, a candidate that did not replay), which a report must
+    show as an open question beside the classes found, never as a shorter list."""
+
     result: str
     new_access: tuple[NewAccess, ...] = ()
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the verdict does not cover; never turns PASS into UNKNOWN
+
+    @property
+    def complete(self) -> bool:
+        """Nothing was left undecided: PASS, or FAIL with every class of new access listed."""
+        return self.result != Result.UNKNOWN and not self.reasons
 
 
 def new_access(
@@ -76,10 +93,16 @@ def new_access(
     limit: int = MAX_CLASSES,
     pinned: tuple[tuple[str, ContextValue], ...] = (),
     fixed: Callable[[str], bool] | None = None,
+    services: frozenset[str] | None = None,
+    by_denial: bool = False,
 ) -> Comparison:
     """Every class of request that `after` allows and `before` does not, or a proof of none.
     Without `pinned` every context key is free (any caller); a snapshot principal pins the
-    keys its credential fixes, and `fixed` says which keys it lacks rather than chooses."""
+    keys its credential fixes, and `fixed` says which keys it lacks rather than chooses.
+    `services`: only requests to these services are asked (RCPs apply to no other: E9).
+    `by_denial`: a request the before side denied explicitly is classed by the Deny it
+    escapes (its statement and matching action pattern), not by what grants it: for an SCP
+    or RCP, whose Allow is only FullAWSAccess, that is what the change is about."""
     unknown_actions = _uncatalogued(after)
     usage = key_usage([*every_policy(before), *every_policy(after)])
     ctx = SymContext(usage, {k.lower(): v for k, v in pinned}, fixed=fixed)
@@ -93,47 +116,60 @@ def new_access(
     solver.set("timeout", timeout_ms)
     solver.add(*ctx.constraints, action >= 0, action < len(cat.actions))
     solver.add(now.allowed, z3.Not(was.allowed))
+    if services is not None:
+        solver.add(_ids(action, [i for i, a in enumerate(cat.actions) if a.service in services]))
     found: list[NewAccess] = []
     reasons: list[str] = list(unknown_actions)
-    notes: list[str] = []
     havocs = [
         z3.Bool(f"havoc[{tag}{i + 1}]")
         for tag, enc in (("before", was), ("after", now))
         for i in range(len(enc.havoc))
     ]
     retries = 0
-    deadline = None
-    for req in _obvious(before, after, given):  # what the Allow statements spell out, first
-        later = decide(after, req)
-        info = cat.lookup(req.action)
+    unfinished: list[str] = []  # what the enumeration could not finish: never a shorter list
+
+    def record(req: Request, info, later, earlier) -> None:
+        """One more class: its witness, and the class blocked from the solver's search."""
         grants = [r for r in later.deciding if r.effect == "Allow"]
-        if any(_same_class(f, info, grants) for f in found):
+        escaped = [r for r in earlier.deciding if r.effect == "Deny"][:1] if by_denial else []
+        new = _finding(req, info, grants, given, escaped, after)
+        if escaped:
+            solver.add(z3.Not(_denied_class(before, escaped[0], info, action, resource)))
+        else:
+            solver.add(z3.Not(_class(after, grants, info, action, resource)))
+        if not any(_same_class(f, new) for f in found):
+            found.append(new)
+
+    for req in _obvious(before, after, given):  # what the Allow statements spell out, first
+        if services is not None and req.action.split(":", 1)[0].lower() not in services:
             continue
-        found.append(_finding(req, info, grants, given))
-        solver.add(z3.Not(_class(after, grants, info, action, resource)))
-        deadline = deadline or time.perf_counter() + ENUMERATION_BUDGET_S
-    for _ in range(limit):
-        if deadline is not None:  # once new access is shown, more classes within a budget
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                notes.append("more classes of new access may exist (time budget spent)")
-                break
-            solver.set("timeout", max(1, min(timeout_ms, int(left * 1000))))
+        record(req, cat.lookup(req.action), decide(after, req), decide(before, req))
+    # No wall-clock budget: the enumeration runs until z3 proves no class is left (unsat), and
+    # anything that stops it earlier (a call's timeout, the class limit) is reported as
+    # unfinished, so a loaded machine gives UNKNOWN for the rest, never a shorter list.
+    undecided = 0
+    for _ in range(4 * limit):  # each turn blocks a class, an action or a point
+        if len(found) >= limit:
+            unfinished.append(f"stopped after {limit} classes of new access: more may exist")
+            break
+        if undecided >= MAX_UNDECIDED:
+            unfinished.append(f"stopped after {undecided} undecided actions: more may exist")
+            break
         check = solver.check()
         if check == z3.unsat:
             if retries:
                 reasons.append("no candidate replayed after the unencoded parts were varied")
             break
         if check != z3.sat:
+            why = f"solver gave up ({solver.reason_unknown()})"
             if found:
-                notes.append("more classes of new access may exist (the solver gave up)")
-            else:
-                reasons.append(f"solver gave up ({solver.reason_unknown()})")
+                why += f" after {len(found)} classes of new access: more may exist"
+            unfinished.append(why)
             break
         model = solver.model()
         guess = model.eval(resource, model_completion=True).as_string()
         if not _reads_well(guess):
-            model = _nicer(solver, model, action, resource, timeout_ms)
+            model = _nicer(solver, model, action, resource)
         info = cat.actions[model.eval(action, model_completion=True).as_long()]
         res = model.eval(resource, model_completion=True).as_string()
         req = given.request(info.full_name, res, ctx.values(model))
@@ -151,25 +187,41 @@ def new_access(
                 )
                 solver.add(action != info.id)  # the rest of the actions are still asked
                 retries = 0
+                undecided += 1
                 continue
-            later = decide(after, req)
+            later, earlier = decide(after, req), decide(before, req)
             res = req.resource
-        grants = [r for r in later.deciding if r.effect == "Allow"]
-        found.append(_finding(req, info, grants, given))
-        solver.add(z3.Not(_class(after, grants, info, action, resource)))
-        if deadline is None:
-            deadline = time.perf_counter() + ENUMERATION_BUDGET_S
+        before_count = len(found)
+        record(req, info, later, earlier)
+        if len(found) == before_count:  # a class already found: rule out this model's point
+            point = model.eval(resource, model_completion=True)
+            solver.add(z3.Not(z3.And(action == info.id, resource == point)))
     else:
-        notes.append(f"stopped after {limit} classes of new access")
+        unfinished.append("the enumeration of classes of new access did not end: more may exist")
     if found:
-        return Comparison(Result.FAIL, tuple(found), tuple(reasons + notes))
-    if reasons:
-        return Comparison(Result.UNKNOWN, (), tuple(reasons))
+        # FAIL is proven by the witnesses; whatever was left open is kept as reasons, which
+        # the report turns into an UNKNOWN finding beside them (`Comparison.complete`).
+        return Comparison(Result.FAIL, _sorted(found), tuple(reasons + unfinished))
+    if reasons or unfinished:
+        return Comparison(Result.UNKNOWN, (), tuple(reasons + unfinished))
     return Comparison(Result.PASS)
 
 
-def _finding(req: Request, info, grants, given: _Given) -> NewAccess:
+def _sorted(found: list[NewAccess]) -> tuple[NewAccess, ...]:
+    """Classes in a fixed order (caller, service, action, resource), whatever order z3 gave."""
+    return tuple(sorted(found, key=lambda n: (n.caller, n.service, n.action, n.resource)))
+
+
+def _finding(req: Request, info, grants, given: _Given, escaped=(), after=None) -> NewAccess:
     pinned = {k.lower() for k, _ in given.pinned}
+    locations = statement_locations(grants)
+    if escaped and after is not None:  # where the Deny stood: the after side's statement by Sid
+        sids = {r.sid for r in escaped if r.sid}
+        locations += tuple(
+            (st.source.file, st.source.line, st.source.column)
+            for st in _statements(after)
+            if st.sid in sids and st.source.line
+        )
     return NewAccess(
         info.full_name,
         req.resource,
@@ -178,16 +230,42 @@ def _finding(req: Request, info, grants, given: _Given) -> NewAccess:
         info.service,
         sorted(info.access_levels)[0] if info.access_levels else "Unknown",
         chosen=tuple(req.names[k] for k in req.context if k not in pinned),
-        locations=statement_locations(grants),
+        locations=tuple(dict.fromkeys(locations)),
+        denied_before=tuple(dict.fromkeys(statement_label(r) for r in escaped)),
     )
 
 
-def _same_class(f: NewAccess, info, grants) -> bool:
-    return (
-        f.service == info.service
-        and f.access_level == (sorted(info.access_levels)[0] if info.access_levels else "Unknown")
-        and f.statements == tuple(dict.fromkeys(statement_label(r) for r in grants))
-    )
+def _same_class(f: NewAccess, g: NewAccess) -> bool:
+    """The same witness again (a guessed request can repeat one): the blocked class formulas
+    (`_class`, `_denied_class`) decide what else counts as the same class."""
+    return (f.action, f.statements, f.denied_before) == (g.action, g.statements, g.denied_before)
+
+
+def _denied_class(before: PolicySet, reason, info, action: z3.ArithRef, resource: z3.SeqRef):
+    """What counts as the same new access when the before side denied it: the requests the
+    same Deny statement's matching action pattern (or its NotAction) and resources cover."""
+    cat = catalog()
+    st = next((st for st in _statements(before) if _is(st, reason)), None)
+    if st is None:
+        return action == info.id
+    parts = []
+    if st.not_action:
+        spans = [iv for p in st.actions for iv in cat.intervals(p)]
+        if spans:
+            parts.append(z3.Not(z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in spans])))
+    else:
+        pattern = next((p for p in st.actions if action_matches((p,), info.full_name)), None)
+        spans = cat.intervals(pattern) if pattern else []
+        parts.append(
+            z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in spans])
+            if spans
+            else action == info.id
+        )
+    if st.resources is not None and not st.not_resource:
+        patterns = [p for p in st.resources if "${" not in p]
+        if patterns and "*" not in patterns:
+            parts.append(z3.Or(*[_resource_in(resource, p) for p in patterns]))
+    return z3.And(*parts) if parts else z3.BoolVal(True)
 
 
 @dataclass(frozen=True)
@@ -280,7 +358,7 @@ def _reads_well(arn: str) -> bool:
     return arn.startswith("arn:") and arn.count(":") >= 5 and not arn.endswith((":", "/"))
 
 
-def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, timeout_ms: int):
+def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef):
     """The same action, with a resource shaped like one the action takes and named like a
     real one, if z3 finds it quickly (it only picks among witnesses; never decides)."""
     info = catalog().actions[model.eval(action, model_completion=True).as_long()]
@@ -295,7 +373,7 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, t
     try:
         for shape in shapes:  # one shape at a time: small questions answer fast
             solver.push()
-            solver.set("timeout", NICER_MS)
+            solver.set("rlimit", NICER_RLIMIT)
             solver.add(action == info.id, z3.InRe(resource, regex.resource_like_a_name(shape)))
             found = solver.model() if solver.check() == z3.sat else None
             solver.pop()
@@ -303,7 +381,7 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef, t
                 return found
         return model
     finally:
-        solver.set("timeout", timeout_ms)
+        solver.set("rlimit", 0)  # no limit: the next question has only its timeout
 
 
 def statement_locations(reasons) -> tuple[tuple[str, int, int], ...]:

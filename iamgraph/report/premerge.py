@@ -56,13 +56,13 @@ RULES = (NEW_ACCESS, NEW_ADMIN_PATH, INVARIANT_BROKEN, ACCESS_GRANTED, NOT_PROVE
 def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Item]:
     """One item per class of new (or granted) access, and one for an open question."""
     items = [_access(n, subject, rule) for n in comparison.new_access]
-    if comparison.result == Result.UNKNOWN:
+    if not comparison.complete:  # UNKNOWN, or FAIL whose list may not be all: an open question
+        what = "gains access" if comparison.result == Result.UNKNOWN else "gains more access"
         items.append(
             Item(
                 NOT_PROVEN,
                 subject,
-                f"could not decide whether {subject} gains access: "
-                + "; ".join(comparison.reasons),
+                f"could not decide whether {subject} {what}: " + "; ".join(comparison.reasons),
                 key=f"{rule.id} unknown",
                 unknown=True,
                 details=tuple(comparison.reasons),
@@ -84,9 +84,15 @@ def _access(n: NewAccess, subject: str, rule: Rule) -> Item:
         f"{verb} {n.action} on {n.resource}{by}{level}",
         # stable across runs and line moves: the action, the caller and the granting
         # statements by name (the witness resource is the solver's choice, not part of it)
-        key=" ".join([n.action, n.caller, *(_unlocated(s) for s in n.statements)]).strip(),
+        key=" ".join(
+            [n.action, n.caller, *(_unlocated(s) for s in (*n.statements, *n.denied_before))]
+        ).strip(),
         locations=tuple(Location(f, line, col) for f, line, col in n.locations),
-        details=(*([f"with {context}"] if context else []), *(f"by {s}" for s in n.statements)),
+        details=(
+            *([f"with {context}"] if context else []),
+            *(f"no longer denied by {s}" for s in n.denied_before),
+            *(f"by {s}" for s in n.statements),
+        ),
         properties={
             "action": n.action,
             "resource": n.resource,

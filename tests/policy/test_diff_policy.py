@@ -117,7 +117,8 @@ def test_cli_json_shape_and_exit_codes():
     )
     assert result.exit_code == 1, result.output
     out = json.loads(result.stdout)
-    assert out["result"] == "FAIL" and set(out) == {"result", "new_access", "reasons", "notes"}
+    assert out["result"] == "FAIL" and out["complete"] is True
+    assert set(out) == {"result", "new_access", "complete", "reasons", "notes"}
     for n in out["new_access"]:
         assert {"action", "resource", "context", "statements"} <= set(n)
         assert any("Sid ReadReports" in s for s in n["statements"])
