@@ -201,3 +201,23 @@ def test_request_problems_lists_actions_then_resources(cat):
         ("action", "s3:GetObjet"),
         ("resource", "bucket"),
     ]
+
+
+def test_a_service_key_is_carried_only_by_the_actions_that_list_it():
+    """The service authorization reference lists iam:PolicyARN for Attach*/Detach*Policy only,
+    and resource types add their keys (iam:ResourceTag/<key> through the user resource); global
+    keys, including the few with a service prefix, are never restricted (issue 14)."""
+    cat = catalog()
+    assert cat.carries("iam:AttachUserPolicy", "iam:PolicyARN")
+    assert not cat.carries("iam:CreatePolicyVersion", "iam:PolicyARN")
+    assert cat.carries("IAM:createaccesskey", "iam:ResourceTag/team")
+    assert cat.carries("s3:GetObject", "s3:ExistingObjectTag/classification")
+    assert not cat.carries("s3:GetObject", "s3:prefix")
+    assert cat.carries("iam:CreateUser", "aws:RequestTag/team")
+    assert cat.carries("iam:CreateUser", "ec2:SourceInstanceArn")  # a global key
+    assert cat.key_actions("aws:SourceIp") is None
+    assert cat.key_actions("nosuchservice:Key") is None
+    spans = cat.key_actions("iam:PolicyARN")
+    named = {cat.actions[i].name for lo, hi in spans for i in range(lo, hi)}
+    assert {"AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy"} <= named
+    assert "CreatePolicyVersion" not in named

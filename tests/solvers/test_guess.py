@@ -13,6 +13,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from iamgraph.catalog import catalog
 from iamgraph.evaluate import Outcome, PolicySet, decide
 from iamgraph.gather import Mfa
 from iamgraph.matching import glob_match
@@ -112,8 +113,8 @@ def test_variable_pattern_that_cannot_reach_the_query_is_proven_unreachable():
 def test_guess_fills_condition_values_the_caller_controls():
     ps = alice(
         allow(
-            "s3:GetObject",
-            "arn:aws:s3:::corp-data/*",
+            "s3:ListBucket",
+            "arn:aws:s3:::corp-data",
             Condition={
                 "StringLike": {"s3:prefix": "home/*"},
                 "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
@@ -121,16 +122,41 @@ def test_guess_fills_condition_values_the_caller_controls():
         )
     )
     found = list(
-        guesses(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*", (Mfa.NO_MFA,), may_choose=bool)
+        guesses(ps, "s3:ListBucket", "arn:aws:s3:::corp-data", (Mfa.NO_MFA,), may_choose=bool)
     )
     assert found
     name, arn, chosen, _ = found[0]
     values = {k: v.values[0] for k, v in chosen}
-    assert name == "s3:GetObject" and glob_match("arn:aws:s3:::corp-data/*", arn)
+    assert name == "s3:ListBucket" and arn == "arn:aws:s3:::corp-data"
     assert values == {"s3:prefix": "home/example", "aws:SourceIp": "203.0.113.0"}
-    answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*")
+    answer = _solve(ps, "s3:ListBucket", "arn:aws:s3:::corp-data")
     assert answer.verdict is Verdict.REACHABLE
     assert dict(answer.witness.context)["aws:SourceIp"] == ContextValue(("203.0.113.0",))
+    assert dict(answer.witness.context)["s3:prefix"] == ContextValue(("home/example",))
+
+
+def test_a_service_key_the_action_never_carries_is_absent():
+    """The service authorization reference lists s3:prefix for the ListBucket family only: a
+    GetObject request never carries it, so a grant that requires it never applies (C1), and
+    neither the guesses nor z3 may make one up (issue 14, the model checker's
+    key-the-action-never-carries class, there with iam:PolicyARN on CreatePolicyVersion).
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html"""
+    ps = alice(
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::corp-data/*",
+            Condition={"StringLike": {"s3:prefix": "home/*"}},
+        )
+    )
+    for guess in (True, False):
+        answer = _solve(ps, "s3:GetObject", "arn:aws:s3:::corp-data/*", guess=guess)
+        assert answer.verdict is Verdict.UNREACHABLE, answer
+    # a pattern that also names the ListBucket family is still reachable, through those actions
+    wide = alice(allow("s3:*", "*", Condition={"StringLike": {"s3:prefix": "home/*"}}))
+    answer = _solve(wide, catalog().intervals("s3:List*"), "arn:aws:s3:::corp-data", guess=False)
+    assert answer.verdict is Verdict.REACHABLE
+    assert catalog().carries(answer.witness.action, "s3:prefix"), answer.witness.action
+    assert answer.witness.action != "s3:ListAllMyBuckets"
 
 
 def test_guess_never_chooses_a_credential_key():
