@@ -85,3 +85,32 @@ def test_privesc_with_mfa_paths_keep_mfa():
     for p in json.loads(result.stdout)["principals"]:
         for hop in p["path"]:
             assert hop["mfa_after"] == "mfa", (p["principal"], hop["method"])
+
+
+def test_a_role_with_mfa_is_listed_only_through_an_mfa_path(with_mfa):
+    """lambda-org-maintenance and TrailOperator stay in the `--mfa` list, and rightly: an
+    administrator with an MFA device (maria.garcia) may rewrite their trust and assume them
+    with her MFA session, so a session of each with MFA exists. The path that obtains it
+    carries MFA at every state; a Lambda session (no MFA) is not part of it."""
+    from iamgraph.gather import Mfa
+    from iamgraph.graph.build import build
+    from iamgraph.graph.paths import Paths, modes_filter
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.solvers.prove import Verdict
+
+    snap = load_snapshot(REPO / DEMO)
+    pg = build(snap)
+    paths = Paths(pg)
+    allowed = modes_filter("mfa")
+    maria = f"{MGMT}:user/maria.garcia"
+    for role in ("lambda-org-maintenance", "TrailOperator"):
+        arn = f"{MGMT}:role/{role}"
+        assert with_mfa[arn]["verdict"] == "reachable"
+
+        def holds(s, arn=arn):
+            return Verdict.REACHABLE if s.arn == arn else Verdict.UNREACHABLE
+
+        found = paths.search(maria, paths.own_starts(maria, allowed), holds, allowed)
+        assert found.verdict is Verdict.REACHABLE
+        assert [h.method for h in found.hops] == ["UpdateAssumeRolePolicy"]
+        assert all(h.mode_from is Mfa.MFA and h.mode_to is Mfa.MFA for h in found.hops)

@@ -236,6 +236,49 @@ def version_the_boundary_policy() -> Account:
     return Account(users=(user,), policies=(fence, READ_ONLY, ADMIN))
 
 
+def overwrite_the_group_deny() -> Account:
+    """Attaching AdministratorAccess to itself leaves its group's inline Deny of
+    iam:CreateAccessKey (not admin yet); with admin permissions it writes the group's inline
+    policy under the same name, which overwrites the Deny (found by the generator after the
+    first fixes: the engine's PutGroupPolicy added a policy and kept the Deny)."""
+    helpers = managed("iam-helpers", statement("Allow", "iam:AttachUserPolicy"))
+    deny = policy_doc(statement("Deny", "iam:CreateAccessKey"))
+    sre = Group("sre", inline=(("inline", deny),))
+    user = User(
+        "ci-deployer",
+        groups=frozenset({sre.name}),
+        attached=frozenset({helpers.arn}),
+        password=True,
+    )
+    return Account(users=(user,), groups=(sre,), policies=(helpers, READ_ONLY, ADMIN))
+
+
+def boundary_version_grants_nothing() -> Account:
+    """A role's boundary policy rewritten to allow everything lifts the boundary but grants
+    the role nothing (E10, E11): with no identity policy the role stays powerless (found by the
+    generator: the engine added the new text to the role's identity policies as well)."""
+    fence = managed(
+        "iam-helpers",
+        statement("Allow", "iam:CreateAccessKey"),
+        statement("Allow", "iam:CreatePolicyVersion", arn("policy", "iam-helpers")),
+    )
+    ops = Role("ops-automation", trust(arn("user", "ci-deployer")), boundary=fence.arn)
+    user = User(
+        "ci-deployer",
+        inline=(
+            (
+                "ops",
+                policy_doc(
+                    statement("Allow", "sts:AssumeRole", ops.arn),
+                    statement("Allow", "iam:CreatePolicyVersion", fence.arn),
+                ),
+            ),
+        ),
+        keys=KEYS,
+    )
+    return Account(users=(user,), roles=(ops,), policies=(fence, READ_ONLY, ADMIN))
+
+
 # -- positive controls: the engine and the checker agree today -----------------------------------
 def attach_admin_to_itself() -> Account:
     """AttachUserPolicy on itself, unpinned: admin in one move (reachable, replays)."""
@@ -300,6 +343,8 @@ DISAGREEMENTS = {
     "deny-survives-the-attach": deny_survives_the_attach,
     "boundary-survives-the-write": boundary_survives_the_write,
     "version-the-boundary-policy": version_the_boundary_policy,
+    "overwrite-the-group-deny": overwrite_the_group_deny,
+    "boundary-version-grants-nothing": boundary_version_grants_nothing,
 }
 CONTROLS = {
     "attach-admin-to-itself": attach_admin_to_itself,

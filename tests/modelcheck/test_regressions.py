@@ -32,6 +32,10 @@ REASONS = {
     "role's permissions boundary cuts it (E10) (engine: reachable; does not replay)",
     "version-the-boundary-policy": "CreatePolicyVersion on the policy used as the principal's "
     "permissions boundary is not a step (engine: proven-unreachable; 1 move)",
+    "overwrite-the-group-deny": "PutGroupPolicy added a policy but kept the group's inline Deny "
+    "it overwrites (engine: proven-unreachable; 2 moves)",
+    "boundary-version-grants-nothing": "a boundary policy rewritten to allow everything was also "
+    "added to the role's identity (engine: reachable; does not replay)",
 }
 
 # what the checker itself says: (principal, shortest path as APIs, or None: no admin in BOUND)
@@ -57,6 +61,11 @@ CHECKER = {
     "deny-survives-the-attach": (arn("user", "ci-deployer"), None),
     "boundary-survives-the-write": (arn("user", "dana.ops"), None),
     "version-the-boundary-policy": (arn("user", "platform-eng"), ("iam:CreatePolicyVersion",)),
+    "overwrite-the-group-deny": (
+        arn("user", "ci-deployer"),
+        ("iam:AttachUserPolicy", "iam:PutGroupPolicy"),
+    ),
+    "boundary-version-grants-nothing": (arn("user", "ci-deployer"), None),
     # controls
     "attach-admin-to-itself": (arn("user", "ci-deployer"), ("iam:AttachUserPolicy",)),
     "third-key-over-quota": (arn("user", "key-rotator"), None),
