@@ -10,6 +10,7 @@ MFA), which the caller cannot choose.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -283,7 +284,20 @@ def time_floor(snap: Snapshot) -> datetime | None:
     a command set it (`with_as_of`), else snapshot.json's `collected_at`, else the newest time
     the data itself records (a credential report's generation, a principal's creation or last
     use: the data was collected after each). None when nothing is known: then any time is
-    possible, an over-approximation (a witness may be dated in the past; never a false proof)."""
+    possible, an over-approximation (a witness may be dated in the past; never a false proof).
+    Asked per solver call: kept per snapshot object."""
+    kept = _FLOORS.get(id(snap))
+    if kept is not None and kept[0]() is snap:
+        return kept[1]
+    floor = _time_floor(snap)
+    _FLOORS[id(snap)] = (weakref.ref(snap), floor)
+    return floor
+
+
+_FLOORS: dict[int, tuple[weakref.ref, datetime | None]] = {}
+
+
+def _time_floor(snap: Snapshot) -> datetime | None:
     meta = snap.meta if isinstance(snap.meta, dict) else {}
     for key in ("as_of", "collected_at"):
         when = _instant(meta.get(key))

@@ -24,7 +24,7 @@ from iamgraph.gather import Mfa, find_target
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.changes import ADMIN_POLICY, Change, ChangeKind, Gains, apply, transform
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Step, Target
-from iamgraph.matching import action_matches, principal_match
+from iamgraph.matching import action_matches, principal_match, resource_matches
 from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
@@ -227,7 +227,26 @@ class Builder:
         target = find_target(self.snap, action, resource)
         if target.policy is not None or target.unresolved:
             return True  # a resource policy (trust, bucket, key, topic) may grant on its own
-        return self.identity_allows(source, action, gains)
+        if not self.identity_allows(source, action, gains):
+            return False
+        if "*" in resource or "?" in resource:
+            return True
+        # some Allow naming the action must also name the resource (P3, as the evaluator reads
+        # it; a pattern with a policy variable may match anything)
+        probe = Request.build(action, resource, [])
+        return (
+            any(
+                action_matches(st.actions, action) != st.not_action
+                and (
+                    st.resources is None
+                    or st.not_resource
+                    or any("${" in r for r in st.resources)
+                    or resource_matches(st.resources, resource, probe, variables=False)
+                )
+                for st in self.allows.get((source, gains), ())
+            )
+            or (source, gains) not in self.allows
+        )
 
     def identity_allows(self, source: str, action: str, gains: Gains = ()) -> bool:
         """Does some identity Allow statement of `source` (with the changes `gains` made to
@@ -380,7 +399,7 @@ def _hops(
     for method in METHODS:  # AssumeRole first: other targets depend on it
         if method.name != "AssumeRole":
             continue
-        for role in _trusting_roles(snap, p):
+        for role in trusting_roles(snap, p):
             hop = b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode), gains=gains)
             if hop is not None:
                 if hop.verdict is Verdict.REACHABLE:
@@ -742,7 +761,7 @@ def _pattern_for(method: Method, account: str) -> str:
     return PATTERNS[method.inventory].format(account=account)
 
 
-def _trusting_roles(snap: Snapshot, p: Principal) -> list[Principal]:
+def trusting_roles(snap: Snapshot, p: Principal) -> list[Principal]:
     """Roles whose trust policy has an Allow statement whose Principal names `p` (by its ARN,
     its account, or `*`); the solver then decides conditions and the identity side."""
     if p.kind is PrincipalKind.ROOT:

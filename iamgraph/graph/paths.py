@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from iamgraph.gather import Mfa
-from iamgraph.graph.build import ROLE_MODES, USER_MODES, Hop, PermissionGraph, _credential_row
+from iamgraph.graph.build import (
+    ROLE_MODES,
+    USER_MODES,
+    Hop,
+    PermissionGraph,
+    _credential_row,
+    trusting_roles,
+)
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
 from iamgraph.graph.methods import METHODS, Gain
 from iamgraph.model.principals import PrincipalKind
@@ -91,25 +98,67 @@ class Paths:
                 base += [State(arn, m) for m in self.pg.starts.get(arn, ()) if m in allowed]
             else:
                 base += self.own_starts(arn, allowed)
-        proven = self._closure(base, sure=True, allowed=allowed, joint=False)
-        return proven, self._closure(base, sure=False, allowed=allowed, joint=True)
+        proven = self._closure(base, sure=True, allowed=allowed)
+        return proven, self._maybe(base, allowed)
 
     def _closure(
-        self, starts: list[State], sure: bool, allowed: frozenset[Mfa], joint: bool
+        self,
+        starts: list[State],
+        sure: bool,
+        allowed: frozenset[Mfa],
+        seen: set[State] | None = None,
     ) -> set[State]:
-        seen = set(starts)
+        """Every state reachable from `starts` (added to `seen`, the states already closed)."""
+        seen = seen if seen is not None else set()
+        starts = [s for s in starts if s not in seen]
+        seen.update(starts)
         queue = deque(starts)
-        popped: list[State] = []
-        acted: set[tuple[State, State]] = set()
         while queue:
             s = queue.popleft()
-            moves = self._moves(s, popped, seen, sure, acted) if joint else self._own(s, sure)
-            for _, _, nxt, _ in moves:
+            for _, _, nxt, _ in self._own(s, sure):
                 if nxt not in seen and nxt.mode in allowed:
                     seen.add(nxt)
                     queue.append(nxt)
-            popped.append(s)
         return seen
+
+    def _maybe(self, base: list[State], allowed: frozenset[Mfa]) -> set[State]:
+        """Every state an attacker may hold, over-approximated: the closure over proven and
+        unknown steps, where a principal that another held state may change (`acts_on`) is
+        taken to gain anything: as an administrator would, it may then hold every user and
+        role of its account and every role whose trust names it or its account. (Following
+        the changes themselves for every pair of holders at once grows too fast.)"""
+        snap = self.pg.snap
+        boosted: set[State] = set()
+        checked: set[tuple[State, State]] = set()
+        states = self._closure(base, sure=False, allowed=allowed)
+        while True:
+            account = {s: snap.principals[s.arn].account for s in states}
+            held = [s for s in states if not s.gains and not self._admin(s)]
+            fresh = set()
+            for src in states:
+                if not self._modifier(src) or self._admin(src):
+                    continue
+                for x in held:
+                    if x in boosted or x in fresh or (src, x) in checked:
+                        continue
+                    checked.add((src, x))
+                    if (
+                        x.arn != src.arn
+                        and account[x] == account[src]
+                        and self.pg.acts_on(src.key, x.key)
+                    ):
+                        fresh.add(x)
+            if not fresh:
+                return states
+            boosted |= fresh
+            extra = [
+                State(q.arn, m)
+                for x in fresh
+                for q in _anything_from(snap, snap.principals[x.arn])
+                for m in self.pg.modes(q.arn)
+                if m in allowed and (m is not Mfa.MFA or x.mode is Mfa.MFA)
+            ]
+            self._closure(extra, sure=False, allowed=allowed, seen=states)
 
     # -- the moves out of a state -------------------------------------------------------------
     def _own(self, s: State, sure: bool):
@@ -318,6 +367,15 @@ class Paths:
                 transform=transform(self.pg.snap, s.gains),
             )
         return self.direct_cache[key]
+
+
+def _anything_from(snap, p) -> list:
+    """Who a principal with every permission could become: every user and role of its account
+    (keys, trust rewritten) and every role whose trust names it or its account."""
+    same = [
+        q for q in snap.principals.values() if q.account == p.account and q.kind.value != "root"
+    ]
+    return same + trusting_roles(snap, p)
 
 
 def _merge(hops: list[Hop]) -> Hop:
