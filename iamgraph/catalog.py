@@ -147,6 +147,17 @@ class NameProblem:
     suggestions: tuple[str, ...] = ()
 
 
+def merge_ids(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted catalog ids as half-open intervals."""
+    out: list[tuple[int, int]] = []
+    for i in ids:
+        if out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
+
+
 def _closest(word: str, pool, n: int, cutoff: float = 0.6) -> list[str]:
     """difflib's closest matches, keeping only those nearly as close as the best one."""
     scored = []
@@ -412,15 +423,7 @@ class Catalog:
         ids = sorted(
             {i for rx, found in self._key_templates.values() if rx.fullmatch(key) for i in found}
         )
-        if not ids:
-            return None
-        out: list[tuple[int, int]] = []
-        for i in ids:
-            if out and out[-1][1] == i:
-                out[-1] = (out[-1][0], i + 1)
-            else:
-                out.append((i, i + 1))
-        return tuple(out)
+        return tuple(merge_ids(ids)) if ids else None
 
     def carries(self, action: str, key: str) -> bool:
         """Can a request for `action` carry `key`? A service key only where the reference lists

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import z3
 
-from iamgraph.catalog import catalog
+from iamgraph.catalog import catalog, merge_ids
 from iamgraph.conditions import as_date
 from iamgraph.evaluate import Decision, Outcome, PolicySet, decide
 from iamgraph.gather import (
@@ -369,17 +369,6 @@ def _template_glob(template: str) -> str:
     import re
 
     return re.sub(r"\$\{(\w+)\}", lambda m: "aws" if m.group(1) == "Partition" else "*", template)
-
-
-def merge_ids(ids: list[int]) -> list[tuple[int, int]]:
-    """Sorted catalog ids as half-open intervals."""
-    out: list[tuple[int, int]] = []
-    for i in ids:
-        if out and out[-1][1] == i:
-            out[-1] = (out[-1][0], i + 1)
-        else:
-            out.append((i, i + 1))
-    return out
 
 
 def _representative(resource: str) -> str:

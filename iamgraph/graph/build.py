@@ -464,30 +464,15 @@ def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
     """The steps by which `src` changes the configuration of `holder` (itself, a role it can
     assume, or another principal the attacker holds), each with the change it makes."""
     snap = b.snap
-    source, mode, gains = src
-    arn, to, held = holder
+    arn, _, held = holder
     q = snap.principals[arn]
-    if q.kind is PrincipalKind.ROOT or q.account != snap.principals[source].account:
+    if q.kind is PrincipalKind.ROOT or q.account != snap.principals[src[0]].account:
         return  # IAM changes stay in the attacker's account
     user = q.kind is PrincipalKind.USER
     t = method.target
 
-    def step(resource: str, change: Change, detail: str, where=(), gain=None) -> Iterator[Hop]:
-        yield from _opt(
-            b.hop(
-                method,
-                source,
-                mode,
-                arn,
-                resource,
-                to,
-                detail,
-                where,
-                gains=gains,
-                changes=(change,),
-                gain=gain,
-            )
-        )
+    def step(resource: str, change: Change, detail: str, gain=None) -> Iterator[Hop]:
+        yield from _opt(_change(b, src, holder, method, resource, change, detail, gain=gain))
 
     if t is Target.SELF_USER and user:
         yield from _write(b, src, holder, method, arn, "itself")
@@ -528,24 +513,32 @@ def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
         yield from _pinned(b, src, holder, method, arn, "its boundary")
 
 
+def _change(
+    b: Builder,
+    src: Key,
+    holder: Key,
+    method: Method,
+    resource: str,
+    change: Change,
+    detail: str,
+    where=(),
+    gain: Gain | None = None,
+) -> Hop | None:
+    """The step by which `src` makes `change` to `holder` (asked on `resource`)."""
+    source, mode, gains = src
+    arn, to, _ = holder
+    return b.hop(
+        method, source, mode, arn, resource, to, detail, where,
+        gains=gains, changes=(change,), gain=gain,
+    )  # fmt: skip
+
+
 def _write(b: Builder, src: Key, holder: Key, method: Method, resource: str, detail: str):
     """Put*Policy writes a text of the attacker's choosing; Attach*Policy attaches
     AdministratorAccess unless a condition on the policy ARN pins what may be attached."""
     if method.pinned_by is None:
-        source, mode, gains = src
-        yield from _opt(
-            b.hop(
-                method,
-                source,
-                mode,
-                holder[0],
-                resource,
-                holder[1],
-                detail,
-                gains=gains,
-                changes=(Change(ChangeKind.EVERYTHING, resource),),
-            )
-        )
+        change = Change(ChangeKind.EVERYTHING, resource)
+        yield from _opt(_change(b, src, holder, method, resource, change, detail))
         return
     yield from _pinned(b, src, holder, method, resource, detail)
 
@@ -555,25 +548,13 @@ def _pinned(b: Builder, src: Key, holder: Key, method: Method, resource: str, de
     (`method.pinned_by`): AdministratorAccess if allowed (admin, or no boundary at all), else
     each policy of the snapshot it is allowed for, gained as it is."""
     snap = b.snap
-    source, mode, gains = src
-    arn, to, held = holder
+    arn, _, held = holder
     boundary = method.target in (Target.BOUNDED_USER, Target.BOUNDED_ROLE)
 
     def ask(policy: str, change: Change, gain=None):
         where = ((method.pinned_by, ContextValue((policy,), type="arn")),)
-        return b.hop(
-            method,
-            source,
-            mode,
-            arn,
-            resource,
-            to,
-            f"{detail}: {policy.rsplit('/', 1)[-1]}",
-            where,
-            gains=gains,
-            changes=(change,),
-            gain=gain,
-        )
+        name = policy.rsplit("/", 1)[-1]
+        return _change(b, src, holder, method, resource, change, f"{detail}: {name}", where, gain)
 
     full = Change(ChangeKind.NO_BOUNDARY) if boundary else Change(ChangeKind.EVERYTHING)
     hop = ask(ADMIN_POLICY, full, None if boundary else Gain.ADMIN)
