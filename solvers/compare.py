@@ -28,7 +28,13 @@ from iamgraph.solvers import regex
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, every_policy, expand_star, merge_ids
+from iamgraph.solvers.prove import (
+    DEFAULT_TIMEOUT_MS,
+    carried_keys,
+    every_policy,
+    expand_star,
+    merge_ids,
+)
 
 MAX_CLASSES = 50
 MAX_UNDECIDED = 10  # actions whose candidates did not replay, before the search stops
@@ -115,6 +121,7 @@ def new_access(
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*ctx.constraints, action >= 0, action < len(cat.actions))
+    solver.add(*carried_keys(ctx, action, {k.lower() for k, _ in pinned}))
     solver.add(now.allowed, z3.Not(was.allowed))
     if services is not None:
         solver.add(_ids(action, [i for i, a in enumerate(cat.actions) if a.service in services]))
@@ -280,6 +287,7 @@ class _Given:
         return key not in pinned and not (self.fixed and self.fixed(key))
 
     def request(self, action: str, resource: str, chosen) -> Request:
+        chosen = [(k, v) for k, v in chosen if catalog().carries(action, k)]  # `carried_keys`
         names = {k.lower() for k, _ in chosen}
         rest = [e for e in self.pinned if e[0].lower() not in names]
         return Request.build(action, resource, [*chosen, *rest])

@@ -227,3 +227,28 @@ def test_quacky_pairs_never_fail_without_a_replayed_witness():
         assert result.result in (Result.PASS, Result.FAIL, Result.UNKNOWN)
         if result.result == Result.FAIL:
             assert result.new_access and all(n.statements for n in result.new_access)
+
+
+def test_a_grant_behind_a_key_the_action_never_carries_is_no_new_access():
+    """s3:prefix comes only with the ListBucket family (service authorization reference), so an
+    added GetObject grant that requires it grants nothing: PASS, proven, as `can` says too
+    (was a FAIL whose witness gave GetObject an s3:prefix; issue 14)."""
+    from iamgraph.model.policy import parse_policy
+    from iamgraph.model.source import SourceRef
+
+    def doc(*statements):
+        body = {"Version": "2012-10-17", "Statement": list(statements)}
+        return parse_policy(body, kind=PolicyKind.IDENTITY, source=SourceRef("t.json"), name="t")
+
+    read = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::corp-data"}
+    prefixed = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::corp-data/*",
+        "Condition": {"StringLike": {"s3:prefix": "home/*"}},
+    }
+    assert diff_policies(doc(read), doc(read, prefixed), PolicyKind.IDENTITY).result == Result.PASS
+    listed = dict(prefixed, Action="s3:ListBucketVersions", Resource="arn:aws:s3:::corp-data")
+    widened = diff_policies(doc(read), doc(read, listed), PolicyKind.IDENTITY)
+    assert widened.result == Result.FAIL
+    assert [n.action for n in widened.new_access] == ["s3:ListBucketVersions"]
