@@ -75,6 +75,7 @@ class PermissionGraph:
     expanded: dict[Key, list[Hop]] = field(default_factory=dict)
     pending: dict[Key, Iterator[Hop] | None] = field(default_factory=dict)
     acting: dict[tuple[Key, Key], list[Hop]] = field(default_factory=dict)
+    modifiers: dict[Key, tuple[Method, ...]] = field(default_factory=dict)
 
     def admin_of(self, arn: str, mode: Mfa, gains: Gains = ()) -> Admin:
         """Is the principal admin in this state (with the changes made to it)?"""
@@ -119,18 +120,27 @@ class PermissionGraph:
         if pair not in self.acting:
             hops = [
                 hop
-                for method in ORDER
-                if method.modifies
-                and all(
-                    self.builder.identity_allows(source[0], st.action, source[2])
-                    for st in method.steps
-                )
+                for method in self.modifying(source)
                 for hop in _modify(self.builder, source, holder, method)
             ]
             for hop in hops:
                 self._draw(hop, source[1])
             self.acting[pair] = hops
         return self.acting[pair]
+
+    def modifying(self, source: Key) -> tuple[Method, ...]:
+        """The methods by which the state may change a principal's configuration: those whose
+        every action some identity Allow names (most states have none)."""
+        if source not in self.modifiers:
+            self.modifiers[source] = tuple(
+                m
+                for m in ORDER
+                if m.modifies
+                and all(
+                    self.builder.identity_allows(source[0], st.action, source[2]) for st in m.steps
+                )
+            )
+        return self.modifiers[source]
 
     def _draw(self, hop: Hop, mode: Mfa) -> None:
         self.graph.add_edge(

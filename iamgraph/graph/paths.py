@@ -23,7 +23,7 @@ from iamgraph.graph.build import (
     trusting_roles,
 )
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
-from iamgraph.graph.methods import METHODS, Gain
+from iamgraph.graph.methods import Gain
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.request import ContextValue
 from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Answer, Verdict, can
@@ -74,7 +74,6 @@ class Paths:
         self.pg = pg
         self.timeout_ms = timeout_ms
         self.direct_cache: dict[tuple, Answer] = {}
-        self.modifiers: dict[State, bool] = {}
 
     # -- where an attacker starts ------------------------------------------------------------
     def own_starts(self, arn: str, allowed: frozenset[Mfa]) -> list[State]:
@@ -201,14 +200,7 @@ class Paths:
         return self.pg.admin_of(s.arn, s.mode, s.gains).verdict is Verdict.REACHABLE
 
     def _modifier(self, s: State) -> bool:
-        """May the state change any principal's configuration at all? (Most may not.)"""
-        if s not in self.modifiers:
-            b = self.pg.builder
-            self.modifiers[s] = any(
-                m.modifies and all(b.identity_allows(s.arn, st.action, s.gains) for st in m.steps)
-                for m in METHODS
-            )
-        return self.modifiers[s]
+        return bool(self.pg.modifying(s.key))
 
     def _successors(self, holder: State, hops: list[Hop], singles: bool = True):
         """Next states: a step that changes `holder` adds its change to the holder's; steps
