@@ -15,7 +15,7 @@ from pathlib import Path
 from iamgraph.catalog import catalog
 from iamgraph.errors import InputError
 from iamgraph.load.policy_file import load_policy_file
-from iamgraph.policy_diff import diff_policies
+from iamgraph.premerge.policy_diff import diff_policies
 
 REPO = Path(__file__).resolve().parents[1]
 QUACKY = REPO.parent / "shared" / "data" / "quacky-aws-policy-samples"
@@ -66,9 +66,9 @@ def demo_scp_change() -> None:
     import shutil
     import tempfile
 
-    from iamgraph.invariants import load_invariants
     from iamgraph.load.snapshot import load_snapshot
-    from iamgraph.snapshot_diff import diff_snapshots
+    from iamgraph.premerge.invariants import load_invariants
+    from iamgraph.premerge.snapshot_diff import diff_snapshots
 
     demo = REPO / "fixtures" / "demo-org"
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,10 +10,10 @@ import statistics
 import time
 from pathlib import Path
 
-from iamgraph.evaluate import decide
-from iamgraph.gather import credential_context, policies_for, request_context
+from iamgraph.evaluate.gather import credential_context, policies_for, request_context
+from iamgraph.evaluate.layers import decide
+from iamgraph.evaluate.request import Request
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.request import Request
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo-org"
 REQUESTS = [

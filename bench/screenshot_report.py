@@ -24,9 +24,9 @@ from iamgraph.catalog import catalog  # noqa: E402
 from iamgraph.graph.paths import Paths, modes_filter, privesc  # noqa: E402
 from iamgraph.load.snapshot import load_snapshot  # noqa: E402
 from iamgraph.model.snapshot import Snapshot  # noqa: E402
-from iamgraph.render.graphviz import Goal, diagram  # noqa: E402
-from iamgraph.report.html import html_report  # noqa: E402
-from iamgraph.solvers.prove import Verdict  # noqa: E402
+from iamgraph.render.dot import Goal, diagram  # noqa: E402
+from iamgraph.render.html import html_report  # noqa: E402
+from iamgraph.verdict import Verdict  # noqa: E402
 
 DEMO = REPO / "fixtures" / "demo-org"
 OUT = REPO / "docs" / "audit-report.png"

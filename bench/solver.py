@@ -11,14 +11,15 @@ import time
 from pathlib import Path
 
 from iamgraph.catalog import catalog
-from iamgraph.evaluate import PolicySet, decide
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import PolicySet, decide
+from iamgraph.evaluate.request import Caller, ContextValue, Request
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, ContextValue, Request
-from iamgraph.simulate import caller_context
-from iamgraph.solvers.prove import Verdict, can, expand_star, solve, who_can
+from iamgraph.query.simulate import caller_context
+from iamgraph.solvers.prove import can, expand_star, solve, who_can
+from iamgraph.verdict import Verdict
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo-org"

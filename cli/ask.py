@@ -40,7 +40,7 @@ from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.grammar import Query, parse
 from iamgraph.solvers import prove
-from iamgraph.solvers.prove import Answer, Verdict
+from iamgraph.verdict import Answer, Verdict
 
 
 @reports_input_errors

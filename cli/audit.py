@@ -25,11 +25,10 @@ from iamgraph.cli.report import (
     suppressions_from,
 )
 from iamgraph.errors import InputError
-from iamgraph.gather import with_as_of
+from iamgraph.evaluate.gather import with_as_of
+from iamgraph.finding import Item, Location, Rule, Severity
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.report.items import Item, Location, Rule
-from iamgraph.severity import Severity
-from iamgraph.suppressions import apply
+from iamgraph.premerge.suppressions import apply
 
 
 class AuditFormat(StrEnum):
@@ -142,8 +141,8 @@ def _diagrams(ctx: AuditContext, timeout_ms: int) -> list[tuple[str, str]]:
     from iamgraph.graph.paths import Paths, modes_filter
     from iamgraph.graph.paths import privesc as privesc_all
     from iamgraph.query.grammar import parse
-    from iamgraph.render.graphviz import Goal, diagram
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.render.dot import Goal, diagram
+    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     paths = Paths(pg, timeout_ms)
@@ -302,7 +301,7 @@ def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: in
     import sys
 
     from iamgraph.audit.access_levels import Status
-    from iamgraph.report.html import html_report
+    from iamgraph.render.html import html_report
 
     access = [
         (

@@ -31,17 +31,17 @@ from iamgraph.cli.common import (
 )
 from iamgraph.cli.draw import check_render, write_render
 from iamgraph.cli.simulate import reason_line
-from iamgraph.gather import Mfa, find_principal
+from iamgraph.evaluate.gather import Mfa, find_principal
+from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph import query
 from iamgraph.graph.build import PermissionGraph, build
 from iamgraph.graph.paths import Paths
 from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import ContextValue
-from iamgraph.simulate import parse_context_pairs
+from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.solvers import prove
-from iamgraph.solvers.prove import Answer, Verdict
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 DirectOption = typer.Option(
     False, "--direct", help="Count the principal's own permissions only (no paths)."
@@ -59,7 +59,7 @@ MfaOption = typer.Option(
     "(access keys or sessions). Default: any.",
 )
 TimeoutOption = typer.Option(
-    prove.DEFAULT_TIMEOUT_MS / 1000, "--timeout", min=0.001, help="Seconds per solver call."
+    DEFAULT_TIMEOUT_MS / 1000, "--timeout", min=0.001, help="Seconds per solver call."
 )
 
 

@@ -8,8 +8,8 @@ from iamgraph.cli.common import stderr
 from iamgraph.errors import InputError
 from iamgraph.graph.query import Reach
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.render.graphviz import FORMATS, Goal, RenderError, diagram, write
-from iamgraph.solvers.prove import Verdict
+from iamgraph.render.dot import FORMATS, Goal, RenderError, diagram, write
+from iamgraph.verdict import Verdict
 
 
 def check_render(path: Path | None) -> None:

@@ -35,16 +35,16 @@ from iamgraph.cli.common import (
 )
 from iamgraph.cli.draw import check_render, emit, write_render
 from iamgraph.errors import InputError
-from iamgraph.gather import find_principal
+from iamgraph.evaluate.gather import find_principal
 from iamgraph.graph import query
 from iamgraph.graph.methods import BY_NAME, METHODS
 from iamgraph.graph.paths import Found, State, modes_filter
 from iamgraph.graph.paths import privesc as privesc_all
 from iamgraph.graph.query import Reach, proof_note
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.render.graphviz import Goal, diagram
-from iamgraph.simulate import parse_context_pairs
-from iamgraph.solvers.prove import Answer, Verdict
+from iamgraph.query.simulate import parse_context_pairs
+from iamgraph.render.dot import Goal, diagram
+from iamgraph.verdict import Answer, Verdict
 
 METHOD_NOTE = (
     f"relative to the {len(METHODS)} escalation methods of iamgraph.graph.methods "

@@ -18,8 +18,8 @@ from iamgraph.cli.common import (
     reports_input_errors,
     stdout,
 )
-from iamgraph.lint import LintFinding, Severity, lint_paths
 from iamgraph.model.policy import PolicyKind
+from iamgraph.premerge.lint import LintFinding, Severity, lint_paths
 
 
 class FailOn(StrEnum):

@@ -30,17 +30,19 @@ from iamgraph.cli.report import (
     unproven_unknown_actions,
 )
 from iamgraph.errors import InputError
+from iamgraph.finding import Item, Location
 from iamgraph.graph.query import Reach
-from iamgraph.invariants import Invariant, Outcome, load_invariants
-from iamgraph.invariants import check as check_all
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
-from iamgraph.policy_diff import Placement, diff_policies, placement_in
-from iamgraph.policy_diff import check_access as check
-from iamgraph.report.items import Item, Location
-from iamgraph.report.markdown import escape
-from iamgraph.report.premerge import (
+from iamgraph.premerge.invariants import Invariant, Outcome, load_invariants
+from iamgraph.premerge.invariants import check as check_all
+from iamgraph.premerge.policy_diff import Placement, diff_policies, placement_in
+from iamgraph.premerge.policy_diff import check_access as check
+from iamgraph.premerge.snapshot_diff import SnapshotDiff, diff_snapshots
+from iamgraph.premerge.suppressions import load_suppressions, read_toml
+from iamgraph.render.markdown import escape
+from iamgraph.render.premerge import (
     ACCESS_GRANTED,
     INVARIANT_BROKEN,
     NEW_ACCESS,
@@ -51,10 +53,8 @@ from iamgraph.report.premerge import (
     invariant_items,
     path_item,
 )
-from iamgraph.snapshot_diff import SnapshotDiff, diff_snapshots
 from iamgraph.solvers.compare import Comparison, NewAccess, Result
-from iamgraph.solvers.prove import Answer
-from iamgraph.suppressions import load_suppressions, read_toml
+from iamgraph.verdict import Answer
 
 __all__ = ["OnUnknown", "check_access", "check_invariants", "diff", "diff_policy"]
 
@@ -477,7 +477,7 @@ def diff(
     with progress_bar(quiet) as progress:
         old = load_snapshot(before, progress)
         if plan is not None:
-            from iamgraph.load.terraform import apply_plan
+            from iamgraph.premerge.terraform import apply_plan
 
             planned = apply_plan(old, plan, account)
             new = planned.snapshot

@@ -13,12 +13,12 @@ from typing import NoReturn
 import typer
 
 from iamgraph.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNKNOWN, Asked, print_json, stdout
-from iamgraph.report.items import Item, Location, Rule, Suppression
-from iamgraph.report.markdown import markdown
-from iamgraph.report.premerge import verdict
-from iamgraph.report.sarif import sarif_log
+from iamgraph.finding import Item, Location, Rule, Suppression
+from iamgraph.premerge.suppressions import apply, load_suppressions
+from iamgraph.render.markdown import markdown
+from iamgraph.render.premerge import verdict
+from iamgraph.render.sarif import sarif_log
 from iamgraph.solvers.compare import Comparison, Result
-from iamgraph.suppressions import apply, load_suppressions
 
 
 class ReportFormat(StrEnum):

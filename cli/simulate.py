@@ -23,12 +23,12 @@ from iamgraph.cli.common import (
     stdout,
 )
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Decision, Outcome, Reason
-from iamgraph.gather import Mfa, find_principal
+from iamgraph.evaluate.gather import Mfa, find_principal
+from iamgraph.evaluate.layers import Decision, Outcome, Reason
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import Policy, PolicyKind
-from iamgraph.simulate import (
+from iamgraph.query.simulate import (
     Result,
     custom_case,
     parse_context_entries,

@@ -17,7 +17,7 @@ from iamgraph.cli.common import (
     stdout,
 )
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.summary import Summary, summarize
+from iamgraph.query.summary import Summary, summarize
 
 
 @reports_input_errors

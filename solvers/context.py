@@ -19,9 +19,7 @@ from enum import StrEnum
 
 import z3
 
-from iamgraph.model.operators import Family
-from iamgraph.model.policy import Policy
-from iamgraph.request import (
+from iamgraph.evaluate.request import (
     CURRENT_TIME,
     EPOCH_TIME,
     MAX_SESSION,
@@ -29,6 +27,8 @@ from iamgraph.request import (
     TOKEN_ISSUE_TIME,
     ContextValue,
 )
+from iamgraph.model.operators import Family
+from iamgraph.model.policy import Policy
 
 MAX_ELEMENTS = 4
 

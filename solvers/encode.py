@@ -1,4 +1,4 @@
-"""A PolicySet's decision as one z3 formula, mirroring `iamgraph.evaluate` name by name.
+"""A PolicySet's decision as one z3 formula, mirroring `iamgraph.evaluate.layers` name by name.
 
 Input: a `PolicySet` (the same object the evaluator takes), the request's action (a name, or a
 z3 integer over catalog ids), its resource (an ARN, or a z3 string), and a `SymContext`.
@@ -19,9 +19,9 @@ from decimal import Decimal, InvalidOperation
 import z3
 
 from iamgraph.catalog import catalog
-from iamgraph.conditions import as_date, condition_holds
-from iamgraph.evaluate import PolicySet
-from iamgraph.matching import (
+from iamgraph.evaluate.conditions import as_date, condition_holds
+from iamgraph.evaluate.layers import PolicySet
+from iamgraph.evaluate.matching import (
     Uncertain,
     action_matches,
     not_principal_excludes,
@@ -29,10 +29,10 @@ from iamgraph.matching import (
     resource_matches,
     substitute,
 )
+from iamgraph.evaluate.request import CallerType, Request
 from iamgraph.model.operators import Family
+from iamgraph.model.patterns import Token, glob_tokens, intersects
 from iamgraph.model.policy import Condition, Effect, Policy, Statement
-from iamgraph.patterns import Token, glob_tokens, intersects
-from iamgraph.request import CallerType, Request
 from iamgraph.solvers import regex
 from iamgraph.solvers.context import Key, Rep, SymContext
 

@@ -17,14 +17,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from iamgraph.catalog import catalog
-from iamgraph.conditions import as_date
-from iamgraph.evaluate import PolicySet
-from iamgraph.gather import Mfa, credential_clock
-from iamgraph.matching import Uncertain, action_matches, glob_match, resource_matches
-from iamgraph.model.operators import Family
-from iamgraph.model.policy import Condition, Effect, Statement
-from iamgraph.patterns import common_string, glob_tokens
-from iamgraph.request import (
+from iamgraph.evaluate.conditions import as_date
+from iamgraph.evaluate.gather import Mfa, credential_clock
+from iamgraph.evaluate.layers import PolicySet
+from iamgraph.evaluate.matching import Uncertain, action_matches, glob_match, resource_matches
+from iamgraph.evaluate.request import (
     CURRENT_TIME,
     EPOCH_TIME,
     TOKEN_ISSUE_TIME,
@@ -32,6 +29,9 @@ from iamgraph.request import (
     ContextValue,
     Request,
 )
+from iamgraph.model.operators import Family
+from iamgraph.model.patterns import common_string, glob_tokens
+from iamgraph.model.policy import Condition, Effect, Statement
 
 MAX_GUESSES = 12  # each costs one evaluator call (tens of microseconds)
 REGION = "us-east-1"

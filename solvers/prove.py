@@ -13,18 +13,15 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from functools import lru_cache
 
 import z3
 
 from iamgraph.catalog import catalog, merge_ids
-from iamgraph.conditions import as_date
-from iamgraph.evaluate import Decision, Outcome, PolicySet, decide
-from iamgraph.gather import (
+from iamgraph.evaluate.conditions import as_date
+from iamgraph.evaluate.gather import (
     Mfa,
     credential_clock,
     credential_context,
@@ -35,48 +32,22 @@ from iamgraph.gather import (
     time_context,
     time_floor,
 )
-from iamgraph.matching import Uncertain, glob_match, resource_matches
+from iamgraph.evaluate.layers import Decision, Outcome, PolicySet, decide
+from iamgraph.evaluate.matching import Uncertain, glob_match, resource_matches
+from iamgraph.evaluate.request import TIME_KEYS, TOKEN_ISSUE_TIME, CallerType, ContextValue, Request
 from iamgraph.model.operators import Family
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import TIME_KEYS, TOKEN_ISSUE_TIME, CallerType, ContextValue, Request
 from iamgraph.solvers import regex
 from iamgraph.solvers.context import Key, Rep, SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.guess import guesses
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict, Witness
 
-DEFAULT_TIMEOUT_MS = 5000
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 RETRIES = 3
 FIRST_TRY_MS = 500  # z3 answers most questions at once; one that stalls is split first
 PREFERENCE_MS = 60  # how long one try at a nicer-looking witness may take
 PREFERENCE_BUDGET_S = 0.15  # and all of them together
-
-
-class Verdict(StrEnum):
-    REACHABLE = "reachable"
-    UNREACHABLE = "proven-unreachable"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Witness:
-    principal: str
-    action: str
-    resource: str
-    context: tuple[tuple[str, ContextValue], ...]  # every key the request carried
-    chosen: tuple[str, ...]  # the keys the solver chose (caller-controlled), the rest pinned
-    mfa: str
-    decision: Decision  # the evaluator's replay: allowed
-
-
-@dataclass(frozen=True)
-class Answer:
-    principal: str
-    verdict: Verdict
-    witness: Witness | None = None
-    reasons: tuple[str, ...] = ()
-    seconds: float = 0.0
-    notes: tuple[str, ...] = field(default=())
 
 
 def every_policy(ps: PolicySet):

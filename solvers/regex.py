@@ -1,4 +1,4 @@
-"""Wildcard patterns as z3 regular expressions, mirroring `iamgraph.matching` exactly.
+"""Wildcard patterns as z3 regular expressions, mirroring `iamgraph.evaluate.matching` exactly.
 
 Input: a glob (`*` any run, `?` one character) and how it may cross `:`. Output: a z3 `ReRef`.
 Trusted: z3's string theory. Nothing here yields `unknown`; callers decide what they support.

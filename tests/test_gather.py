@@ -1,7 +1,7 @@
 """The context a credential fixes: every key AWS sets is there, since `can` reads the keys
 the credential fixes but does not carry as absent (gather.is_credential_key)."""
 
-from iamgraph.gather import Mfa, credential_context, is_credential_key
+from iamgraph.evaluate.gather import Mfa, credential_context, is_credential_key
 
 TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 

@@ -2,8 +2,8 @@
 
 import shutil
 
-from iamgraph.lint import lint_paths
 from iamgraph.model.policy import PolicyKind
+from iamgraph.premerge.lint import lint_paths
 from tests.conftest import DEMO, FIXTURES
 
 POLICIES = FIXTURES / "policies"

@@ -6,7 +6,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iamgraph.patterns import glob_tokens, intersects, template_tokens
+from iamgraph.model.patterns import glob_tokens, intersects, template_tokens
 
 ALPHABET = "a/:"
 

@@ -7,7 +7,7 @@ import pytest
 from iamgraph.errors import InputError
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.principals import PrincipalKind
-from iamgraph.summary import summarize
+from iamgraph.query.summary import summarize
 from tests.conftest import DEMO, SHARED_DATA
 
 ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"

@@ -25,16 +25,16 @@ from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import CLASSIC_LEVELS, catalog
-from iamgraph.evaluate import Decision, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, find_principal, policies_for
+from iamgraph.evaluate.gather import Mfa, credential_context, find_principal, policies_for
+from iamgraph.evaluate.layers import Decision, PolicySet, decide
+from iamgraph.evaluate.request import ContextValue, Request
 from iamgraph.model.credentials import CredentialRow
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import ContextValue, Request
 
 if TYPE_CHECKING:  # z3 is slow to load: the solver is imported where it is used
-    from iamgraph.solvers.prove import Answer
+    from iamgraph.verdict import Answer
 
 __all__ = ["AccessRow", "LevelAccess", "OwnPermissions", "Status", "access_table"]
 
@@ -111,7 +111,7 @@ def allow_ids(ps: PolicySet) -> frozenset[int]:
     (conditions and resources ignored, so never too small): what some identity Allow names
     (E10, E11; a root user needs none, E20), cut by the boundary's Allows and each SCP
     level's Allows (E4), less what a Deny without condition denies on every resource (E2)."""
-    from iamgraph.request import CallerType
+    from iamgraph.evaluate.request import CallerType
 
     everything = frozenset(range(len(catalog())))
     if ps.caller.type is CallerType.ROOT or ps.unresolved:  # a policy we cannot read: anything
@@ -292,7 +292,7 @@ class OwnPermissions:
         """Concrete requests spelled out by the identity Allow statements (the action, a
         resource their Resource names, the condition values they ask for), replayed in every
         mode: the first one allowed. Finding none proves nothing."""
-        from iamgraph.solvers.prove import Answer, Verdict, Witness
+        from iamgraph.verdict import Answer, Verdict, Witness
 
         cat = catalog()
         wanted = frozenset(ids)
@@ -339,7 +339,8 @@ class OwnPermissions:
 
     def solve(self, ids: Iterable[int]) -> Answer:
         """Is some request for an action of `ids`, on any resource, allowed in some mode?"""
-        from iamgraph.solvers.prove import Answer, Verdict, merge_ids, solve
+        from iamgraph.solvers.prove import merge_ids, solve
+        from iamgraph.verdict import Answer, Verdict
 
         ids = sorted(ids)
         if not ids or not self.modes:
@@ -363,7 +364,7 @@ class OwnPermissions:
 
     def ask(self, ids: Iterable[int]) -> Answer:
         """`probe` on a few ids per service, then `solve` on all of them."""
-        from iamgraph.solvers.prove import Answer, Verdict
+        from iamgraph.verdict import Answer, Verdict
 
         ids = frozenset(ids) & self.allow_ids
         if not ids:
@@ -383,7 +384,7 @@ def statements(decision: Decision) -> list[str]:
 def _is_admin(ctx: AuditContext, arn: str, modes: tuple[Mfa, ...]) -> tuple[bool | None, str]:
     """Admin in a mode the principal holds (the graph's verdicts when it is built already)."""
     from iamgraph.graph.admin import decide_admin
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     pg = ctx.__dict__.get("graph")
     unknown = False
@@ -398,7 +399,7 @@ def _is_admin(ctx: AuditContext, arn: str, modes: tuple[Mfa, ...]) -> tuple[bool
 
 def _level(own: OwnPermissions, level: str) -> dict[str, LevelAccess]:
     """Every service where a request of `level` is allowed (or undecided)."""
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     left = set(level_ids(level) & own.allow_ids)
     out: dict[str, LevelAccess] = {}
@@ -426,7 +427,7 @@ def _level(own: OwnPermissions, level: str) -> dict[str, LevelAccess]:
 
 def _split(own: OwnPermissions, level: str, left: set[int], why) -> dict[str, LevelAccess]:
     """An undecided level: per service, when there are few; else one "*" row says so."""
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     by_service = services_of(left)
     if len(by_service) > FALLBACK_SERVICES:

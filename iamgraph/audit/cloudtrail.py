@@ -19,16 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
-from iamgraph.evaluate import Decision, Layer, PolicySet, Reason, decide
-from iamgraph.gather import (
+from iamgraph.evaluate.gather import (
     Mfa,
     credential_context,
     find_principal,
     is_credential_key,
     mfa_context,
 )
+from iamgraph.evaluate.layers import Decision, Layer, PolicySet, Reason, decide
+from iamgraph.evaluate.matching import action_matches, glob_match
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.load.s3 import LIFECYCLE_FILE, POLICY_FILE, VERSIONING_FILE
-from iamgraph.matching import action_matches, glob_match
 from iamgraph.model.arn import ArnError
 from iamgraph.model.cloudtrail import EventSelectors, FieldSelector, Trail, TrailStatus
 from iamgraph.model.policy import Effect, Policy, PolicyKind, parse_policy
@@ -37,14 +38,14 @@ from iamgraph.model.resources import Bucket, KmsKey, LifecycleRule
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
 from iamgraph.query.grammar import S3_OBJECT_ACTIONS, VERBS
-from iamgraph.request import Caller, CallerType, ContextValue, Request
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS
 
 if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
     from iamgraph.graph.build import Hop
     from iamgraph.graph.query import Reach
-    from iamgraph.solvers.prove import Answer
+    from iamgraph.verdict import Answer
 
-SOLVER_TIMEOUT_MS = 5000  # per solver call, as `prove.DEFAULT_TIMEOUT_MS`
+SOLVER_TIMEOUT_MS = DEFAULT_TIMEOUT_MS  # per solver call
 
 # Retention: a lifecycle rule that expires trail logs (current or noncurrent versions) sooner
 # than this many days, or on a fixed date, deletes evidence an investigation may still need.
@@ -779,7 +780,7 @@ def policy_grants(
     """For every grantee of the policy: which tamper requests the policy alone allows it
     (`_identity_for` says what the caller's side brings). SCPs and RCPs are left out: the
     question is what the policy itself lets through."""
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     out = []
     for g in _grantees(snap, policy, {a for a, _ in requests}, owner):
@@ -942,7 +943,7 @@ def run_key_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
 def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """`ask "can any non-MFA principal tamper with the trail"`, over every trail."""
     from iamgraph.graph import query
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     snap = ctx.snapshot
     arns = [t.arn for t in _trails(snap)]

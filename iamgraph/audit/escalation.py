@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome
-from iamgraph.severity import Severity
+from iamgraph.finding import Severity
 
 
 def _escalation(ctx: AuditContext) -> Iterator[Finding]:
     from iamgraph.graph.paths import modes_filter, privesc
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     for f in privesc(pg, ctx.paths, modes_filter(None)):
@@ -45,7 +45,7 @@ def _partial(ctx: AuditContext) -> Iterator[Finding]:
     and that no path exists, so a reviewer can close the pattern tool's alarm with a proof."""
     from iamgraph.graph.methods import METHODS
     from iamgraph.graph.paths import modes_filter, privesc
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     for f in privesc(pg, ctx.paths, modes_filter(None)):

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 
+from iamgraph.finding import Severity
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.severity import Severity
 
 __all__ = ["AuditContext", "Check", "Finding", "Outcome", "Run", "Severity"]
 

@@ -14,15 +14,15 @@ from collections.abc import Iterator
 
 from iamgraph.audit.cloudtrail import solve_for
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
-from iamgraph.evaluate import Level, PolicySet
-from iamgraph.gather import Mfa
-from iamgraph.matching import glob_match
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import Level, PolicySet
+from iamgraph.evaluate.matching import glob_match
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue
 from iamgraph.model.organization import SCP, Organization, OrgPolicy
 from iamgraph.model.policy import Effect, Policy, PolicyKind, parse_policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, CallerType, ContextValue
 
 # The management account should hold only what running the organization needs. Allowed there:
 # service-linked roles (AWS creates them), and users or roles whose name matches one of these
@@ -205,7 +205,7 @@ def _ordinary(org: Organization, account: str) -> tuple[PolicySet, list]:
 
 
 def run_no_cloudtrail_protection(ctx: AuditContext) -> Iterator[Finding]:
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     snap = ctx.snapshot
     check = "ORG.SCP.NO_CLOUDTRAIL_PROTECTION"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from iamgraph.audit.credentials import Hit, audited_accounts, no_account_data
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Run, Severity
-from iamgraph.matching import action_matches
+from iamgraph.evaluate.matching import action_matches
 from iamgraph.model.arn import is_account_id
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Condition, Effect, Policy, Statement

@@ -22,7 +22,7 @@ from iamgraph.audit.access_levels import (
 )
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
 from iamgraph.catalog import catalog
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.model.principals import Principal, PrincipalKind
@@ -31,7 +31,7 @@ from iamgraph.model.snapshot import Snapshot
 if TYPE_CHECKING:
     from iamgraph.graph.build import Hop
     from iamgraph.graph.paths import Found
-    from iamgraph.solvers.prove import Answer
+    from iamgraph.verdict import Answer
 
 WRITE_LEVELS = ("Write", "Permissions management")
 CLOUDTRAIL_TAMPER = (
@@ -137,7 +137,7 @@ def run_privileged_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """Every principal a credential without MFA (one an attacker can hold: its own keys or
     password, or a session its trust lets someone obtain) makes admin, itself or over paths."""
     from iamgraph.graph.paths import NON_MFA, who_can
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     paths = ctx.paths
@@ -214,7 +214,7 @@ def _witness(answer: Answer) -> dict:
 
 
 def sensitive(ctx: AuditContext, p: Principal) -> Finding | None:
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     modes, assumed = non_mfa_modes(ctx.snapshot, p)
     if not modes:

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from iamgraph.audit.model import AuditContext, Check, Finding
+from iamgraph.finding import Severity
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.severity import Severity
 
 
 def default_as_of(snap: Snapshot) -> datetime:

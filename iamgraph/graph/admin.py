@@ -15,8 +15,7 @@ from dataclasses import dataclass, replace
 import z3
 
 from iamgraph.catalog import catalog
-from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import (
+from iamgraph.evaluate.gather import (
     Mfa,
     credential_clock,
     credential_context,
@@ -25,19 +24,15 @@ from iamgraph.gather import (
     time_context,
     time_floor,
 )
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide
+from iamgraph.evaluate.request import CallerType, Request
 from iamgraph.model.policy import Effect, PolicyKind, parse_policy
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.request import CallerType, Request
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
-from iamgraph.solvers.prove import (
-    DEFAULT_TIMEOUT_MS,
-    Verdict,
-    carried_keys,
-    fixed_for,
-    mode_constraint,
-)
+from iamgraph.solvers.prove import carried_keys, fixed_for, mode_constraint
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 ALLOW_ALL = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},

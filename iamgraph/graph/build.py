@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from iamgraph.evaluate import Layer, Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, find_target
+from iamgraph.evaluate.gather import Mfa, find_target
+from iamgraph.evaluate.layers import Layer, Outcome, PolicySet, decide
+from iamgraph.evaluate.matching import action_matches, principal_match, resource_matches
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.changes import ADMIN_POLICY, Change, ChangeKind, Gains, apply, transform
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Step, Target
-from iamgraph.matching import action_matches, principal_match, resource_matches
 from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import Caller, CallerType, ContextValue, Request
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Answer, Verdict, can
+from iamgraph.solvers.prove import can
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 USER_MODES = (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA, Mfa.MFA)
 ROLE_MODES = (Mfa.NO_MFA, Mfa.MFA)

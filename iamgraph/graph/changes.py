@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from iamgraph.evaluate import PolicySet
+from iamgraph.evaluate.layers import PolicySet
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.snapshot import Snapshot

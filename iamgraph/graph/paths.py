@@ -13,7 +13,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph.build import (
     ROLE_MODES,
     USER_MODES,
@@ -25,8 +26,8 @@ from iamgraph.graph.build import (
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
 from iamgraph.graph.methods import Gain
 from iamgraph.model.principals import PrincipalKind
-from iamgraph.request import ContextValue
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Answer, Verdict, can
+from iamgraph.solvers.prove import can
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 NON_MFA = frozenset({Mfa.LONG_TERM_KEYS, Mfa.NO_MFA})
 EVERY_MODE = frozenset(Mfa)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iamgraph.catalog import catalog
+from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph.build import Hop, PermissionGraph
 from iamgraph.graph.methods import METHODS
 from iamgraph.graph.paths import Found, Paths, State, modes_filter
-from iamgraph.request import ContextValue
-from iamgraph.solvers.prove import Answer, Verdict
+from iamgraph.verdict import Answer, Verdict
 
 Check = tuple[list[str], list[str]]  # actions, resources: any of them
 

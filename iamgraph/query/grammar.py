@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from iamgraph.catalog import catalog, resource_problem
 from iamgraph.errors import InputError
-from iamgraph.gather import find_principal
+from iamgraph.evaluate.gather import find_principal
 from iamgraph.model.cloudtrail import Trail
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot

@@ -16,7 +16,7 @@ import pytest
 from bench.screenshot_report import CHROMIUM, chromium, demo_report
 from iamgraph.audit.model import Check, Finding, Outcome, Severity
 from iamgraph.model.source import SourceRef
-from iamgraph.report.html import html_report, sanitize_svg
+from iamgraph.render.html import html_report, sanitize_svg
 from tests.conftest import REPO
 
 HOSTILE = "<script>alert(1)</script>\"'&</style><img src=x onerror=alert(1)>"

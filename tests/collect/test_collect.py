@@ -34,15 +34,15 @@ from iamgraph.collect.options import CollectOptions  # noqa: E402
 from iamgraph.collect.run import MARKER, CollectResult, collect  # noqa: E402
 from iamgraph.collect.sessions import new_session, shared_loader  # noqa: E402
 from iamgraph.errors import InputError  # noqa: E402
-from iamgraph.evaluate import Outcome, PolicySet, decide  # noqa: E402
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide  # noqa: E402
+from iamgraph.evaluate.request import Caller, Request  # noqa: E402
 from iamgraph.load.snapshot import load_snapshot  # noqa: E402
 from iamgraph.model.policy import Policy, PolicyKind, parse_policy  # noqa: E402
 from iamgraph.model.snapshot import Snapshot  # noqa: E402
 from iamgraph.model.source import SourceRef  # noqa: E402
-from iamgraph.request import Caller, Request  # noqa: E402
-from iamgraph.solvers.prove import Verdict  # noqa: E402
+from iamgraph.query.summary import summarize  # noqa: E402
 from iamgraph.solvers.prove import can as prove_can  # noqa: E402
-from iamgraph.summary import summarize  # noqa: E402
+from iamgraph.verdict import Verdict  # noqa: E402
 from tests.conftest import FIXTURES, REPO  # noqa: E402
 
 M = "123456789012"  # moto's default account: the credentials' own, and the management account

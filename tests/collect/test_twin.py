@@ -43,7 +43,6 @@ from iamgraph.graph import query  # noqa: E402
 from iamgraph.graph.admin import layers  # noqa: E402
 from iamgraph.graph.build import Hop  # noqa: E402
 from iamgraph.graph.paths import modes_filter, privesc  # noqa: E402
-from iamgraph.lint import lint_paths  # noqa: E402
 from iamgraph.load.snapshot import load_snapshot  # noqa: E402
 from iamgraph.model.cloudtrail import TrailStatus  # noqa: E402
 from iamgraph.model.credentials import (  # noqa: E402
@@ -56,7 +55,8 @@ from iamgraph.model.credentials import (  # noqa: E402
 from iamgraph.model.organization import SCP, Account, OrgPolicy  # noqa: E402
 from iamgraph.model.principals import Group, InstanceProfile, ManagedPolicy, Role, User  # noqa: E402
 from iamgraph.model.snapshot import Snapshot  # noqa: E402
-from iamgraph.summary import summarize  # noqa: E402
+from iamgraph.premerge.lint import lint_paths  # noqa: E402
+from iamgraph.query.summary import summarize  # noqa: E402
 from tests.conftest import FIXTURES  # noqa: E402
 
 TWIN = FIXTURES / "collect-twin"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from iamgraph.evaluate import Decision, Level, PolicySet, decide
+from iamgraph.evaluate.layers import Decision, Level, PolicySet, decide
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.model.policy import Policy, PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, CallerType, ContextValue, Request
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"

@@ -9,9 +9,9 @@ import dataclasses
 
 import pytest
 
-from iamgraph.evaluate import Decision, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, policies_for, request_context
-from iamgraph.request import Caller, ContextValue, Request
+from iamgraph.evaluate.gather import Mfa, credential_context, policies_for, request_context
+from iamgraph.evaluate.layers import Decision, PolicySet, decide
+from iamgraph.evaluate.request import Caller, ContextValue, Request
 from tests.evaluate.builders import ctx, policy
 
 MGMT, LOGS, TOOLS, PROD, DEV, SHARED = (

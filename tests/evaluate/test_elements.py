@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from iamgraph.evaluate import Level, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, policies_for, request_context
+from iamgraph.evaluate.gather import Mfa, credential_context, policies_for, request_context
+from iamgraph.evaluate.layers import Level, PolicySet, decide
+from iamgraph.evaluate.request import Caller, Request
 from iamgraph.model.arn import ArnError
-from iamgraph.request import Caller, Request
 from tests.conftest import DEMO
 from tests.evaluate.builders import (
     ACCOUNT,

@@ -389,9 +389,9 @@ TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 
 
 def _decide(snap, who, action, resource, extra=()):
-    from iamgraph.evaluate import decide
-    from iamgraph.gather import credential_context, policies_for, request_context
-    from iamgraph.request import Request
+    from iamgraph.evaluate.gather import credential_context, policies_for, request_context
+    from iamgraph.evaluate.layers import decide
+    from iamgraph.evaluate.request import Request
 
     req = Request.build(
         action,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iamgraph.evaluate import Outcome
+from iamgraph.evaluate.layers import Outcome
 from tests.evaluate.builders import ACCOUNT, OTHER, caller, levels, policy, request, run
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:*", "s3:Get*", "ec2:*", "*"]

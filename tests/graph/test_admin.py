@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.solvers.prove import Verdict
+from iamgraph.verdict import Verdict
 
 MGMT = "arn:aws:iam::111122223333"
 DEV = "arn:aws:iam::555566667777"

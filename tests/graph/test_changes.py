@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from iamgraph.evaluate import decide
-from iamgraph.gather import policies_for
+from iamgraph.evaluate.gather import policies_for
+from iamgraph.evaluate.layers import decide
+from iamgraph.evaluate.request import Request
 from iamgraph.graph.changes import Change, ChangeKind, add, apply, monotone
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.request import Request
 from tests.conftest import FIXTURES
 
 A = "arn:aws:iam::210000000007"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
 from iamgraph.graph.build import build
 from iamgraph.load.snapshot import load_snapshot
 from tests.conftest import FIXTURES

@@ -92,11 +92,11 @@ def test_a_role_with_mfa_is_listed_only_through_an_mfa_path(with_mfa):
     administrator with an MFA device (maria.garcia) may rewrite their trust and assume them
     with her MFA session, so a session of each with MFA exists. The path that obtains it
     carries MFA at every state; a Lambda session (no MFA) is not part of it."""
-    from iamgraph.gather import Mfa
+    from iamgraph.evaluate.gather import Mfa
     from iamgraph.graph.build import build
     from iamgraph.graph.paths import Paths, modes_filter
     from iamgraph.load.snapshot import load_snapshot
-    from iamgraph.solvers.prove import Verdict
+    from iamgraph.verdict import Verdict
 
     snap = load_snapshot(REPO / DEMO)
     pg = build(snap)

@@ -8,12 +8,12 @@ from pathlib import Path
 import graphviz
 import pytest
 
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
 from iamgraph.graph.build import Hop
 from iamgraph.graph.methods import Gain
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.render.graphviz import Goal, RenderError, diagram, write
-from iamgraph.solvers.prove import Verdict
+from iamgraph.render.dot import Goal, RenderError, diagram, write
+from iamgraph.verdict import Verdict
 from tests.conftest import DEMO
 
 MGMT = "arn:aws:iam::111122223333"

@@ -16,11 +16,11 @@ import shutil
 
 import pytest
 
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
 from iamgraph.graph.build import build
 from iamgraph.graph.paths import Paths, modes_filter, privesc
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.solvers.prove import Verdict
+from iamgraph.verdict import Verdict
 from tests.conftest import FIXTURES
 
 ACCT = "arn:aws:iam::240000000001"

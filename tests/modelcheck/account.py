@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
-from iamgraph.evaluate import Outcome, PolicySet, decide
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide
+from iamgraph.evaluate.request import Caller, ContextValue, Request
 from iamgraph.model.policy import Policy, PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, ContextValue, Request
 
 ACCOUNT = "310000000001"
 ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -18,7 +18,7 @@ from pathlib import Path
 from iamgraph.graph.build import build
 from iamgraph.graph.paths import Paths, modes_filter, privesc
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.solvers.prove import Verdict
+from iamgraph.verdict import Verdict
 from tests.modelcheck.account import Account, Mode
 from tests.modelcheck.aws_files import write_snapshot
 from tests.modelcheck.search import Claim, own_credentials, replay, search

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from iamgraph.catalog import catalog
 from iamgraph.cli.app import app
-from iamgraph.evaluate import decide
+from iamgraph.evaluate.layers import decide
+from iamgraph.evaluate.request import Request
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.model.policy import PolicyKind
-from iamgraph.policy_diff import check_access, diff_policies
-from iamgraph.request import Request
+from iamgraph.premerge.policy_diff import check_access, diff_policies
 from iamgraph.solvers.compare import Result, new_access
 from tests.conftest import FIXTURES, SHARED_DATA
 from tests.solvers.cases import (
@@ -67,7 +67,7 @@ def test_widening_is_caught_per_class_with_replayed_witnesses():
 
 
 def replace_identity(p):
-    from iamgraph.policy_diff import settings
+    from iamgraph.premerge.policy_diff import settings
 
     (setting,) = settings(PolicyKind.IDENTITY, [p])
     return setting.place(p)

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from iamgraph.cli.app import app
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.model.policy import PolicyKind
-from iamgraph.policy_diff import diff_policies, settings
+from iamgraph.premerge.policy_diff import diff_policies, settings
 from iamgraph.solvers import compare
 from iamgraph.solvers.compare import Result, new_access
 from tests.conftest import FIXTURES, REPO

@@ -17,9 +17,9 @@ import shutil
 
 import pytest
 
-from iamgraph.exposure import foreign_trust, public_resources
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.solvers.prove import Verdict
+from iamgraph.premerge.exposure import foreign_trust, public_resources
+from iamgraph.verdict import Verdict
 from tests.conftest import DEMO
 
 MGMT = "arn:aws:iam::111122223333"

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from iamgraph.errors import InputError
-from iamgraph.gather import policies_for
-from iamgraph.invariants import Invariant
-from iamgraph.load.terraform import apply_plan
+from iamgraph.evaluate.gather import policies_for
 from iamgraph.model.plan import TRUST, PlannedSnapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.snapshot_diff import diff_snapshots
+from iamgraph.premerge.invariants import Invariant
+from iamgraph.premerge.snapshot_diff import diff_snapshots
+from iamgraph.premerge.terraform import apply_plan
 from iamgraph.solvers.compare import Result
 from tests.conftest import FIXTURES
 

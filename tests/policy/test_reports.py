@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
-from iamgraph.report.items import Item, Location
-from iamgraph.report.markdown import code, markdown
-from iamgraph.report.premerge import NEW_ACCESS
+from iamgraph.finding import Item, Location
+from iamgraph.render.markdown import code, markdown
+from iamgraph.render.premerge import NEW_ACCESS
 from tests.conftest import DEMO, FIXTURES, REPO
 
 runner = CliRunner()

@@ -25,17 +25,17 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from iamgraph.errors import InputError
-from iamgraph.evaluate import decide
+from iamgraph.evaluate.layers import decide
+from iamgraph.evaluate.request import Request
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.model.policy import PolicyKind
-from iamgraph.policy_diff import (
+from iamgraph.premerge.policy_diff import (
     check_access,
     default_placement,
     diff_policies,
     placement_in,
     settings,
 )
-from iamgraph.request import Request
 from iamgraph.solvers.compare import Result
 from tests.conftest import DEMO, FIXTURES, REPO
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from iamgraph.evaluate import Level, PolicySet
-from iamgraph.gather import Mfa
-from iamgraph.request import Caller, CallerType, ContextValue, Request
-from iamgraph.simulate import caller_context
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import Level, PolicySet
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
+from iamgraph.query.simulate import caller_context
 from tests.evaluate.builders import ACCOUNT, OTHER, caller, policy
 
 # -- choices ---------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from collections import Counter
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
-from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import Mfa
-from iamgraph.matching import glob_match
-from iamgraph.request import ContextValue, Request
-from iamgraph.solvers.prove import Answer, Verdict, outcome_of, solve
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide
+from iamgraph.evaluate.matching import glob_match
+from iamgraph.evaluate.request import ContextValue, Request
+from iamgraph.solvers.prove import outcome_of, solve
+from iamgraph.verdict import Answer, Verdict
 from tests.solvers.cases import (
     ACTIONS,
     RESOURCES,

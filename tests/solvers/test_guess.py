@@ -14,13 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iamgraph.catalog import catalog
-from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import Mfa
-from iamgraph.matching import glob_match
-from iamgraph.patterns import common_string, glob_tokens, intersects
-from iamgraph.request import ContextValue, Request
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide
+from iamgraph.evaluate.matching import glob_match
+from iamgraph.evaluate.request import ContextValue, Request
+from iamgraph.model.patterns import common_string, glob_tokens, intersects
 from iamgraph.solvers.guess import guesses
-from iamgraph.solvers.prove import Verdict, solve
+from iamgraph.solvers.prove import solve
+from iamgraph.verdict import Verdict
 from tests.evaluate.builders import ACCOUNT, allow, caller, deny, policy
 
 REGISTRY = [

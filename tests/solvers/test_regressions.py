@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import pytest
 
-from iamgraph.evaluate import Outcome, PolicySet, decide
-from iamgraph.gather import Mfa
-from iamgraph.request import ContextValue, Request
-from iamgraph.solvers.prove import Verdict, outcome_of, solve
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import Outcome, PolicySet, decide
+from iamgraph.evaluate.request import ContextValue, Request
+from iamgraph.solvers.prove import outcome_of, solve
+from iamgraph.verdict import Verdict
 from tests.evaluate.builders import ACCOUNT, allow, caller, deny, policy, request_with
 
 OBJECT = "arn:aws:s3:::acme-data/reports/q1.csv"

@@ -25,16 +25,17 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
-from iamgraph.conditions import as_date, time_problems
-from iamgraph.evaluate import PolicySet, decide
-from iamgraph.gather import Mfa, credential_clock, time_context, time_floor, with_as_of
+from iamgraph.evaluate.conditions import as_date, time_problems
+from iamgraph.evaluate.gather import Mfa, credential_clock, time_context, time_floor, with_as_of
+from iamgraph.evaluate.layers import PolicySet, decide
+from iamgraph.evaluate.request import Caller, CallerType, Clock, ContextValue, Request
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, CallerType, Clock, ContextValue, Request
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.guess import within_clock
-from iamgraph.solvers.prove import Verdict, can, solve
+from iamgraph.solvers.prove import can, solve
+from iamgraph.verdict import Verdict
 from tests.conftest import FIXTURES
 
 FOLDER = FIXTURES / "privesc" / "time-bound"

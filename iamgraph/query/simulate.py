@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Decision, Level, Outcome, PolicySet, decide
-from iamgraph.gather import Mfa, credential_context, mfa_context, policies_for, request_context
+from iamgraph.evaluate.gather import (
+    Mfa,
+    credential_context,
+    mfa_context,
+    policies_for,
+    request_context,
+)
+from iamgraph.evaluate.layers import Decision, Level, Outcome, PolicySet, decide
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.load.fields import Doc
 from iamgraph.model.arn import ArnError, parse_arn
 from iamgraph.model.policy import Policy
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import Caller, CallerType, ContextValue, Request
 
 DEFAULT_CALLER = "arn:aws:iam::123456789012:user/simulated"
 

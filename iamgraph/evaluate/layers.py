@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from iamgraph.conditions import condition_holds, time_problems
-from iamgraph.matching import (
+from iamgraph.evaluate.conditions import condition_holds, time_problems
+from iamgraph.evaluate.matching import (
     PrincipalMatch,
     Uncertain,
     action_matches,
@@ -23,8 +23,8 @@ from iamgraph.matching import (
     principal_match,
     resource_matches,
 )
+from iamgraph.evaluate.request import Caller, CallerType, Request
 from iamgraph.model.policy import Effect, Policy, Statement
-from iamgraph.request import Caller, CallerType, Request
 
 
 class Layer(StrEnum):

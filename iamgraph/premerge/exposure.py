@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from iamgraph.evaluate import Level, PolicySet, decide
-from iamgraph.gather import RCP_SERVICES, Mfa, _levels, is_credential_key
+from iamgraph.evaluate.gather import RCP_SERVICES, Mfa, _levels, is_credential_key
+from iamgraph.evaluate.layers import Level, PolicySet, decide
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.organization import RCP
 from iamgraph.model.policy import Policy
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.policy_diff import OTHER_ACCOUNT, _callers
-from iamgraph.request import Caller, CallerType, ContextValue, Request
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Answer, Verdict, action_groups, solve
+from iamgraph.premerge.policy_diff import OTHER_ACCOUNT, _callers
+from iamgraph.solvers.prove import action_groups, solve
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 OTHER_ORG = "o-outside00000"  # an organization that is not this one
 # Only an AWS service principal calling on a resource owner's behalf carries these; an IAM or

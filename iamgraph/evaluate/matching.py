@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from iamgraph.evaluate.request import Caller, CallerType, Request
 from iamgraph.model.arn import is_account_id
 from iamgraph.model.policy import PrincipalBlock
-from iamgraph.request import Caller, CallerType, Request
 
 
 class Uncertain(Exception):

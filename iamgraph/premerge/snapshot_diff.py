@@ -14,19 +14,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from iamgraph.evaluate import PolicySet
-from iamgraph.gather import credential_context
+from iamgraph.evaluate.gather import credential_context
+from iamgraph.evaluate.layers import PolicySet
 from iamgraph.graph.admin import layers
 from iamgraph.graph.build import build
 from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
-from iamgraph.invariants import Invariant, Outcome
-from iamgraph.invariants import check as check_invariants
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.policy_diff import diff_policies, open_wildcards
+from iamgraph.premerge.invariants import Invariant, Outcome
+from iamgraph.premerge.invariants import check as check_invariants
+from iamgraph.premerge.policy_diff import diff_policies, open_wildcards
 from iamgraph.solvers.compare import Comparison, Result, new_access
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, fixed_for
+from iamgraph.solvers.prove import fixed_for
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 
 from iamgraph.catalog import catalog
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Level, PolicySet
-from iamgraph.gather import RCP_SERVICES
+from iamgraph.evaluate.gather import RCP_SERVICES
+from iamgraph.evaluate.layers import Level, PolicySet
+from iamgraph.evaluate.request import Caller, CallerType
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.arn import ArnError
 from iamgraph.model.organization import RCP, SCP, NodeKind, Organization
 from iamgraph.model.policy import Effect, Policy, PolicyKind, Statement, parse_policy
 from iamgraph.model.source import SourceRef
-from iamgraph.request import Caller, CallerType
 from iamgraph.solvers.compare import (
     WITNESS_ACCOUNT,
     Comparison,
@@ -36,7 +36,8 @@ from iamgraph.solvers.compare import (
     statement_label,
     statement_locations,
 )
-from iamgraph.solvers.prove import DEFAULT_TIMEOUT_MS, Verdict, expand_star, solve
+from iamgraph.solvers.prove import expand_star, solve
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 OTHER_ACCOUNT = "999999999999"  # an account neither policy names
 
@@ -334,9 +335,9 @@ def check_access(
     """FAIL with a witness if the policy grants any of the actions on any of the resources;
     PASS if proven it grants none of them; UNKNOWN otherwise. An SCP or RCP is asked what
     it lets through where it stands (`placement`, default beside FullAWSAccess)."""
-    from iamgraph.evaluate import decide
-    from iamgraph.gather import Mfa
-    from iamgraph.request import Request
+    from iamgraph.evaluate.gather import Mfa
+    from iamgraph.evaluate.layers import decide
+    from iamgraph.evaluate.request import Request
     from iamgraph.solvers.prove import action_groups
 
     found: list[NewAccess] = []

@@ -7,7 +7,7 @@ A file (`iamgraph.toml`) holds `[[invariant]]` tables, each with a `name` and on
 - `escalation = true`: no principal that is not already an administrator can become one,
   except those `allow` matches;
 - `exposure = "foreign-trust"`: no role can be assumed by a principal outside the organization;
-  `exposure = "public"`: no bucket, key or topic policy lets anyone in (`iamgraph.exposure`);
+  `exposure = "public"`: no bucket, key or topic policy lets anyone in (`premerge.exposure`);
   `allow` then lists role or resource ARN patterns;
 - `audit = "CHECK.ID"`: that audit check (`iamgraph audit`) finds nothing; `allow` lists
   subjects it may find.
@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iamgraph.errors import InputError
+from iamgraph.evaluate.matching import glob_match
 from iamgraph.graph import query as graph_query
 from iamgraph.graph.build import PermissionGraph
 from iamgraph.graph.paths import Paths, modes_filter, privesc
 from iamgraph.graph.query import Reach
-from iamgraph.matching import glob_match
+from iamgraph.premerge.suppressions import read_toml
 from iamgraph.query.grammar import parse
-from iamgraph.solvers.prove import Answer, Verdict
-from iamgraph.suppressions import read_toml
+from iamgraph.verdict import Answer, Verdict
 
 KEYS = {"name", "ask", "escalation", "exposure", "audit", "allow", "description"}
 KINDS = ("ask", "escalation", "exposure", "audit")
@@ -173,7 +173,7 @@ def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int)
 def _exposures(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
     """Each exposed role or resource as a Reach: the resource in place of a principal, the
     outside caller in `notes`."""
-    from iamgraph.exposure import foreign_trust, public_resources
+    from iamgraph.premerge.exposure import foreign_trust, public_resources
 
     find = foreign_trust if inv.exposure == "foreign-trust" else public_resources
     return [

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from iamgraph.finding import Item, Location, Rule, Severity
 from iamgraph.graph.build import Hop
-from iamgraph.invariants import Outcome
-from iamgraph.report.items import Item, Location, Rule
-from iamgraph.severity import Severity
+from iamgraph.premerge.invariants import Outcome
 from iamgraph.solvers.compare import Comparison, NewAccess, Result
 
 NEW_ACCESS = Rule(

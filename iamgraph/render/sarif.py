@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from iamgraph import __version__
-from iamgraph.report.items import Item, Location, Rule
+from iamgraph.finding import Item, Location, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "iamgraphFinding/v1"

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import graphviz
 
-from iamgraph.gather import Mfa
+from iamgraph.evaluate.gather import Mfa
 from iamgraph.graph.build import Hop
 from iamgraph.graph.methods import BY_NAME, Family
 from iamgraph.model.organization import NodeKind
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.solvers.prove import Verdict
+from iamgraph.verdict import Verdict
 
 FORMATS = ("svg", "png", "pdf", "dot")
 COLOURS = {

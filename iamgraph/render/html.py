@@ -16,7 +16,7 @@ from collections import Counter
 from html import escape
 
 from iamgraph.audit.model import Check, Finding, Outcome
-from iamgraph.severity import Severity
+from iamgraph.finding import Severity
 
 __all__ = ["html_report", "sanitize_svg"]
 

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from iamgraph.matching import MISSING, Uncertain, glob_match, parts_regex, substitute
+from iamgraph.evaluate.matching import MISSING, Uncertain, glob_match, parts_regex, substitute
+from iamgraph.evaluate.request import CURRENT_TIME, EPOCH_TIME, TOKEN_ISSUE_TIME, Request
 from iamgraph.model.operators import Family, OperatorSpec
 from iamgraph.model.policy import Condition
-from iamgraph.request import CURRENT_TIME, EPOCH_TIME, TOKEN_ISSUE_TIME, Request
 
 Compare = Callable[[OperatorSpec, str, str], bool]  # (operator, request value, policy value)
 

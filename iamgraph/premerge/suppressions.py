@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from iamgraph.errors import InputError
-from iamgraph.matching import glob_match
-from iamgraph.report.items import Item, Suppression
+from iamgraph.evaluate.matching import glob_match
+from iamgraph.finding import Item, Suppression
 
 KEYS = {"rule", "subject", "match", "fingerprint", "justification"}
 
