@@ -37,7 +37,7 @@ from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.resources import Bucket, KmsKey, LifecycleRule
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.query.grammar import S3_OBJECT_ACTIONS, VERBS
+from iamgraph.query.vocabulary import S3_OBJECT_ACTIONS, VERBS
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS
 
 if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used

@@ -55,57 +55,7 @@ from iamgraph.evaluate.gather import find_principal
 from iamgraph.model.cloudtrail import Trail
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-
-S3_OBJECT_ACTIONS = {"s3:DeleteObject", "s3:GetObject", "s3:PutObject"}
-
-# verb -> kind of object -> actions; on a bucket, S3_OBJECT_ACTIONS go to ARN/*
-VERBS: dict[str, dict[str, tuple[str, ...]]] = {
-    "delete": {
-        "trail": ("cloudtrail:DeleteTrail",),
-        "bucket": ("s3:DeleteBucket", "s3:DeleteObject"),
-        "object": ("s3:DeleteObject",),
-        "key": ("kms:ScheduleKeyDeletion", "kms:DisableKey"),
-        "topic": ("sns:DeleteTopic",),
-    },
-    "stop logging on": {"trail": ("cloudtrail:StopLogging",)},
-    "tamper with": {
-        "trail": (
-            "cloudtrail:StopLogging",
-            "cloudtrail:DeleteTrail",
-            "cloudtrail:UpdateTrail",
-            "cloudtrail:PutEventSelectors",
-            "cloudtrail:PutInsightSelectors",
-        ),
-        "bucket": (
-            "s3:DeleteBucket",
-            "s3:PutBucketPolicy",
-            "s3:DeleteBucketPolicy",
-            "s3:PutLifecycleConfiguration",
-            "s3:DeleteObject",
-        ),
-        "object": ("s3:DeleteObject",),
-        "key": ("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"),
-        "topic": ("sns:DeleteTopic", "sns:SetTopicAttributes"),
-    },
-    "read": {
-        "trail": (
-            "cloudtrail:GetTrail",
-            "cloudtrail:GetTrailStatus",
-            "cloudtrail:GetEventSelectors",
-        ),
-        "bucket": ("s3:GetObject",),
-        "object": ("s3:GetObject",),
-        "key": ("kms:Decrypt",),
-        "topic": ("sns:Subscribe",),
-    },
-    "write": {
-        "trail": ("cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"),
-        "bucket": ("s3:PutObject",),
-        "object": ("s3:PutObject",),
-        "key": ("kms:Encrypt", "kms:GenerateDataKey"),
-        "topic": ("sns:Publish",),
-    },
-}
+from iamgraph.query.vocabulary import S3_OBJECT_ACTIONS, VERBS
 
 EXPECT_START = "can ..., who can ..."
 EXPECT_SUBJECT = "any principal, any non-MFA principal, user NAME, role NAME, a principal ARN"
