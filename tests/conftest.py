@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, settings
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 DEMO = FIXTURES / "demo-org"
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile(

@@ -1,6 +1,7 @@
 """The demo organization loads into one Snapshot whose facts match fixtures/demo-org/README.md."""
 
 import shutil
+from collections import Counter
 
 import pytest
 
@@ -8,7 +9,7 @@ from iamgraph.errors import InputError
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.query.summary import summarize
-from tests.conftest import DEMO, SHARED_DATA
+from tests.conftest import DEMO, FIXTURES
 
 ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 DEV_TRAIL = "arn:aws:cloudtrail:us-west-2:555566667777:trail/dev-local-trail"
@@ -143,13 +144,32 @@ def test_missing_or_empty_snapshot(tmp_path, make, message):
     assert info.value.message == message
 
 
-CLOUDSPLAINING = SHARED_DATA / "cloudsplaining-example/example-authorization-details.json"
+CLOUDSPLAINING = FIXTURES / "loaders/cloudsplaining/example-excerpt.json"
 
 
-@pytest.mark.skipif(not CLOUDSPLAINING.exists(), reason="shared data not present in this clone")
 def test_real_world_dump_as_a_snapshot():
+    """One authorization-details file is a snapshot: each account gets its root, and a user
+    holds its own policies and its groups' (the excerpt's users span two accounts)."""
     snap = load_snapshot(CLOUDSPLAINING)
-    users = [p for p in snap.principals.values() if p.kind is PrincipalKind.USER]
-    roles = [p for p in snap.principals.values() if p.kind is PrincipalKind.ROLE]
-    assert (len(users), len(roles)) == (44, 78)
-    assert sum(len(p.policies.identity) for p in users) > 44
+    kinds = Counter(p.kind for p in snap.principals.values())
+    assert (kinds[PrincipalKind.USER], kinds[PrincipalKind.ROLE], kinds[PrincipalKind.ROOT]) == (
+        6,
+        6,
+        2,
+    )
+
+    def identity(account: str, name: str) -> list[str]:
+        user = snap.principals[f"arn:aws:iam::{account}:user/{name}"]
+        return [p.name for p in user.policies.identity]
+
+    # group privesc-sre-group's attached policy, and nothing of the user's own
+    assert identity("200611803367", "privesc-sre-user") == [
+        "arn:aws:iam::200611803367:policy/privesc-sre-admin-policy"
+    ]
+    # own inline and attached, then group biden's inline and attached
+    assert identity("012345678901", "biden") == [
+        "arn:aws:iam::012345678901:user/biden:InsecureUserPolicy",
+        "arn:aws:iam::aws:policy/AWSLambdaFullAccess",
+        "arn:aws:iam::012345678901:group/biden:InlinePolicyForBidenGroup",
+        "arn:aws:iam::aws:policy/AmazonRDSFullAccess",
+    ]

@@ -1,9 +1,9 @@
 """get-account-authorization-details: pages, all three document encodings, default versions."""
 
-import pytest
+from datetime import UTC, datetime
 
 from iamgraph.load.authorization_details import load_authorization_details
-from tests.conftest import DEMO, FIXTURES, SHARED_DATA
+from tests.conftest import DEMO, FIXTURES
 
 PROD = DEMO / "accounts/444455556666/iam/get-account-authorization-details"
 DEV = DEMO / "accounts/555566667777/iam/get-account-authorization-details.json"
@@ -84,17 +84,22 @@ def test_role_facts():
     assert org_role.service_linked  # E7: path /aws-service-role/
 
 
-CLOUDSPLAINING = SHARED_DATA / "cloudsplaining-example/example-authorization-details.json"
+CLOUDSPLAINING = FIXTURES / "loaders/cloudsplaining/example-excerpt.json"
 
 
-@pytest.mark.skipif(not CLOUDSPLAINING.exists(), reason="shared data not present in this clone")
 def test_real_world_dump_with_boto3_dates():
+    """An excerpt of a real dump (boto3 paginator output: `str(datetime)` dates, two accounts)."""
     auth = load_authorization_details(CLOUDSPLAINING)
-    assert (len(auth.users), len(auth.groups), len(auth.roles), len(auth.policies)) == (
-        44,
-        5,
-        78,
-        84,
+    assert (len(auth.users), len(auth.groups), len(auth.roles), len(auth.policies)) == (6, 4, 6, 12)
+    first = auth.users[0]  # "CreateDate": "2023-03-09 10:41:45+00:00"
+    assert (first.name, first.created) == (
+        "fn1-privesc3-partial-user",
+        datetime(2023, 3, 9, 10, 41, 45, tzinfo=UTC),
     )
-    assert auth.users[0].created.year == 2023  # "2023-03-09 10:41:45+00:00" style
-    assert auth.account == "200611803367"
+    ec2 = next(r for r in auth.roles if r.name == "OverprivilegedEC2")
+    assert ec2.last_used == datetime(2019, 1, 20, 18, 48, tzinfo=UTC)
+    assert [p.name for p in ec2.instance_profiles] == ["OverprivilegedEC2"]
+    assert ec2.account == "012345678901"  # entities keep their own ARN's account
+    org = next(r for r in auth.roles if r.name == "AWSServiceRoleForOrganizations")
+    assert org.service_linked  # E7: path /aws-service-role/
+    assert auth.account == "200611803367"  # the most common account names the dump
