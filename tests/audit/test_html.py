@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.screenshot_report import CHROMIUM, chromium, demo_report
 from iamgraph.audit.model import Check, Finding, Outcome, Severity
 from iamgraph.model.source import SourceRef
 from iamgraph.render.html import html_report, sanitize_svg
+from tests.audit.report_page import CHROMIUM, chromium, demo_report
 from tests.conftest import REPO
 
 HOSTILE = "<script>alert(1)</script>\"'&</style><img src=x onerror=alert(1)>"
