@@ -2,8 +2,7 @@
 the credential fixes but does not carry as absent (gather.is_credential_key)."""
 
 from iamgraph.evaluate.gather import Mfa, credential_context, is_credential_key
-
-TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
+from tests.demo import ORG_TRAIL as TRAIL
 
 
 def keys(snap, principal, mfa=None):

@@ -10,9 +10,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.query.summary import summarize
 from tests.conftest import DEMO, FIXTURES
-
-ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
-DEV_TRAIL = "arn:aws:cloudtrail:us-west-2:555566667777:trail/dev-local-trail"
+from tests.demo import DEV_TRAIL, ORG_TRAIL
 
 
 def test_counts_match_the_readme(demo):

@@ -16,6 +16,7 @@ from iamgraph.render.dot import Goal, diagram
 from iamgraph.render.html import html_report
 from iamgraph.verdict import Verdict
 from tests.conftest import DEMO
+from tests.demo import CI_DEPLOYER, DEV_ADMIN, PROD
 
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_S = 60
@@ -31,11 +32,7 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--hide-scrollbars",
 )
-ADMIN = "arn:aws:iam::555566667777:role/dev-admin"  # demo fact 20: admin by its own permissions
-NAMED = (
-    "arn:aws:iam::111122223333:user/ci-deployer",
-    "arn:aws:iam::444455556666:user/legacy-batch",
-)
+NAMED = (CI_DEPLOYER, f"{PROD}:user/legacy-batch")
 
 
 def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
@@ -76,7 +73,7 @@ def demo_report(shown: str = str(DEMO)) -> str:
     snap = load_snapshot(DEMO)
     ctx = context_for(snap)
     findings = run_audit(ctx, CHECKS)
-    access = [(ADMIN, "*", [])] + [row for arn in NAMED for row in named_levels(snap, arn)]
+    access = [(DEV_ADMIN, "*", [])] + [row for arn in NAMED for row in named_levels(snap, arn)]
     return html_report(
         title="IAM audit: Acme Corp (demo organization)",
         snapshot=shown,

@@ -12,9 +12,9 @@ from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import CLASSIC_LEVELS, catalog
 from iamgraph.load.snapshot import load_snapshot
 from tests.conftest import FIXTURES
+from tests.demo import MGMT as M
 
 AS_OF = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-M = "arn:aws:iam::111122223333"
 BAD = "arn:aws:iam::210987654321"
 
 

@@ -13,8 +13,7 @@ from iamgraph.audit.model import Outcome
 from iamgraph.audit.run import context_for
 from iamgraph.load.snapshot import load_snapshot
 from tests.conftest import DEMO
-
-DEV = "arn:aws:iam::555566667777"
+from tests.demo import DEV
 
 
 def findings(snap, check_id="IAM.PRIVESC.PATH"):

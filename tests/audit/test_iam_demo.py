@@ -13,16 +13,14 @@ import pytest
 
 from iamgraph.audit import credentials, passwords, permissions, root
 from iamgraph.audit.model import AuditContext, Finding, Outcome
+from tests.demo import DEV_ID as DEV
+from tests.demo import LOGS_ID as LOGS
+from tests.demo import MGMT_ID as MGMT
+from tests.demo import PROD_ID as PROD
+from tests.demo import SECURITY_ID as SEC
+from tests.demo import SHARED_ID as SHARED
 
 AS_OF = datetime(2026, 11, 20, 8, 0, 0, tzinfo=UTC)
-MGMT, LOGS, SEC, PROD, DEV, SHARED = (
-    "111122223333",
-    "222233334444",
-    "333344445555",
-    "444455556666",
-    "555566667777",
-    "666677778888",
-)
 CHECKS = {c.id: c for m in (root, passwords, credentials, permissions) for c in m.CHECKS}
 
 

@@ -14,6 +14,10 @@ from iamgraph.audit.checks import BY_ID
 from iamgraph.audit.model import AuditContext, Finding, Outcome, Severity
 from iamgraph.load.snapshot import load_snapshot
 from tests.conftest import FIXTURES
+from tests.demo import DEV, PROD, SHARED
+from tests.demo import LOGS as LOG
+from tests.demo import MGMT as M
+from tests.demo import SECURITY as SEC
 
 AS_OF = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 FIXTURE_AS_OF = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
@@ -23,17 +27,6 @@ PRIV, SENS, PM = (
     "IAM.ACCESS.PERMISSIONS_MANAGEMENT",
 )
 BAD = "arn:aws:iam::210987654321"
-M, LOG, SEC, PROD, DEV, SHARED = (
-    f"arn:aws:iam::{a}"
-    for a in (
-        "111122223333",
-        "222233334444",
-        "333344445555",
-        "444455556666",
-        "555566667777",
-        "666677778888",
-    )
-)
 OAAR = "role/OrganizationAccountAccessRole"
 ALL_GROUPS = ["IAM writes", "CloudTrail tampering", "KMS key deletion", "Organizations writes"]
 

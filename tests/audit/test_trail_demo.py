@@ -10,12 +10,11 @@ import pytest
 
 from iamgraph.audit import cloudtrail, organizations
 from iamgraph.audit.model import AuditContext, Finding, Outcome
+from tests.demo import DEV_TRAIL, ORG_TRAIL
+from tests.demo import DEV_TRAIL_BUCKET as DEV_BUCKET
+from tests.demo import MGMT as M
 
 AS_OF = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-DEV_TRAIL = "arn:aws:cloudtrail:us-west-2:555566667777:trail/dev-local-trail"
-ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
-DEV_BUCKET = "arn:aws:s3:::acme-dev-trail-555566667777"
-M = "arn:aws:iam::111122223333"
 
 EXPECTED = {
     # fact 13: the dev trail is stopped, single-region, write-only, unvalidated, unencrypted,

@@ -8,12 +8,10 @@ from typer.testing import CliRunner
 from iamgraph.catalog import catalog
 from iamgraph.cli.app import app
 from tests.conftest import REPO
+from tests.demo import BREAK_GLASS, MGMT, ORG_TRAIL
 
 runner = CliRunner()
 DEMO = "fixtures/demo-org"
-MGMT = "arn:aws:iam::111122223333"
-ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
-BREAK_GLASS = f"{MGMT}:role/BreakGlassAdmin"
 
 
 @pytest.fixture(autouse=True)

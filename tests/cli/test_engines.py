@@ -7,8 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
-from tests.cli.test_simulate import DATALAKE, TRAIL, S
+from tests.cli.test_simulate import S
 from tests.conftest import REPO
+from tests.demo import DATALAKE, DEV, DEV_ID, MGMT, PROD
+from tests.demo import ORG_TRAIL as TRAIL
 
 runner = CliRunner()
 DEMO = "fixtures/demo-org"
@@ -17,31 +19,31 @@ CASES = [
     [
         DEMO,
         "--principal",
-        "arn:aws:iam::444455556666:role/ops-automation",
+        f"{PROD}:role/ops-automation",
         "--action",
         "sts:AssumeRole",
         "--resource",
-        "arn:aws:iam::111122223333:role/TrailOperator",
+        f"{MGMT}:role/TrailOperator",
     ],
     [
         DEMO,
         "--principal",
-        "arn:aws:iam::111122223333:user/oncall-engineer",
+        f"{MGMT}:user/oncall-engineer",
         "--action",
         "sts:AssumeRole",
         "--resource",
-        "arn:aws:iam::111122223333:role/BreakGlassAdmin",
+        f"{MGMT}:role/BreakGlassAdmin",
     ],
     [
         DEMO,
         "--mfa",
         "mfa",
         "--principal",
-        "arn:aws:iam::111122223333:user/oncall-engineer",
+        f"{MGMT}:user/oncall-engineer",
         "--action",
         "sts:AssumeRole",
         "--resource",
-        "arn:aws:iam::111122223333:role/BreakGlassAdmin",
+        f"{MGMT}:role/BreakGlassAdmin",
     ],
     [
         DEMO,
@@ -53,13 +55,13 @@ CASES = [
     [
         DEMO,
         "--principal",
-        "arn:aws:iam::111122223333:user/ci-deployer",
+        f"{MGMT}:user/ci-deployer",
         "--action",
         "iam:PassRole",
         "--action",
         "lambda:CreateFunction",
         "--resource",
-        "arn:aws:iam::111122223333:role/lambda-org-maintenance",
+        f"{MGMT}:role/lambda-org-maintenance",
         "--context",
         "iam:PassedToService=lambda.amazonaws.com",
     ],
@@ -73,7 +75,7 @@ CASES = [
         "--scp-level",
         f"{S}/full-aws-access.json,{S}/deny-outside-regions.json",
         "--caller-arn",
-        "arn:aws:iam::555566667777:user/dana",
+        f"{DEV}:user/dana",
         "--action",
         "s3:GetObject",
         "--action",
@@ -89,7 +91,7 @@ CASES = [
         "--scp-level",
         f"{S}/full-aws-access.json,{S}/deny-outside-regions.json",
         "--caller-arn",
-        "arn:aws:iam::555566667777:user/dana",
+        f"{DEV}:user/dana",
         "--action",
         "s3:GetObject",
         "--resource",
@@ -105,7 +107,7 @@ CASES = [
         "--caller-arn",
         "arn:aws:sts::999988887777:assumed-role/partner-ingest/nightly",
         "--resource-owner",
-        "555566667777",
+        DEV_ID,
         "--action",
         "s3:GetObject",
         "--resource",
@@ -148,7 +150,7 @@ def test_every_demo_principal_on_the_trail_questions(demo):
                 "--resource",
                 TRAIL,
                 "--resource",
-                "arn:aws:iam::111122223333:role/TrailOperator",
+                f"{MGMT}:role/TrailOperator",
             ]
         )
     for a in args:

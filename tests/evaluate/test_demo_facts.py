@@ -12,21 +12,26 @@ import pytest
 from iamgraph.evaluate.gather import Mfa, credential_context, policies_for, request_context
 from iamgraph.evaluate.layers import Decision, PolicySet, decide
 from iamgraph.evaluate.request import Caller, ContextValue, Request
+from tests.demo import (
+    BREAK_GLASS,
+    CI_DEPLOYER,
+    DEV_ADMIN,
+    DEV_TRAIL,
+    ORG_TRAIL,
+    PLATFORM_DEPLOY,
+    SECURITY_TOOLING,
+    TRAIL_KEY,
+)
+from tests.demo import DEV_ID as DEV
+from tests.demo import LOGS_ID as LOGS
+from tests.demo import MGMT_ID as MGMT
+from tests.demo import PROD_ID as PROD
+from tests.demo import SECURITY_ID as TOOLS
+from tests.demo import SHARED_ID as SHARED
+from tests.demo import TRAIL_BUCKET as LOG_BUCKET
 from tests.evaluate.builders import ctx, policy
 
-MGMT, LOGS, TOOLS, PROD, DEV, SHARED = (
-    "111122223333",
-    "222233334444",
-    "333344445555",
-    "444455556666",
-    "555566667777",
-    "666677778888",
-)
-ORG_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/acme-org-trail"
-DEV_TRAIL = f"arn:aws:cloudtrail:us-west-2:{DEV}:trail/dev-local-trail"
-LOG_BUCKET = "arn:aws:s3:::acme-org-cloudtrail-logs-222233334444"
 LOG_OBJECT = f"{LOG_BUCKET}/org/AWSLogs/{MGMT}/CloudTrail/us-east-1/2026/11/19/log.json.gz"
-TRAIL_KEY = f"arn:aws:kms:us-east-1:{LOGS}:key/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 
 
 def user(account: str, name: str) -> str:
@@ -37,19 +42,14 @@ def role(account: str, name: str) -> str:
     return f"arn:aws:iam::{account}:role/{name}"
 
 
-CI_DEPLOYER = user(MGMT, "ci-deployer")
 ONCALL_ENGINEER = user(MGMT, "oncall-engineer")
 ONCALL_BOT = user(MGMT, "oncall-bot")
 LAMBDA_MAINT = role(MGMT, "lambda-org-maintenance")
 TRAIL_OPERATOR = role(MGMT, "TrailOperator")
-BREAK_GLASS = role(MGMT, "BreakGlassAdmin")
 OPS_AUTOMATION = role(PROD, "ops-automation")
 LEGACY_BATCH = user(PROD, "legacy-batch")
-PLATFORM_DEPLOY = role(PROD, "PlatformDeploy")
 PROD_ADMIN = role(PROD, "OrganizationAccountAccessRole")
-DEV_ADMIN = role(DEV, "dev-admin")
 DEV_OAAR = role(DEV, "OrganizationAccountAccessRole")
-SECURITY_TOOLING = role(TOOLS, "SecurityTooling")
 LOG_READER = role(LOGS, "LogArchiveReader")
 
 

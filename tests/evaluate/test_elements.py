@@ -10,6 +10,7 @@ from iamgraph.evaluate.layers import Level, PolicySet, decide
 from iamgraph.evaluate.request import Caller, Request
 from iamgraph.model.arn import ArnError
 from tests.conftest import DEMO
+from tests.demo import DEV_ADMIN, MGMT, PLATFORM_DEPLOY, PROD_ID, SECURITY_TOOLING, TRAIL_BUCKET
 from tests.evaluate.builders import (
     ACCOUNT,
     BUCKET,
@@ -686,8 +687,8 @@ def test_g1_several_groups_are_all_unioned():
     assert outcome(run(request("sns:Publish", "*"), identity=groups)) == IMPLICIT
 
 
-MARIA = "arn:aws:iam::111122223333:user/maria.garcia"
-NEW_USER = "arn:aws:iam::111122223333:user/new-user"
+MARIA = f"{MGMT}:user/maria.garcia"
+NEW_USER = f"{MGMT}:user/new-user"
 
 
 def _demo_decide(snap, principal, action, resource, mfa=None):
@@ -827,9 +828,7 @@ def test_q2_external_caller_is_bound_by_the_resource_accounts_rcps():
     assert d.deciding[0].layer.value == "rcp"
 
 
-DEV_ADMIN = "arn:aws:iam::555566667777:role/dev-admin"
-PLATFORM_DEPLOY = "arn:aws:iam::444455556666:role/PlatformDeploy"
-PROD_TOPIC = "arn:aws:sns:us-west-2:444455556666:alerts"
+PROD_TOPIC = f"arn:aws:sns:us-west-2:{PROD_ID}:alerts"
 
 
 def test_q2_gather_uses_the_callers_scp_path_not_the_resource_accounts(demo):
@@ -851,8 +850,7 @@ def test_q2_the_same_request_by_a_prod_principal_is_denied_by_prods_scp(demo):
     ]
 
 
-LOG_BUCKET_OBJECT = "arn:aws:s3:::acme-org-cloudtrail-logs-222233334444/org/x"
-SECURITY_TOOLING = "arn:aws:iam::333344445555:role/SecurityTooling"
+LOG_BUCKET_OBJECT = f"{TRAIL_BUCKET}/org/x"
 
 
 def test_q2_rcps_apply_to_supported_services(demo):

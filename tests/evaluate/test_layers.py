@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.demo import ORG_TRAIL as TRAIL
 from tests.evaluate.builders import (
     ACCOUNT,
     BUCKET,
@@ -385,7 +386,6 @@ def test_resource_account_unknown_is_unknown_only_when_it_matters():
 
 
 # E6-E8 through the snapshot glue on the demo organization (fixtures/demo-org/README.md).
-TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 
 
 def _decide(snap, who, action, resource, extra=()):

@@ -12,9 +12,7 @@ from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
 from iamgraph.verdict import Verdict
-
-MGMT = "arn:aws:iam::111122223333"
-DEV = "arn:aws:iam::555566667777"
+from tests.demo import DEV, MGMT
 
 
 def policy(*statements: dict):

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from tests.conftest import REPO
+from tests.demo import MGMT
+from tests.demo import ORG_TRAIL as TRAIL
 
 runner = CliRunner()
 DEMO = "fixtures/demo-org"
-MGMT = "arn:aws:iam::111122223333"
-TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 
 
 @pytest.fixture(autouse=True)

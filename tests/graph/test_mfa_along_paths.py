@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from tests.conftest import REPO
+from tests.demo import CI_DEPLOYER as CI
+from tests.demo import MGMT
+from tests.demo import ORG_TRAIL as TRAIL
 
 runner = CliRunner()
 DEMO = "fixtures/demo-org"
-MGMT = "arn:aws:iam::111122223333"
-TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
-CI = f"{MGMT}:user/ci-deployer"
 
 
 @pytest.fixture(autouse=True)

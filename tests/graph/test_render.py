@@ -15,8 +15,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.render.dot import Goal, RenderError, diagram, write
 from iamgraph.verdict import Verdict
 from tests.conftest import DEMO
-
-MGMT = "arn:aws:iam::111122223333"
+from tests.demo import MGMT
 
 
 @pytest.fixture(scope="module")

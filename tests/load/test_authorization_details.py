@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 from iamgraph.load.authorization_details import load_authorization_details
 from tests.conftest import DEMO, FIXTURES
+from tests.demo import DEV_ID, MGMT_ID, PROD_ID
 
-PROD = DEMO / "accounts/444455556666/iam/get-account-authorization-details"
-DEV = DEMO / "accounts/555566667777/iam/get-account-authorization-details.json"
-MGMT = DEMO / "accounts/111122223333/iam/get-account-authorization-details.json"
+PROD = DEMO / f"accounts/{PROD_ID}/iam/get-account-authorization-details"
+DEV = DEMO / f"accounts/{DEV_ID}/iam/get-account-authorization-details.json"
+MGMT = DEMO / f"accounts/{MGMT_ID}/iam/get-account-authorization-details.json"
 
 
 def test_pages_merge_into_one_dump():

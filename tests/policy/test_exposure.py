@@ -21,10 +21,9 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.premerge.exposure import foreign_trust, public_resources
 from iamgraph.verdict import Verdict
 from tests.conftest import DEMO
-
-MGMT = "arn:aws:iam::111122223333"
-TOPIC = "arn:aws:sns:us-east-1:111122223333:acme-org-trail-notifications"
-BUCKET = "acme-org-cloudtrail-logs-222233334444"
+from tests.demo import MGMT
+from tests.demo import TRAIL_BUCKET_NAME as BUCKET
+from tests.demo import TRAIL_TOPIC as TOPIC
 
 
 @pytest.fixture

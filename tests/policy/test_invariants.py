@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from tests.conftest import REPO
+from tests.demo import MGMT
 
 runner = CliRunner()
 DEMO = "fixtures/demo-org"
-MGMT = "arn:aws:iam::111122223333"
 
 
 @pytest.fixture(autouse=True)

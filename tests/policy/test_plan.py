@@ -19,11 +19,9 @@ from iamgraph.premerge.snapshot_diff import diff_snapshots
 from iamgraph.premerge.terraform import apply_plan
 from iamgraph.solvers.compare import Result
 from tests.conftest import FIXTURES
+from tests.demo import MGMT, PROD, SHARED
 
 PLANS = FIXTURES / "plans"
-MGMT = "arn:aws:iam::111122223333"
-PROD = "arn:aws:iam::444455556666"
-SHARED = "arn:aws:iam::666677778888"
 TRAIL = Invariant(
     "no-non-mfa-trail-tampering", ask="can any non-MFA principal tamper with the trail"
 )

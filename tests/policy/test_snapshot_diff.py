@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from tests.conftest import DEMO, REPO
+from tests.demo import MGMT
 
 runner = CliRunner()
-MGMT = "arn:aws:iam::111122223333"
 
 
 def copy_demo(tmp_path):

@@ -10,14 +10,9 @@ from iamgraph.cli.app import app
 from iamgraph.errors import InputError
 from iamgraph.query.grammar import Check, arn_kind, parse
 from tests.conftest import REPO
+from tests.demo import DEV_TRAIL, MGMT, ORG_TRAIL, TRAIL_BUCKET, TRAIL_KEY, TRAIL_TOPIC
 
 runner = CliRunner()
-MGMT = "arn:aws:iam::111122223333"
-ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
-DEV_TRAIL = "arn:aws:cloudtrail:us-west-2:555566667777:trail/dev-local-trail"
-TRAIL_BUCKET = "arn:aws:s3:::acme-org-cloudtrail-logs-222233334444"
-TRAIL_KEY = "arn:aws:kms:us-east-1:222233334444:key/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
-TRAIL_TOPIC = "arn:aws:sns:us-east-1:111122223333:acme-org-trail-notifications"
 TRAIL_TAMPERING = (
     "cloudtrail:StopLogging",
     "cloudtrail:DeleteTrail",
