@@ -477,7 +477,7 @@ def diff(
     with progress_bar(quiet) as progress:
         old = load_snapshot(before, progress)
         if plan is not None:
-            from iamgraph.premerge.terraform import apply_plan
+            from iamgraph.premerge.plan.apply import apply_plan
 
             planned = apply_plan(old, plan, account)
             new = planned.snapshot

@@ -15,8 +15,8 @@ from iamgraph.evaluate.gather import policies_for
 from iamgraph.model.plan import TRUST, PlannedSnapshot
 from iamgraph.model.source import SourceRef
 from iamgraph.premerge.invariants import Invariant
+from iamgraph.premerge.plan.apply import apply_plan
 from iamgraph.premerge.snapshot_diff import diff_snapshots
-from iamgraph.premerge.terraform import apply_plan
 from iamgraph.solvers.compare import Result
 from tests.conftest import FIXTURES
 
