@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import CLASSIC_LEVELS, catalog
-from iamgraph.evaluate.gather import Mfa, credential_context, find_principal, policies_for
+from iamgraph.evaluate.gather import (
+    Mfa,
+    credential_context,
+    credential_modes,
+    find_principal,
+    policies_for,
+)
 from iamgraph.evaluate.layers import Decision, PolicySet, decide
 from iamgraph.evaluate.request import ContextValue, Request
 from iamgraph.model.credentials import CredentialRow
@@ -195,19 +201,7 @@ def held_modes(snap: Snapshot, p: Principal) -> tuple[Mfa, ...]:
     without a report. A role: any session. Empty: a user with no credential at all."""
     if p.kind is PrincipalKind.ROLE:
         return ROLE_MODES
-    row = credential_row(snap, p)
-    if row is None:
-        return USER_MODES
-    keys = any(k.active for k in row.access_keys)
-    password = row.password_enabled is not False  # the root user always has one
-    modes = []
-    if keys:
-        modes.append(Mfa.LONG_TERM_KEYS)
-    if password and not row.mfa_active:
-        modes.append(Mfa.NO_MFA)
-    if row.mfa_active and (password or keys):
-        modes.append(Mfa.MFA)
-    return tuple(modes)
+    return credential_modes(credential_row(snap, p))  # M1-M5
 
 
 # -- one principal's own layers ----------------------------------------------------------------
