@@ -171,13 +171,13 @@ def sample_resource(action: int, account: str) -> str:
     """A realistic resource for a concrete request: the action's first resource type, in the
     principal's account, or `*` for actions without resource-level permissions."""
     from iamgraph.solvers.guess import concrete_arn
-    from iamgraph.solvers.prove import _template_glob
+    from iamgraph.solvers.prove import template_glob
 
     info = catalog().actions[action]
     templates = _templates(info.service)
     for name, _required in info.resource_types:
         if name in templates:
-            arn = concrete_arn(_template_glob(templates[name]), account)
+            arn = concrete_arn(template_glob(templates[name]), account)
             if arn:
                 return arn
     return "*"

@@ -132,7 +132,7 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     else:
         # E6, E7, Q2: SCPs bind member-account IAM principals other than service-linked roles.
         if not caller.management_account and not caller.service_linked:
-            scp_levels = _levels(org, caller.account, SCP, unresolved)
+            scp_levels = org_levels(org, caller.account, SCP, unresolved)
         service = action.split(":", 1)[0].lower()  # E9: the service that handles the request
         if (
             target.account
@@ -140,7 +140,7 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
             and service in RCP_SERVICES
             and not caller.service_linked
         ):
-            rcp_levels = _levels(org, target.account, RCP, unresolved)
+            rcp_levels = org_levels(org, target.account, RCP, unresolved)
     return PolicySet(
         caller=caller,
         resource_account=target.account,
@@ -155,9 +155,11 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     )
 
 
-def _levels(
+def org_levels(
     org: Organization, account: str, ptype: str, unresolved: list[str]
 ) -> tuple[Level, ...]:
+    """The account's SCP or RCP levels (`ptype`), root first: none when the organization does
+    not enable the type; none, and a reason in `unresolved`, when the tree lacks the account."""
     if ptype not in org.enabled_policy_types:
         return ()
     if account not in org.nodes:
