@@ -95,10 +95,6 @@ def level_ids(level: str) -> frozenset[int]:
     return frozenset(a.id for a in catalog().actions if level in a.access_levels)
 
 
-def ids_of(patterns: Iterable[str]) -> frozenset[int]:
-    return catalog().expand_all(patterns)
-
-
 def _ids(statements, effect: Effect) -> set[int]:
     cat = catalog()
     out: set[int] = set()
