@@ -33,14 +33,15 @@ from iamgraph.errors import InputError
 from iamgraph.finding import Item, Location
 from iamgraph.graph.query import Reach
 from iamgraph.load.policy_file import load_policy_file
+from iamgraph.load.settings import Invariant, read_toml
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.invariants import Invariant, Outcome, load_invariants
+from iamgraph.premerge.invariants import Outcome, load_invariants
 from iamgraph.premerge.invariants import check as check_all
 from iamgraph.premerge.policy_diff import Placement, diff_policies, placement_in
 from iamgraph.premerge.policy_diff import check_access as check
 from iamgraph.premerge.snapshot_diff import SnapshotDiff, diff_snapshots
-from iamgraph.premerge.suppressions import load_suppressions, read_toml
+from iamgraph.premerge.suppressions import load_suppressions
 from iamgraph.render.markdown import escape
 from iamgraph.render.premerge import (
     ACCESS_GRANTED,
@@ -477,7 +478,7 @@ def diff(
     with progress_bar(quiet) as progress:
         old = load_snapshot(before, progress)
         if plan is not None:
-            from iamgraph.premerge.terraform import apply_plan
+            from iamgraph.premerge.plan.apply import apply_plan
 
             planned = apply_plan(old, plan, account)
             new = planned.snapshot

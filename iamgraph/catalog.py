@@ -448,12 +448,6 @@ class Catalog:
             return True  # OIDC/SAML provider keys (T2, T3): open-ended
         return any(rx.fullmatch(key) for rx in self._service_keys.get(prefix, ()))
 
-    def condition_key_type(self, key: str) -> str | None:
-        for name, typ in GLOBAL_CONDITION_KEYS.items():
-            if _key_regex(name).fullmatch(key):
-                return typ
-        return None
-
 
 def unknown_action_reason(action: str) -> str:
     """Why an action the catalog does not know (admitted by `--allow-unknown-action`) is

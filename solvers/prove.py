@@ -328,7 +328,7 @@ def expand_star(action_set, resources: list[str]) -> list[str]:
         types = cat.resource_types(info.service)
         for name, _required in info.resource_types:
             if name in types:
-                patterns[_template_glob(types[name].arn_template)] = None
+                patterns[template_glob(types[name].arn_template)] = None
         if not any(required for _, required in info.resource_types):
             patterns["*"] = None
     if not ids:
@@ -336,7 +336,8 @@ def expand_star(action_set, resources: list[str]) -> list[str]:
     return [r for r in resources if r != "*"] + list(patterns)
 
 
-def _template_glob(template: str) -> str:
+def template_glob(template: str) -> str:
+    """A catalog ARN template as a pattern: the partition `aws`, every other variable `*`."""
     import re
 
     return re.sub(r"\$\{(\w+)\}", lambda m: "aws" if m.group(1) == "Partition" else "*", template)

@@ -27,3 +27,28 @@ def test_user_and_role_keys(demo):
         "60",
     )
     assert all(is_credential_key(k.lower()) for k in user if k.startswith("aws:Principal"))
+
+
+def _row(*, password: bool | None, mfa: bool, keys: tuple[bool, bool]):
+    from iamgraph.model.credentials import AccessKey, CredentialRow
+
+    key = [AccessKey(active, None, None, None, None) for active in keys]
+    return CredentialRow(
+        "dev", "arn:aws:iam::111122223333:user/dev", None, password, None, None, None, mfa,
+        (key[0], key[1]), (False, False), 2,
+    )  # fmt: skip
+
+
+def test_credential_modes_from_the_report_row():
+    """One rule for the audit's access table and the graph's starts (M1, M4, M5)."""
+    from iamgraph.evaluate.gather import USER_MODES, credential_modes
+
+    assert credential_modes(None) == USER_MODES  # no report: every mode
+    keys_only = _row(password=False, mfa=False, keys=(True, False))
+    assert credential_modes(keys_only) == (Mfa.LONG_TERM_KEYS,)
+    console = _row(password=True, mfa=False, keys=(False, False))
+    assert credential_modes(console) == (Mfa.NO_MFA,)
+    root = _row(password=None, mfa=True, keys=(False, True))  # root: password `not_supported`
+    assert credential_modes(root) == (Mfa.LONG_TERM_KEYS, Mfa.MFA)
+    device_only = _row(password=False, mfa=True, keys=(False, False))
+    assert credential_modes(device_only) == ()  # nothing to sign in with

@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import CLASSIC_LEVELS, catalog
-from iamgraph.evaluate.gather import Mfa, credential_context, find_principal, policies_for
+from iamgraph.evaluate.gather import (
+    Mfa,
+    credential_context,
+    credential_modes,
+    find_principal,
+    policies_for,
+)
 from iamgraph.evaluate.layers import Decision, PolicySet, decide
 from iamgraph.evaluate.request import ContextValue, Request
 from iamgraph.model.credentials import CredentialRow
@@ -87,10 +93,6 @@ class AccessRow:
 @cache
 def level_ids(level: str) -> frozenset[int]:
     return frozenset(a.id for a in catalog().actions if level in a.access_levels)
-
-
-def ids_of(patterns: Iterable[str]) -> frozenset[int]:
-    return catalog().expand_all(patterns)
 
 
 def _ids(statements, effect: Effect) -> set[int]:
@@ -165,13 +167,13 @@ def sample_resource(action: int, account: str) -> str:
     """A realistic resource for a concrete request: the action's first resource type, in the
     principal's account, or `*` for actions without resource-level permissions."""
     from iamgraph.solvers.guess import concrete_arn
-    from iamgraph.solvers.prove import _template_glob
+    from iamgraph.solvers.prove import template_glob
 
     info = catalog().actions[action]
     templates = _templates(info.service)
     for name, _required in info.resource_types:
         if name in templates:
-            arn = concrete_arn(_template_glob(templates[name]), account)
+            arn = concrete_arn(template_glob(templates[name]), account)
             if arn:
                 return arn
     return "*"
@@ -195,19 +197,7 @@ def held_modes(snap: Snapshot, p: Principal) -> tuple[Mfa, ...]:
     without a report. A role: any session. Empty: a user with no credential at all."""
     if p.kind is PrincipalKind.ROLE:
         return ROLE_MODES
-    row = credential_row(snap, p)
-    if row is None:
-        return USER_MODES
-    keys = any(k.active for k in row.access_keys)
-    password = row.password_enabled is not False  # the root user always has one
-    modes = []
-    if keys:
-        modes.append(Mfa.LONG_TERM_KEYS)
-    if password and not row.mfa_active:
-        modes.append(Mfa.NO_MFA)
-    if row.mfa_active and (password or keys):
-        modes.append(Mfa.MFA)
-    return tuple(modes)
+    return credential_modes(credential_row(snap, p))  # M1-M5
 
 
 # -- one principal's own layers ----------------------------------------------------------------

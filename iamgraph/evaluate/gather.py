@@ -29,6 +29,7 @@ from iamgraph.evaluate.request import (
     ContextValue,
 )
 from iamgraph.model.arn import ArnError, account_root_arn, parse_arn
+from iamgraph.model.credentials import CredentialRow
 from iamgraph.model.organization import RCP, SCP, Organization
 from iamgraph.model.policy import Policy
 from iamgraph.model.principals import Principal, PrincipalKind
@@ -43,6 +44,32 @@ class Mfa(StrEnum):
     LONG_TERM_KEYS = "keys"  # access keys: aws:MultiFactorAuthPresent absent (M1)
     NO_MFA = "no-mfa"  # temporary credentials without MFA: present, false (M5)
     MFA = "mfa"  # temporary credentials with MFA: true, with an age (M4)
+
+
+# The modes of a user's or root's own credentials when no credential report says which it has
+# (every one), and of a role's sessions (temporary credentials only: M5, M4).
+USER_MODES = (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA, Mfa.MFA)
+ROLE_MODES = (Mfa.NO_MFA, Mfa.MFA)
+
+
+def credential_modes(row: CredentialRow | None) -> tuple[Mfa, ...]:
+    """The modes a user's or root's own credentials sign in, from its credential report row:
+    long-term keys if an access key is active (M1); a console session without MFA if a
+    password and no device (M5); an MFA session if a device and a password or key (M4).
+    Every mode without a row; empty for a user with no credential at all. The audit's access
+    table and the graph's attacker starts both take the modes from here."""
+    if row is None:
+        return USER_MODES
+    keys = any(k.active for k in row.access_keys)
+    password = row.password_enabled is not False  # the root user always has one
+    modes = []
+    if keys:
+        modes.append(Mfa.LONG_TERM_KEYS)
+    if password and not row.mfa_active:
+        modes.append(Mfa.NO_MFA)
+    if row.mfa_active and (password or keys):
+        modes.append(Mfa.MFA)
+    return tuple(modes)
 
 
 @dataclass(frozen=True)
@@ -105,7 +132,7 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     else:
         # E6, E7, Q2: SCPs bind member-account IAM principals other than service-linked roles.
         if not caller.management_account and not caller.service_linked:
-            scp_levels = _levels(org, caller.account, SCP, unresolved)
+            scp_levels = org_levels(org, caller.account, SCP, unresolved)
         service = action.split(":", 1)[0].lower()  # E9: the service that handles the request
         if (
             target.account
@@ -113,7 +140,7 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
             and service in RCP_SERVICES
             and not caller.service_linked
         ):
-            rcp_levels = _levels(org, target.account, RCP, unresolved)
+            rcp_levels = org_levels(org, target.account, RCP, unresolved)
     return PolicySet(
         caller=caller,
         resource_account=target.account,
@@ -128,9 +155,11 @@ def policies_for(snap: Snapshot, principal_arn: str, action: str, resource_arn: 
     )
 
 
-def _levels(
+def org_levels(
     org: Organization, account: str, ptype: str, unresolved: list[str]
 ) -> tuple[Level, ...]:
+    """The account's SCP or RCP levels (`ptype`), root first: none when the organization does
+    not enable the type; none, and a reason in `unresolved`, when the tree lacks the account."""
     if ptype not in org.enabled_policy_types:
         return ()
     if account not in org.nodes:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from iamgraph.evaluate.gather import Mfa, find_target
+from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, find_target
 from iamgraph.evaluate.layers import Layer, Outcome, PolicySet, decide
 from iamgraph.evaluate.matching import action_matches, principal_match, resource_matches
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
@@ -32,8 +32,6 @@ from iamgraph.model.snapshot import Snapshot
 from iamgraph.solvers.prove import can
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
-USER_MODES = (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA, Mfa.MFA)
-ROLE_MODES = (Mfa.NO_MFA, Mfa.MFA)
 MFA_PREFIX = "aws:multifactorauth"
 
 
@@ -620,7 +618,7 @@ def _opt(hop: Hop | None) -> Iterator[Hop]:
 
 def _user_hop(b: Builder, p: Principal, src: Key, method: Method, u: Principal):
     _, mode, gains = src
-    row = _credential_row(b.snap, u)
+    row = credential_row(b.snap, u)
     unknown: tuple[str, ...] = ()
     first: tuple[Step, ...] = ()
     if method.gain is Gain.CONSOLE:
@@ -641,7 +639,8 @@ def _user_hop(b: Builder, p: Principal, src: Key, method: Method, u: Principal):
     )
 
 
-def _credential_row(snap: Snapshot, u: Principal):
+def credential_row(snap: Snapshot, u: Principal):
+    """The principal's row of its account's credential report, by ARN; None without one."""
     report = snap.accounts.get(u.account) and snap.accounts[u.account].credential_report
     if not report:
         return None
@@ -782,7 +781,7 @@ def _start_modes(snap: Snapshot, p: Principal) -> tuple[Mfa, ...]:
     whose IAM the snapshot does not hold, or anyone). A service principal is not a source: it
     acts as a role only for whoever can make it (PassRole and existing-compute steps)."""
     if p.kind is not PrincipalKind.ROLE:
-        row = _credential_row(snap, p)
+        row = credential_row(snap, p)
         if row is not None and not row.mfa_active:
             return (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA)
         return USER_MODES

@@ -13,16 +13,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, credential_modes
 from iamgraph.evaluate.request import ContextValue
-from iamgraph.graph.build import (
-    ROLE_MODES,
-    USER_MODES,
-    Hop,
-    PermissionGraph,
-    _credential_row,
-    trusting_roles,
-)
+from iamgraph.graph.build import Hop, PermissionGraph, credential_row, trusting_roles
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
 from iamgraph.graph.methods import Gain
 from iamgraph.model.principals import PrincipalKind
@@ -84,7 +77,7 @@ class Paths:
         if p.kind is PrincipalKind.ROLE:
             modes: Iterable[Mfa] = ROLE_MODES
         else:
-            modes = _credential_modes(self.pg, arn)
+            modes = credential_modes(credential_row(self.pg.snap, p))
         return [State(arn, m) for m in modes if m in allowed]
 
     def obtainable(self, allowed: frozenset[Mfa]) -> tuple[set[State], set[State]]:
@@ -390,24 +383,6 @@ def _merge(hops: list[Hop]) -> Hop:
         tuple(dict.fromkeys(loc for h in hops for loc in h.locations)),
         tuple(sorted({c for h in hops for c in h.changes})),
     )
-
-
-def _credential_modes(pg: PermissionGraph, arn: str) -> tuple[Mfa, ...]:
-    """Keys if an access key is active; a console session without MFA if a password and no
-    device; an MFA session if a device (every mode when the report is missing)."""
-    row = _credential_row(pg.snap, pg.snap.principals[arn])
-    if row is None:
-        return USER_MODES
-    modes = []
-    keys = any(k.active for k in row.access_keys)
-    password = row.password_enabled is not False  # the root user always has one
-    if keys:
-        modes.append(Mfa.LONG_TERM_KEYS)
-    if password and not row.mfa_active:
-        modes.append(Mfa.NO_MFA)
-    if row.mfa_active and (password or keys):
-        modes.append(Mfa.MFA)
-    return tuple(modes)
 
 
 def privesc(pg: PermissionGraph, paths: Paths, allowed: frozenset[Mfa]) -> list[Found]:

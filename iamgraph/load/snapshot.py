@@ -50,7 +50,7 @@ def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapsho
     if root.is_file():
         auth = load_authorization_details(root)
         account = AccountData(auth.account, authorization=auth)
-        return _assemble(
+        return assemble(
             root,
             None,
             {auth.account: account},
@@ -96,7 +96,7 @@ def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapsho
         for aid in sorted(accounts):
             if aid not in organization.accounts:
                 gaps.append(f"account {aid} has a folder but is not in the organization tree")
-    return _assemble(root, organization, accounts, gaps, meta)
+    return assemble(root, organization, accounts, gaps, meta)
 
 
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
@@ -207,7 +207,7 @@ def _natural(path: Path) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name))
 
 
-def _assemble(
+def assemble(
     root, organization, accounts: dict[str, AccountData], gaps: list[str], meta: dict
 ) -> Snapshot:
     managed: dict[str, ManagedPolicy] = {}

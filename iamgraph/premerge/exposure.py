@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from iamgraph.evaluate.gather import RCP_SERVICES, Mfa, _levels, is_credential_key
+from iamgraph.evaluate.gather import RCP_SERVICES, Mfa, is_credential_key, org_levels
 from iamgraph.evaluate.layers import Level, PolicySet, decide
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.graph.admin import ALLOW_ALL
@@ -22,7 +22,7 @@ from iamgraph.model.organization import RCP
 from iamgraph.model.policy import Policy
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.premerge.policy_diff import OTHER_ACCOUNT, _callers
+from iamgraph.premerge.policy_diff import OTHER_ACCOUNT, callers_of
 from iamgraph.solvers.prove import action_groups, solve
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
@@ -63,7 +63,7 @@ def foreign_trust(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[
     for p in snap.principals.values():
         if p.kind is not PrincipalKind.ROLE or p.role is None or p.service_linked:
             continue
-        callers = [c for c in _callers([p.trust]) if c.is_iam and c.account not in ours]
+        callers = [c for c in callers_of([p.trust]) if c.is_iam and c.account not in ours]
         found = _first(snap, p.trust, p.account, callers, "sts:AssumeRole", p.arn, timeout_ms)
         out += [Exposure(p.arn, "trust", c, a, p.trust) for c, a in found]
     return out
@@ -86,7 +86,7 @@ def public_resources(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> li
                 continue
             callers = [
                 c
-                for c in _callers([policy])
+                for c in callers_of([policy])
                 if c.type is CallerType.ANONYMOUS or (c.is_iam and c.account == OTHER_ACCOUNT)
             ]
             assert all(c.account not in ours for c in callers if c.is_iam)
@@ -165,4 +165,4 @@ def _rcps(snap: Snapshot, account: str, action: str) -> tuple[Level, ...]:
     service = action.split(":", 1)[0]
     if org is None or account == org.management_account or service not in RCP_SERVICES:
         return ()
-    return _levels(org, account, RCP, [])
+    return org_levels(org, account, RCP, [])

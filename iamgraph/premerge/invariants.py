@@ -18,8 +18,7 @@ answers PASS (proven), FAIL (with the principals that break it and their paths) 
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from iamgraph.errors import InputError
@@ -28,26 +27,9 @@ from iamgraph.graph import query as graph_query
 from iamgraph.graph.build import PermissionGraph
 from iamgraph.graph.paths import Paths, modes_filter, privesc
 from iamgraph.graph.query import Reach
-from iamgraph.premerge.suppressions import read_toml
+from iamgraph.load.settings import Invariant, load_settings
 from iamgraph.query.grammar import parse
 from iamgraph.verdict import Answer, Verdict
-
-KEYS = {"name", "ask", "escalation", "exposure", "audit", "allow", "description"}
-KINDS = ("ask", "escalation", "exposure", "audit")
-EXPOSURES = ("foreign-trust", "public")
-TOP_LEVEL = {"invariant", "suppression"}
-
-
-@dataclass(frozen=True)
-class Invariant:
-    name: str
-    ask: str | None = None
-    escalation: bool = False
-    allow: tuple[str, ...] = ()
-    description: str = ""
-    exposure: str | None = None
-    audit: str | None = None
-    line: int = field(default=0, compare=False)  # of its [[invariant]] header in the file
 
 
 @dataclass(frozen=True)
@@ -59,78 +41,15 @@ class Outcome:
 
 
 def load_invariants(path: Path) -> list[Invariant]:
-    """Read and check the file; every mistake is one InputError naming the file and place."""
-    file = str(path)
-    if not path.is_file():
-        raise InputError(file, "$", "no such file")
-    data = read_toml(path)
-    extra = sorted(set(data) - TOP_LEVEL)
-    if extra:
-        raise InputError(file, f"$.{extra[0]}", f"unknown table (expected {sorted(TOP_LEVEL)})")
-    tables = data.get("invariant")
-    if not isinstance(tables, list) or not tables:
-        raise InputError(file, "$", "expected one or more [[invariant]] tables")
-    lines = _header_lines(path)
-    out = []
-    for i, t in enumerate(tables):
-        where = f"$.invariant[{i}]"
-        unknown = sorted(set(t) - KEYS)
-        if unknown:
-            raise InputError(
-                file, f"{where}.{unknown[0]}", f"unknown key (expected {sorted(KEYS)})"
-            )
-        name = t.get("name")
-        if not isinstance(name, str) or not name:
-            raise InputError(file, f"{where}.name", "name must be a non-empty string")
-        given = [k for k in KINDS if k in t and t[k] is not False]
-        if len(given) != 1:
-            raise InputError(
-                file,
-                where,
-                'give exactly one of ask = "...", escalation = true, exposure = "..." '
-                'or audit = "..."',
-            )
-        ask, escalation = t.get("ask"), t.get("escalation", False)
-        exposure, audit = t.get("exposure"), t.get("audit")
-        for k in ("ask", "audit"):
-            if k in t and not isinstance(t[k], str):
-                raise InputError(file, f"{where}.{k}", f"{k} must be a string")
-        if escalation is not False and escalation is not True:
-            raise InputError(file, f"{where}.escalation", "escalation must be true")
-        if exposure is not None and exposure not in EXPOSURES:
-            raise InputError(file, f"{where}.exposure", f"expected one of {list(EXPOSURES)}")
-        if audit is not None:
-            from iamgraph.audit.checks import BY_ID
-
-            if audit not in BY_ID:
-                raise InputError(file, f"{where}.audit", f"no audit check {audit}")
-        allow = t.get("allow", [])
-        if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-            raise InputError(
-                file, f"{where}.allow", "allow must be a list of principal ARN patterns"
-            )
-        out.append(
-            Invariant(
-                name,
-                ask,
-                escalation is True,
-                tuple(allow),
-                t.get("description", ""),
-                exposure,
-                audit,
-                lines[i] if i < len(lines) else 0,
-            )
-        )
-    return out
+    """Read and check the file (`load.settings`); every mistake is one InputError naming the
+    file and place."""
+    return list(load_settings(path, invariants=True, audit_check=_is_audit_check).invariants)
 
 
-def _header_lines(path: Path) -> list[int]:
-    text = path.read_text(encoding="utf-8")
-    return [
-        n
-        for n, line in enumerate(text.splitlines(), start=1)
-        if re.match(r"\s*\[\[\s*invariant\s*\]\]", line)
-    ]
+def _is_audit_check(check_id: str) -> bool:
+    from iamgraph.audit.checks import BY_ID
+
+    return check_id in BY_ID
 
 
 def check(

@@ -185,7 +185,7 @@ def settings(
         return [Setting(caller, lambda p: replace(base, rcp_levels=at.put(p)))]
     if kind is PolicyKind.RESOURCE:
         out = []
-        for caller in _callers(policies):
+        for caller in callers_of(policies):
             identity = (ALLOW_ALL,) if caller.is_iam else ()
             base = PolicySet(
                 caller,
@@ -200,7 +200,7 @@ def settings(
     return [Setting(caller, lambda p: replace(base, identity=(p,)))]
 
 
-def _callers(policies: list[Policy]) -> list[Caller]:
+def callers_of(policies: list[Policy]) -> list[Caller]:
     """Everyone a resource policy could treat differently: each named principal, a principal
     of each named account, an anonymous caller, and a principal of an account nobody names."""
     callers: dict[str, Caller] = {}

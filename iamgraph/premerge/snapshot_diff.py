@@ -19,10 +19,11 @@ from iamgraph.evaluate.layers import PolicySet
 from iamgraph.graph.admin import layers
 from iamgraph.graph.build import build
 from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
+from iamgraph.load.settings import Invariant
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.premerge.invariants import Invariant, Outcome
+from iamgraph.premerge.invariants import Outcome
 from iamgraph.premerge.invariants import check as check_invariants
 from iamgraph.premerge.policy_diff import diff_policies, open_wildcards
 from iamgraph.solvers.compare import Comparison, Result, new_access

@@ -13,71 +13,31 @@ A suppressed finding is still reported, marked, and no longer decides the exit c
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from iamgraph.errors import InputError
 from iamgraph.evaluate.matching import glob_match
 from iamgraph.finding import Item, Suppression
-
-KEYS = {"rule", "subject", "match", "fingerprint", "justification"}
-
-
-def read_toml(path: Path) -> dict:
-    file = str(path)
-    if not path.is_file():
-        raise InputError(file, "$", "no such file")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(file, "$", f"not TOML: {exc}") from None
+from iamgraph.load.settings import Settings, load_settings
 
 
 def load_suppressions(path: Path, data: dict | None = None) -> list[Suppression]:
-    """Every mistake is one InputError naming the file and the table."""
-    file = str(path)
-    data = read_toml(path) if data is None else data
-    tables = data.get("suppression", [])
-    if not isinstance(tables, list):
-        raise InputError(file, "$.suppression", "expected [[suppression]] tables")
-    lines = _header_lines(path)
-    out = []
-    for i, t in enumerate(tables):
-        where = f"$.suppression[{i}]"
-        unknown = sorted(set(t) - KEYS)
-        if unknown:
-            raise InputError(
-                file, f"{where}.{unknown[0]}", f"unknown key (expected {sorted(KEYS)})"
-            )
-        for k in KEYS:
-            if k in t and not isinstance(t[k], str):
-                raise InputError(file, f"{where}.{k}", f"{k} must be a string")
-        if not t.get("justification", "").strip():
-            raise InputError(file, f"{where}.justification", "a suppression needs a justification")
-        if not ({"rule", "subject", "match", "fingerprint"} & set(t)):
-            raise InputError(file, where, "name a rule, subject, match or fingerprint to suppress")
-        line = lines[i] if i < len(lines) else 0
-        out.append(
-            Suppression(
-                justification=t["justification"].strip(),
-                rule=t.get("rule", "*"),
-                subject=t.get("subject", "*"),
-                match=t.get("match", "*"),
-                fingerprint=t.get("fingerprint", ""),
-                origin=f"{file}:{line}" if line else file,
-            )
-        )
-    return out
+    """Every mistake is one InputError naming the file and the table (`load.settings`);
+    `data`: the file already parsed."""
+    return suppressions_of(load_settings(path, data=data))
 
 
-def _header_lines(path: Path) -> list[int]:
-    text = path.read_text(encoding="utf-8")
+def suppressions_of(settings: Settings) -> list[Suppression]:
     return [
-        n
-        for n, line in enumerate(text.splitlines(), start=1)
-        if re.match(r"\s*\[\[\s*suppression\s*\]\]", line)
+        Suppression(
+            justification=t.justification,
+            rule=t.rule,
+            subject=t.subject,
+            match=t.match,
+            fingerprint=t.fingerprint,
+            origin=t.origin,
+        )
+        for t in settings.suppressions
     ]
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import policies_for
+from iamgraph.load.settings import Invariant
 from iamgraph.model.plan import TRUST, PlannedSnapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.premerge.invariants import Invariant
+from iamgraph.premerge.plan.apply import apply_plan
 from iamgraph.premerge.snapshot_diff import diff_snapshots
-from iamgraph.premerge.terraform import apply_plan
 from iamgraph.solvers.compare import Result
 from tests.conftest import FIXTURES
 from tests.demo import MGMT, PROD, SHARED
