@@ -12,13 +12,16 @@ from pathlib import Path
 
 from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import Mfa
-from iamgraph.evaluate.layers import PolicySet, decide
-from iamgraph.evaluate.request import Caller, ContextValue, Request
+from iamgraph.evaluate.layers import PolicySet
+from iamgraph.evaluate.request import Caller, ContextValue
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
 from iamgraph.query.simulate import caller_context
-from iamgraph.solvers.prove import can, expand_star, solve, who_can
+from iamgraph.solvers.domains import expand_star
+from iamgraph.solvers.properties import can, who_can
+from iamgraph.solvers.replay import ReplayContext
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import Verdict
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,17 +87,10 @@ def managed() -> None:
         times, verdicts = [], {}
         t0 = time.perf_counter()
         for name, ps in roles:
-
-            def replay(n, res, chosen, mode, ps=ps):
-                req = Request.build(
-                    n,
-                    res,
-                    chosen
-                    + [e for e in caller_context(ps.caller, mode) if "multifactor" in e[0].lower()],
-                )
-                req = req.with_context(caller_context(ps.caller, mode))
-                return decide(ps, req), ()
-
+            modes = (Mfa.NO_MFA, Mfa.MFA)
+            replay = ReplayContext(
+                credentials={m: tuple(caller_context(ps.caller, m)) for m in modes}
+            )
             pinned = [
                 (k, v)
                 for k, v in caller_context(ps.caller, Mfa.NO_MFA)
@@ -103,7 +99,7 @@ def managed() -> None:
             pinned.append(("aws:ResourceAccount", ContextValue((account,))))
             t = time.perf_counter()
             for res in expand_star(action, [resource]):  # "*": each resource type it takes
-                a = solve(ps, name, action, res, pinned, (Mfa.NO_MFA, Mfa.MFA), replay=replay)
+                a = solve(ps, name, action, res, pinned, modes, replay=replay)
                 if a.verdict is not Verdict.UNREACHABLE:
                     break
             times.append(time.perf_counter() - t)

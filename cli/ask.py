@@ -39,7 +39,7 @@ from iamgraph.graph import query as graph_query
 from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.grammar import Query, parse
-from iamgraph.solvers import prove
+from iamgraph.solvers import properties
 from iamgraph.verdict import Answer, Verdict
 
 
@@ -94,7 +94,7 @@ def ask(
             reach = Reach(Answer(query.principal, Verdict.UNKNOWN))
         elif direct:
             answers = [
-                prove.can(snap, query.principal, a, r, mfa=query.mfa, timeout_ms=timeout_ms)
+                properties.can(snap, query.principal, a, r, mfa=query.mfa, timeout_ms=timeout_ms)
                 for a, r in known
             ]
             reach = Reach(merge(answers))

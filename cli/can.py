@@ -40,7 +40,7 @@ from iamgraph.graph.query import Reach
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.simulate import parse_context_pairs
-from iamgraph.solvers import prove
+from iamgraph.solvers import properties
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 DirectOption = typer.Option(
@@ -106,7 +106,7 @@ def can(
             reach = Reach(Answer(principal, Verdict.UNKNOWN))
         elif direct:
             reach = Reach(
-                prove.can(
+                properties.can(
                     snap,
                     principal,
                     known,
@@ -189,7 +189,7 @@ def who_can_reaches(snap, checks, mfa, where, direct, timeout, quiet, asked=None
             items = [Reach(Answer(arn, Verdict.UNKNOWN)) for arn in snap.principals]
         elif direct:
             per_check = [
-                prove.who_can(snap, a, r, mfa=mfa, where=where, timeout_ms=timeout_ms)
+                properties.who_can(snap, a, r, mfa=mfa, where=where, timeout_ms=timeout_ms)
                 for a, r in checks
             ]
             items = [Reach(merge(list(group))) for group in zip(*per_check, strict=True)]

@@ -19,16 +19,17 @@ from dataclasses import dataclass
 
 import z3
 
-from iamgraph.catalog import catalog
+from iamgraph.catalog import catalog, merge_ids
 from iamgraph.evaluate.layers import Outcome, PolicySet, decide
 from iamgraph.evaluate.matching import action_matches
 from iamgraph.evaluate.request import ContextValue, Request
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.solvers import regex
+from iamgraph.solvers.constraints import carried_keys
 from iamgraph.solvers.context import SymContext, key_usage
+from iamgraph.solvers.domains import expand_star
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
-from iamgraph.solvers.prove import carried_keys, every_policy, expand_star, merge_ids
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS
 
 MAX_CLASSES = 50
@@ -105,7 +106,7 @@ def new_access(
     escapes (its statement and matching action pattern), not by what grants it: for an SCP
     or RCP, whose Allow is only FullAWSAccess, that is what the change is about."""
     unknown_actions = _uncatalogued(after)
-    usage = key_usage([*every_policy(before), *every_policy(after)])
+    usage = key_usage([*before.policies(), *after.policies()])
     ctx = SymContext(usage, {k.lower(): v for k, v in pinned}, fixed=fixed)
     given = _Given(pinned, fixed)
     cat = catalog()
@@ -292,7 +293,7 @@ def _obvious(before: PolicySet, after: PolicySet, given: _Given):
     """For every Allow statement of the after side and each action pattern in it, the request
     it spells out; only those that are new access (replayed on both sides) are yielded."""
     cat = catalog()
-    for p in every_policy(after):
+    for p in after.policies():
         for st in p.statements:
             if st.effect is not Effect.ALLOW or st.not_action:
                 continue
@@ -335,7 +336,7 @@ def _guessed(
     replayed on both sides: the first that is new access. Also where z3's candidate did not
     replay (a variable or an operator the encoding leaves open)."""
     read = after.keys_read() | before.keys_read()
-    for p in every_policy(after):
+    for p in after.policies():
         for st in p.statements:
             if only is not None and st is not only:
                 continue
@@ -438,7 +439,7 @@ def _ids(action: z3.ArithRef, ids: list[int]) -> z3.BoolRef:
 
 
 def _statements(ps: PolicySet):
-    for p in every_policy(ps):
+    for p in ps.policies():
         yield from p.statements
 
 
@@ -451,7 +452,7 @@ def _uncatalogued(ps: PolicySet) -> list[str]:
     decided here (the answer is then at best `unknown`)."""
     cat = catalog()
     out = []
-    for p in every_policy(ps):
+    for p in ps.policies():
         for st in p.statements:
             if st.effect is Effect.ALLOW and not st.not_action:
                 out += [

@@ -32,8 +32,8 @@ from iamgraph.evaluate.gather import (
     find_principal,
     policies_for,
 )
-from iamgraph.evaluate.layers import Decision, PolicySet, decide
-from iamgraph.evaluate.request import ContextValue, Request
+from iamgraph.evaluate.layers import Decision, PolicySet
+from iamgraph.evaluate.request import ContextValue
 from iamgraph.model.credentials import CredentialRow
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.model.principals import Principal, PrincipalKind
@@ -166,8 +166,8 @@ def _templates(service: str) -> dict[str, str]:
 def sample_resource(action: int, account: str) -> str:
     """A realistic resource for a concrete request: the action's first resource type, in the
     principal's account, or `*` for actions without resource-level permissions."""
+    from iamgraph.solvers.domains import template_glob
     from iamgraph.solvers.guess import concrete_arn
-    from iamgraph.solvers.prove import template_glob
 
     info = catalog().actions[action]
     templates = _templates(info.service)
@@ -212,7 +212,7 @@ def key_known(lower: str) -> bool:
 
 
 def fixed_for(snap: Snapshot, account: str):
-    from iamgraph.solvers.prove import fixed_for as solver_fixed
+    from iamgraph.solvers.constraints import fixed_for as solver_fixed
 
     return solver_fixed(snap, account)
 
@@ -271,12 +271,11 @@ class OwnPermissions:
         return self._cred_cache[mode]
 
     def replay(self, name: str, res: str, chosen: list, mode: Mfa) -> tuple[Decision, tuple]:
-        creds = self._creds(mode)
-        mfa = [e for e in creds if e[0].lower() in MFA_KEYS]
-        req = Request.build(name, res, [*mfa, *chosen]).with_context(
-            [e for e in creds if e[0].lower() not in MFA_KEYS]
-        )
-        return decide(self.ps, req), tuple((req.names[k], v) for k, v in req.context.items())
+        """The solver's replay (`solvers.replay`), under the credential of the own resource."""
+        from iamgraph.solvers.replay import ReplayContext, replay
+
+        how = ReplayContext(credentials={mode: tuple(self._creds(mode))})
+        return replay(self.ps, how, name, res, chosen, mode)
 
     def probe(self, ids: Iterable[int]) -> Answer | None:
         """Concrete requests spelled out by the identity Allow statements (the action, a
@@ -329,7 +328,9 @@ class OwnPermissions:
 
     def solve(self, ids: Iterable[int]) -> Answer:
         """Is some request for an action of `ids`, on any resource, allowed in some mode?"""
-        from iamgraph.solvers.prove import merge_ids, solve
+        from iamgraph.catalog import merge_ids
+        from iamgraph.solvers.replay import ReplayContext
+        from iamgraph.solvers.solve import solve
         from iamgraph.verdict import Answer, Verdict
 
         ids = sorted(ids)
@@ -344,7 +345,7 @@ class OwnPermissions:
             RESOURCE,
             pinned,
             self.modes,
-            replay=self.replay,
+            replay=ReplayContext(credentials={m: tuple(self._creds(m)) for m in self.modes}),
             known=[],
             timeout_ms=self.timeout_ms,
             fixed=self.fixed,

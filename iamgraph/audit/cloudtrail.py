@@ -24,11 +24,10 @@ from iamgraph.evaluate.gather import (
     credential_context,
     find_principal,
     is_credential_key,
-    mfa_context,
 )
-from iamgraph.evaluate.layers import Decision, Layer, PolicySet, Reason, decide
+from iamgraph.evaluate.layers import Decision, Layer, PolicySet, Reason
 from iamgraph.evaluate.matching import action_matches, glob_match
-from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue
 from iamgraph.load.s3 import LIFECYCLE_FILE, POLICY_FILE, VERSIONING_FILE
 from iamgraph.model.arn import ArnError
 from iamgraph.model.cloudtrail import EventSelectors, FieldSelector, Trail, TrailStatus
@@ -704,7 +703,7 @@ def _fixed(snap: Snapshot, g: Grantee) -> Callable[[str], bool]:
     """Credential keys not pinned are absent for principals the snapshot holds, anonymous
     callers and services; of other IAM principals the snapshot knows nothing more (their ARN,
     tags, organization: the solver's to choose)."""
-    from iamgraph.solvers.prove import fixed_for
+    from iamgraph.solvers.constraints import fixed_for
 
     if g.kind is Kind.SNAPSHOT:
         return fixed_for(snap, g.caller.account)
@@ -728,17 +727,14 @@ def solve_for(
     """Is some request for `action` on `resource` (an ARN or pattern) allowed under `ps`, the
     `pins` fixed, every other key the caller's to choose (credential keys not pinned: absent,
     unless `fixed` says otherwise)? The solver's answer, its witness replayed through the
-    evaluator (as `prove.can` does for a principal of the snapshot; here for any PolicySet,
-    such as a resource policy on its own). `known` ARNs are preferred in a witness."""
-    from iamgraph.solvers.prove import fixed_for, solve
+    evaluator (as `can` does for a principal of the snapshot; here for any PolicySet, such
+    as a resource policy on its own): the caller's MFA keys, then the pins where absent.
+    `known` ARNs are preferred in a witness."""
+    from iamgraph.solvers.constraints import fixed_for
+    from iamgraph.solvers.replay import ReplayContext
+    from iamgraph.solvers.solve import solve
 
     caller = ps.caller
-
-    def replay(name: str, res: str, chosen: list, mode: Mfa) -> tuple[Decision, tuple]:
-        req = Request.build(name, res, [*mfa_context(caller.type, mode), *chosen])
-        req = req.with_context(pins)
-        return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
-
     return solve(
         ps,
         caller.arn,
@@ -746,7 +742,7 @@ def solve_for(
         resource,
         pins,
         modes,
-        replay=replay,
+        replay=ReplayContext.mfa_of(caller.type, modes, pins=tuple(pins)),
         known=list(known),
         timeout_ms=timeout_ms,
         fixed=fixed or fixed_for(snap, caller.account),
@@ -754,7 +750,7 @@ def solve_for(
 
 
 def _modes(caller: Caller) -> tuple[Mfa, ...]:
-    from iamgraph.solvers.prove import modes_for
+    from iamgraph.solvers.constraints import modes_for
 
     if caller.is_iam:
         return modes_for(caller.type, None)

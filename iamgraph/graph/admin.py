@@ -2,36 +2,31 @@
 of its account allow (so an SCP that denies leaving the organization to everyone does not make
 the account's administrators non-admin). Decided by the solver, never by policy names.
 
-The question is one formula: is there a request (any catalog action, any resource, any context
-the caller may choose) that the SCPs alone allow and the principal's full layers do not? Unsat
-proves admin; a model is replayed through the evaluator on both sides before "not admin" is said.
-A few common actions are tried concretely first, which settles most non-admins without z3.
+The question is the solver's `implies`: does the principal's full layers allow every request
+(any catalog action, any resource, any context the caller may choose) that the SCPs alone allow?
+Unsat proves admin; a model is replayed through the evaluator on both sides before "not admin"
+is said. A few common actions are tried concretely first, which settles most non-admins without
+z3.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import z3
-
-from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import (
     Mfa,
-    credential_clock,
     credential_context,
     policies_for,
-    request_context,
-    time_context,
     time_floor,
 )
-from iamgraph.evaluate.layers import Outcome, PolicySet, decide
-from iamgraph.evaluate.request import CallerType, Request
+from iamgraph.evaluate.layers import PolicySet
+from iamgraph.evaluate.request import CallerType
 from iamgraph.model.policy import Effect, PolicyKind, parse_policy
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.solvers.context import SymContext, key_usage
-from iamgraph.solvers.encode import Encoder, Term
-from iamgraph.solvers.prove import carried_keys, fixed_for, mode_constraint
+from iamgraph.solvers.constraints import fixed_for
+from iamgraph.solvers.properties import implies
+from iamgraph.solvers.replay import ReplayContext
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 ALLOW_ALL = parse_policy(
@@ -94,14 +89,19 @@ def decide_admin(
     if _plainly_admin(full):
         return Admin(Verdict.REACHABLE)
     pinned = credential_context(snap, arn, "*", mode)
-    clock = credential_clock(full.caller.type, mode, time_floor(snap))
-    times = time_context(clock, full.keys_read() | scp_only.keys_read())
-    for action in PROBES:
-        req = Request.build(action, "*", [*request_context("*"), *pinned, *times], clock)
-        lacks = _lacks(scp_only, full, req)
-        if lacks:
-            return Admin(Verdict.UNREACHABLE, (action, "*"))
-    return _solve(snap, arn, mode, full, scp_only, pinned, timeout_ms, clock)
+    how = ReplayContext(credentials={mode: tuple(pinned)}, clock=True, floor=time_floor(snap))
+    answer = implies(
+        scp_only,
+        full,
+        pinned,
+        mode,
+        replay=how,
+        fixed=fixed_for(snap, full.caller.account),
+        probes=PROBES,
+        timeout_ms=timeout_ms,
+        tags=("scp", "own"),
+    )
+    return Admin(answer.verdict, answer.counter, answer.reasons)
 
 
 def _plainly_admin(ps: PolicySet) -> bool:
@@ -138,50 +138,3 @@ def _plainly_admin(ps: PolicySet) -> bool:
         and all(p is None or allows_all((p,)) for p in (ps.boundary, ps.session))
         and not (root and (ps.boundary or ps.session))
     )
-
-
-def _lacks(scp_only: PolicySet, full: PolicySet, req: Request) -> bool:
-    return decide(scp_only, req).allowed and decide(full, req).outcome in (
-        Outcome.IMPLICIT_DENY,
-        Outcome.EXPLICIT_DENY,
-    )
-
-
-def _solve(snap, arn, mode, full, scp_only, pinned, timeout_ms, clock) -> Admin:
-    policies = [p for ps in (full, scp_only) for p in ps.policies()]
-    ctx = SymContext(
-        key_usage(policies),
-        {k.lower(): v for k, v in pinned},
-        fixed=fixed_for(snap, full.caller.account),
-    )
-    cat = catalog()
-    action = z3.Int("action")
-    resource = z3.String("resource")
-    term = Term(action, resource)
-    allowed_by_scps = Encoder(scp_only, term, ctx, tag="scp").decide()
-    allowed_in_full = Encoder(full, term, ctx, tag="own").decide()
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(
-        *ctx.constraints,
-        # the mode's MFA keys (M1: none at all on access keys) and time keys
-        mode_constraint(ctx, (mode,), full.caller.type, clock.floor)[0],
-        action >= 0,
-        action < len(cat.actions),
-        *carried_keys(ctx, action, {k.lower() for k, _ in pinned}),
-        allowed_by_scps.allowed,
-        z3.Not(allowed_in_full.allowed),
-    )
-    result = solver.check()
-    if result == z3.unsat:
-        return Admin(Verdict.REACHABLE)
-    if result != z3.sat:
-        return Admin(Verdict.UNKNOWN, reasons=(f"solver gave up ({solver.reason_unknown()})",))
-    model = solver.model()
-    name = cat.actions[model.eval(action, model_completion=True).as_long()].full_name
-    res = model.eval(resource, model_completion=True).as_string()
-    req = Request.build(name, res, [*ctx.values(model), *pinned], clock)
-    if _lacks(scp_only, full, req):
-        return Admin(Verdict.UNREACHABLE, (name, res))
-    reasons = tuple(dict.fromkeys([*allowed_by_scps.havoc, *allowed_in_full.havoc]))
-    return Admin(Verdict.UNKNOWN, reasons=reasons or ("the solver's candidate did not replay",))

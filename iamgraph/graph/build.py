@@ -5,7 +5,7 @@ account root (plus the organization root, OUs and accounts, for drawing) and who
 `member_of` (user to group, for drawing) and one `Hop` per escalation step a source can take,
 for each MFA mode of the source's credential.
 
-Every step is decided by `solvers.prove.can` (a replayed witness, a proof, or unknown), so an
+Every step is decided by `solvers.properties.can` (a replayed witness, a proof, or unknown), so an
 edge is either proven (`reachable`) or `unknown`; a proven-unreachable step is no edge at all.
 Cost stays near linear in the principals: a step is only asked when some Allow statement of the
 source (or, for `sts:AssumeRole`, the role's trust policy) could grant it; answers are cached per
@@ -29,7 +29,7 @@ from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Step, Target
 from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.solvers.prove import can
+from iamgraph.solvers.properties import can
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 MFA_PREFIX = "aws:multifactorauth"

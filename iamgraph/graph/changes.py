@@ -148,7 +148,7 @@ def _overwritten(snap: Snapshot, change: Change) -> tuple[Policy, ...]:
 
 
 def transform(snap: Snapshot, gains: Gains):
-    """`apply` as the `transform` argument of `solvers.prove.can` (None without gains)."""
+    """`apply` as the `transform` argument of `solvers.properties.can` (None without gains)."""
     if not gains:
         return None
     return lambda ps: apply(snap, ps, gains)

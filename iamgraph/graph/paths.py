@@ -19,7 +19,7 @@ from iamgraph.graph.build import Hop, PermissionGraph, credential_row, trusting_
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
 from iamgraph.graph.methods import Gain
 from iamgraph.model.principals import PrincipalKind
-from iamgraph.solvers.prove import can
+from iamgraph.solvers.properties import can
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 NON_MFA = frozenset({Mfa.LONG_TERM_KEYS, Mfa.NO_MFA})

@@ -15,15 +15,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from iamgraph.evaluate.gather import RCP_SERVICES, Mfa, is_credential_key, org_levels
-from iamgraph.evaluate.layers import Level, PolicySet, decide
-from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
+from iamgraph.evaluate.layers import Level, PolicySet
+from iamgraph.evaluate.request import Caller, CallerType, ContextValue
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.organization import RCP
 from iamgraph.model.policy import Policy
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.premerge.policy_diff import OTHER_ACCOUNT, callers_of
-from iamgraph.solvers.prove import action_groups, solve
+from iamgraph.solvers.domains import action_groups
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 OTHER_ORG = "o-outside00000"  # an organization that is not this one
@@ -130,19 +131,13 @@ def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, t
         rcp_levels=_rcps(snap, account, pattern),
     )
     pinned = list(_pinned(caller, org_id))
-
-    def replay(name, res, chosen, mode, ps=ps):
-        req = Request.build(name, res, chosen)
-        return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
-
-    return solve(
+    return solve(  # replayed on the chosen keys alone (the pins are among them)
         ps,
         caller.arn,
         action_set,
         resource,
         pinned,
         (Mfa.LONG_TERM_KEYS, Mfa.MFA),
-        replay=replay,
         timeout_ms=timeout_ms,
         fixed=lambda k: is_credential_key(k) or k.lower() in SERVICE_SOURCE_KEYS,
     )

@@ -36,7 +36,8 @@ from iamgraph.solvers.compare import (
     statement_label,
     statement_locations,
 )
-from iamgraph.solvers.prove import expand_star, solve
+from iamgraph.solvers.domains import expand_star
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 OTHER_ACCOUNT = "999999999999"  # an account neither policy names
@@ -336,9 +337,7 @@ def check_access(
     PASS if proven it grants none of them; UNKNOWN otherwise. An SCP or RCP is asked what
     it lets through where it stands (`placement`, default beside FullAWSAccess)."""
     from iamgraph.evaluate.gather import Mfa
-    from iamgraph.evaluate.layers import decide
-    from iamgraph.evaluate.request import Request
-    from iamgraph.solvers.prove import action_groups
+    from iamgraph.solvers.domains import action_groups
 
     found: list[NewAccess] = []
     reasons: list[str] = []
@@ -351,10 +350,6 @@ def check_access(
             if kind is PolicyKind.RCP and sample.split(":", 1)[0].lower() not in RCP_SERVICES:
                 ps = replace(placed, rcp_levels=())  # E9: RCPs do not apply to this service
 
-            def replay(name, res, chosen, mode, ps=ps):
-                req = Request.build(name, res, chosen)
-                return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
-
             for resource in expand_star(action_set, resources):
                 answer = solve(
                     ps,
@@ -363,7 +358,6 @@ def check_access(
                     resource,
                     [],
                     (Mfa.NO_MFA,),
-                    replay=replay,
                     timeout_ms=timeout_ms,
                     fixed=None,
                 )

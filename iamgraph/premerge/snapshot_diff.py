@@ -27,7 +27,7 @@ from iamgraph.premerge.invariants import Outcome
 from iamgraph.premerge.invariants import check as check_invariants
 from iamgraph.premerge.policy_diff import diff_policies, open_wildcards
 from iamgraph.solvers.compare import Comparison, Result, new_access
-from iamgraph.solvers.prove import fixed_for
+from iamgraph.solvers.constraints import fixed_for
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 

@@ -92,7 +92,7 @@ class Check:
 class Query:
     question: str
     principal: str | None  # None: every principal of the snapshot (who-can)
-    mfa: str | None  # None (any), "no-mfa" or "mfa", as prove.can takes it
+    mfa: str | None  # None (any), "no-mfa" or "mfa", as solvers.properties.can takes it
     checks: tuple[Check, ...]
     target: Target
 

@@ -157,7 +157,7 @@ def custom_case(
 def _result(ps: PolicySet, req: Request, engine: str = "evaluator") -> Result:
     entries = tuple((req.names[k], v) for k, v in req.context.items())
     if engine == "solver":  # the z3 encoding decides: outcome only, no statement-level reasons
-        from iamgraph.solvers.prove import outcome_of
+        from iamgraph.solvers.outcome import outcome_of
 
         outcome, why = outcome_of(ps, req)
         unknown = why if outcome is Outcome.UNKNOWN else ()

@@ -297,7 +297,7 @@ def test_organization_keys_are_open_without_organization_data(tmp_path):
     import shutil
 
     from iamgraph.load.snapshot import load_snapshot
-    from iamgraph.solvers.prove import can as prove_can
+    from iamgraph.solvers.properties import can as prove_can
     from iamgraph.verdict import Verdict
     from tests.conftest import DEMO
 

@@ -41,7 +41,7 @@ from iamgraph.model.policy import Policy, PolicyKind, parse_policy  # noqa: E402
 from iamgraph.model.snapshot import Snapshot  # noqa: E402
 from iamgraph.model.source import SourceRef  # noqa: E402
 from iamgraph.query.summary import summarize  # noqa: E402
-from iamgraph.solvers.prove import can as prove_can  # noqa: E402
+from iamgraph.solvers.properties import can as prove_can  # noqa: E402
 from iamgraph.verdict import Verdict  # noqa: E402
 from tests.conftest import FIXTURES, REPO  # noqa: E402
 

@@ -347,7 +347,7 @@ def make_policy_set(pick: Pick) -> PolicySet:
 
 
 def modes_of(who: Caller) -> tuple[Mfa, ...]:
-    """The MFA modes a credential of this caller can have (as `prove.modes_for`)."""
+    """The MFA modes a credential of this caller can have (as `constraints.modes_for`)."""
     if who.type is CallerType.ASSUMED_ROLE:
         return (Mfa.NO_MFA, Mfa.MFA)
     return (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA, Mfa.MFA)

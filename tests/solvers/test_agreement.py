@@ -22,7 +22,9 @@ from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Outcome, PolicySet, decide
 from iamgraph.evaluate.matching import glob_match
 from iamgraph.evaluate.request import ContextValue, Request
-from iamgraph.solvers.prove import outcome_of, solve
+from iamgraph.solvers.outcome import outcome_of
+from iamgraph.solvers.replay import ReplayContext
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import Answer, Verdict
 from tests.solvers.cases import (
     ACTIONS,
@@ -105,17 +107,6 @@ TARGETS = (
 )
 
 
-def replay_for(ps: PolicySet):
-    """The evaluator's replay of a candidate witness (as `prove._solve_one` builds it)."""
-
-    def replay(name: str, res: str, chosen: list, mode: Mfa):
-        req = Request.build(name, res, [*chosen, *mfa_entries(ps.caller, mode)])
-        items = tuple((req.names[k], v) for k, v in req.context.items())
-        return decide(ps, req), items
-
-    return replay
-
-
 def solve_for(ps: PolicySet, action: str, target: str, guess: bool = True) -> Answer:
     return solve(
         ps,
@@ -124,7 +115,8 @@ def solve_for(ps: PolicySet, action: str, target: str, guess: bool = True) -> An
         target,
         [],
         modes_of(ps.caller),
-        replay=replay_for(ps),
+        # a candidate is replayed with the caller's MFA keys, as for a caller off the snapshot
+        replay=ReplayContext.mfa_of(ps.caller.type, modes_of(ps.caller)),
         known=[r for r in RESOURCES if glob_match(target, r)],
         timeout_ms=SOLVE_TIMEOUT_MS,
         fixed=None,  # the random requests may carry any key, credential keys included

@@ -20,7 +20,7 @@ from iamgraph.evaluate.matching import glob_match
 from iamgraph.evaluate.request import ContextValue, Request
 from iamgraph.model.patterns import common_string, glob_tokens, intersects
 from iamgraph.solvers.guess import guesses
-from iamgraph.solvers.prove import solve
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import Verdict
 from tests.evaluate.builders import ACCOUNT, allow, caller, deny, policy
 
@@ -35,18 +35,13 @@ def alice(*statements: dict) -> PolicySet:
 
 
 def _solve(ps: PolicySet, action: str, resource: str, *, guess: bool = True, pinned=()):
-    def replay(name, res, chosen, mode):
-        req = Request.build(name, res, chosen)
-        return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
-
-    return solve(
+    return solve(  # replayed on the chosen keys alone
         ps,
         "alice",
         action,
         resource,
         list(pinned),
         (Mfa.LONG_TERM_KEYS,),
-        replay=replay,
         fixed=lambda k: k.startswith("aws:principaltag/"),
         guess=guess,
     )

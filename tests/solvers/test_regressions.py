@@ -23,7 +23,9 @@ import pytest
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Outcome, PolicySet, decide
 from iamgraph.evaluate.request import ContextValue, Request
-from iamgraph.solvers.prove import outcome_of, solve
+from iamgraph.solvers.outcome import outcome_of
+from iamgraph.solvers.replay import ReplayContext
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import Verdict
 from tests.evaluate.builders import ACCOUNT, allow, caller, deny, policy, request_with
 
@@ -150,11 +152,8 @@ def test_outcome_of_gives_the_documented_outcome(name):
 
 
 def _solve(ps: PolicySet, action: str, resource: str, modes=(Mfa.LONG_TERM_KEYS,)):
-    def replay(name, res, chosen, mode):
-        mfa = [("aws:MultiFactorAuthPresent", ContextValue(("true",)))] if mode is Mfa.MFA else []
-        req = Request.build(name, res, [*chosen, *mfa])
-        return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
-
+    present = (("aws:MultiFactorAuthPresent", ContextValue(("true",))),)
+    replay = ReplayContext(credentials={m: present if m is Mfa.MFA else () for m in modes})
     return solve(
         ps, "alice", action, resource, [], modes, replay=replay, fixed=None
     )  # every key free

