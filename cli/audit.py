@@ -14,7 +14,7 @@ import typer
 from iamgraph.audit.checks import BY_ID, CHECKS
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome
 from iamgraph.audit.run import context_for, run_audit, select
-from iamgraph.cli.can import TimeoutOption, graph_for
+from iamgraph.cli.can import TimeoutOption
 from iamgraph.cli.common import QuietOption, progress_bar, reports_input_errors, stderr
 from iamgraph.cli.report import (
     OnUnknown,
@@ -29,6 +29,7 @@ from iamgraph.evaluate.gather import with_as_of
 from iamgraph.finding import Item, Location, Rule, Severity
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.premerge.suppressions import apply
+from iamgraph.query.answer import graph_for
 
 
 class AuditFormat(StrEnum):
@@ -137,16 +138,15 @@ def _json_doc(found, items: list[Item], ctx: AuditContext, checks: list[Check]):
 def _diagrams(ctx: AuditContext, timeout_ms: int) -> list[tuple[str, str]]:
     """The escalation paths to admin, and the non-MFA paths to the trail, as SVG text; none
     (with a note on stderr) when Graphviz's `dot` is missing."""
-    from iamgraph.graph import query as graph_query
-    from iamgraph.graph.paths import Paths, modes_filter
-    from iamgraph.graph.paths import privesc as privesc_all
-    from iamgraph.query.grammar import parse
+    from iamgraph.graph.paths import Paths
+    from iamgraph.query import answer
+    from iamgraph.query.grammar import structured, the_trail
+    from iamgraph.render.diagrams import answers_diagram
     from iamgraph.render.dot import Goal, diagram
     from iamgraph.verdict import Verdict
 
-    pg = ctx.graph
-    paths = Paths(pg, timeout_ms)
-    found = [f for f in privesc_all(pg, paths, modes_filter(None)) if f.hops]
+    graph = (ctx.graph, Paths(ctx.graph, timeout_ms))
+    found = [e.found for e in answer.privesc(ctx.snapshot, graph=graph) if e.found.hops]
     out = []
     if found:
         dot = diagram(
@@ -158,28 +158,14 @@ def _diagrams(ctx: AuditContext, timeout_ms: int) -> list[tuple[str, str]]:
         )
         out.append(("Paths to administrator", dot))
     if ctx.snapshot.trails:
-        q = parse("can any non-MFA principal tamper with the trail", ctx.snapshot)
-        checks = [(list(c.actions), list(c.resources)) for c in q.checks]
+        q = structured(ctx.snapshot, "tamper with", the_trail(ctx.snapshot), mfa="no-mfa")
         reaches = [
             r
-            for r in graph_query.who_can(pg, paths, checks, q.mfa)
+            for r in answer.ask(ctx.snapshot, q, graph=graph).reaches
             if r.answer.verdict is Verdict.REACHABLE and r.answer.witness
         ]
         if reaches:
-            dot = diagram(
-                ctx.snapshot,
-                [h for r in reaches for h in r.hops],
-                title="trail tampering without MFA",
-                goals=[
-                    Goal(
-                        r.answer.witness.resource,
-                        r.answer.witness.principal,
-                        r.answer.witness.action,
-                    )
-                    for r in reaches
-                ],
-                starts=[r.answer.principal for r in reaches],
-            )
+            dot = answers_diagram(ctx.snapshot, reaches, title="trail tampering without MFA")
             out.append(("Trail tampering without MFA", dot))
     svgs = []
     for caption, dot in out:

@@ -1,4 +1,5 @@
-"""What every command shares: output formats, input-error handling, progress on stderr."""
+"""What every command shares: exit codes, output formats, input-error handling, progress on
+stderr, lines on stdout."""
 
 from __future__ import annotations
 
@@ -6,16 +7,13 @@ import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from iamgraph.catalog import request_problems, unknown_action_reason
 from iamgraph.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -41,41 +39,6 @@ AllowUnknownActionOption = typer.Option(
 )
 
 
-@dataclass(frozen=True)
-class Asked:
-    """The actions of a question the catalog knows, and why the rest can only be `unknown`."""
-
-    known: tuple[str, ...]
-    unknown: tuple[str, ...]
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        return tuple(unknown_action_reason(a) for a in self.unknown)
-
-
-def checked_request(
-    command: str,
-    actions: Iterable[str],
-    resources: Iterable[str],
-    allow_unknown_action: bool = False,
-    labels: tuple[str, str] = ("--action", "--resource"),
-) -> Asked:
-    """Refuse (InputError, exit 2) the first action or resource of a question that names
-    nothing, with the closest catalog names; with `allow_unknown_action`, a well-formed action
-    the catalog does not know is set apart instead, for the command to answer `unknown`."""
-    actions = list(actions)
-    unknown: list[str] = []
-    for p in request_problems(actions, resources):
-        if p.kind == "action" and not p.malformed and allow_unknown_action:
-            unknown.append(p.value)
-            continue
-        label = labels[0] if p.kind == "action" else labels[1]
-        admit = " (--allow-unknown-action answers unknown for it)"
-        hint = "" if p.malformed or p.suggestions else admit
-        raise InputError(command, label, p.message + hint)
-    return Asked(tuple(a for a in actions if a not in unknown), tuple(unknown))
-
-
 def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn an InputError into one line on stderr and exit code 2, with no traceback."""
 
@@ -90,23 +53,10 @@ def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def plain_table(headers: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
-    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: list[str]) -> str:
-        out = [
-            c.rjust(w) if h in right else c.ljust(w)
-            for c, w, h in zip(cells, widths, headers, strict=True)
-        ]
-        return "  ".join(out).rstrip()
-
-    return "\n".join([line(headers), *(line(r) for r in rows)])
-
-
-def print_json(data: Any) -> None:
-    """JSON on stdout; orjson keeps large results (lint of a whole organization) fast."""
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+def say(lines: Iterable[str]) -> None:
+    """Lines on stdout as written: no rich markup or highlighting in names and ARNs."""
+    for line in lines:
+        stdout.print(line, highlight=False, markup=False)
 
 
 @contextmanager

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from iamgraph.cli.common import stderr
 from iamgraph.errors import InputError
-from iamgraph.graph.query import Reach
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.render.dot import FORMATS, Goal, RenderError, diagram, write
-from iamgraph.verdict import Verdict
+from iamgraph.query.reach import Reach
+from iamgraph.render.diagrams import answers_diagram
+from iamgraph.render.dot import FORMATS, RenderError, write
 
 
 def check_render(path: Path | None) -> None:
@@ -20,18 +20,11 @@ def check_render(path: Path | None) -> None:
 
 def write_render(path: Path, snap: Snapshot, reaches: list[Reach], title: str) -> None:
     """Draw every reachable (and unknown) answer's path and what it ends in."""
-    shown = [r for r in reaches if r.answer.verdict is not Verdict.UNREACHABLE]
-    hops = [h for r in shown for h in r.hops]
-    goals = [
-        Goal(r.answer.witness.resource, r.answer.witness.principal, r.answer.witness.action)
-        for r in shown
-        if r.answer.witness is not None
-    ]
-    starts = [r.answer.principal for r in shown]
-    emit(diagram(snap, hops, title=title, goals=goals, starts=starts), path)
+    emit(answers_diagram(snap, reaches, title), path)
 
 
 def emit(dot, path: Path) -> None:
+    """Write the diagram, and say so (or why not) on stderr."""
     try:
         write(dot, path)
     except RenderError as exc:

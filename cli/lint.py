@@ -13,13 +13,14 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
-    print_json,
     progress_bar,
     reports_input_errors,
     stdout,
 )
 from iamgraph.model.policy import PolicyKind
 from iamgraph.premerge.lint import LintFinding, Severity, lint_paths
+from iamgraph.render.json import print_json
+from iamgraph.render.lint import counts_line, finding_line, lint_json
 
 
 class FailOn(StrEnum):
@@ -52,21 +53,16 @@ def lint(
     with progress_bar(quiet) as progress:
         findings = lint_paths(paths, kind, progress)
     if output is OutputFormat.JSON:
-        print_json({"findings": [f.as_dict() for f in findings]})
+        print_json(lint_json(findings))
     else:
         for f in findings:
-            stdout.print(format_finding(f), highlight=False, markup=False)
-        errors = sum(f.rule.severity is Severity.ERROR for f in findings)
-        stdout.print(f"{errors} errors, {len(findings) - errors} warnings", highlight=False)
+            stdout.print(finding_line(f), highlight=False, markup=False)
+        stdout.print(counts_line(findings), highlight=False)
     raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on) else EXIT_OK)
 
 
-def format_finding(f: LintFinding) -> str:
-    where = f"{f.file}:{f.line}:{f.column}" if f.line else f.file
-    return f"{where}: {f.rule.severity.value} {f.rule.id}: {f.message} [{f.path}]"
-
-
 def failing(findings: list[LintFinding], fail_on: FailOn) -> bool:
+    """Whether the findings make the exit code 1 under `--fail-on`."""
     if fail_on is FailOn.NEVER:
         return False
     if fail_on is FailOn.ERROR:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.cli.can import RenderOption, TimeoutOption, graph_for, path_json
+from iamgraph.cli.can import RenderOption, TimeoutOption
 from iamgraph.cli.common import (
     AllowUnknownActionOption,
     QuietOption,
-    checked_request,
     progress_bar,
     reports_input_errors,
 )
@@ -31,7 +30,6 @@ from iamgraph.cli.report import (
 )
 from iamgraph.errors import InputError
 from iamgraph.finding import Item, Location
-from iamgraph.graph.query import Reach
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.settings import Invariant, read_toml
 from iamgraph.load.snapshot import load_snapshot
@@ -42,6 +40,10 @@ from iamgraph.premerge.policy_diff import Placement, diff_policies, placement_in
 from iamgraph.premerge.policy_diff import check_access as check
 from iamgraph.premerge.snapshot_diff import SnapshotDiff, diff_snapshots
 from iamgraph.premerge.suppressions import load_suppressions
+from iamgraph.query.answer import graph_for
+from iamgraph.query.asked import checked_request
+from iamgraph.query.reach import Reach
+from iamgraph.render.json import path_json
 from iamgraph.render.markdown import escape
 from iamgraph.render.premerge import (
     ACCESS_GRANTED,

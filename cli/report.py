@@ -12,9 +12,11 @@ from typing import NoReturn
 
 import typer
 
-from iamgraph.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNKNOWN, Asked, print_json, stdout
+from iamgraph.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNKNOWN, stdout
 from iamgraph.finding import Item, Location, Rule, Suppression
 from iamgraph.premerge.suppressions import apply, load_suppressions
+from iamgraph.query.asked import Asked
+from iamgraph.render.json import print_json
 from iamgraph.render.markdown import markdown
 from iamgraph.render.premerge import verdict
 from iamgraph.render.sarif import sarif_log

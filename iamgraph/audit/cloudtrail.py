@@ -41,7 +41,7 @@ from iamgraph.verdict import DEFAULT_TIMEOUT_MS
 
 if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
     from iamgraph.graph.build import Hop
-    from iamgraph.graph.query import Reach
+    from iamgraph.query.reach import Reach
     from iamgraph.verdict import Answer
 
 SOLVER_TIMEOUT_MS = DEFAULT_TIMEOUT_MS  # per solver call
@@ -938,7 +938,7 @@ def run_key_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
 
 def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """`ask "can any non-MFA principal tamper with the trail"`, over every trail."""
-    from iamgraph.graph import query
+    from iamgraph.query import reach as query
     from iamgraph.verdict import Verdict
 
     snap = ctx.snapshot

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.evaluate.matching import glob_match
-from iamgraph.graph import query as graph_query
 from iamgraph.graph.build import PermissionGraph
 from iamgraph.graph.paths import Paths, modes_filter, privesc
-from iamgraph.graph.query import Reach
 from iamgraph.load.settings import Invariant, load_settings
+from iamgraph.query import reach as graph_query
 from iamgraph.query.grammar import parse
+from iamgraph.query.reach import Reach
 from iamgraph.verdict import Answer, Verdict
 
 

@@ -167,6 +167,33 @@ def parse(question: str, snap: Snapshot, allow_unknown_action: bool = False) -> 
         raise InputError("ask", "$", f"{head} ({stuck.why})") from None
 
 
+def the_trail(snap: Snapshot) -> Target:
+    """`the trail`, as a question names it: the organization trail if the snapshot has exactly
+    one, else every trail (an InputError when it has none)."""
+    try:
+        trails = _the_trails(snap, 0)
+    except _Stuck as stuck:
+        raise InputError("ask", "$", stuck.why) from None
+    return Target("trail", tuple(t.arn for t in trails), _trails_described(snap, trails))
+
+
+def structured(
+    snap: Snapshot, verb: str, target: Target, principal: str | None = None, mfa: str | None = None
+) -> Query:
+    """The query a question asks, built from its parts instead of its words: `verb` is one of
+    `VERBS` or an action pattern, `principal` None for every principal; `parse` builds the same
+    query from the sentence."""
+    if principal is not None:
+        find_principal(snap, principal)
+    try:
+        checks = _checks(verb, target, 0)
+    except _Stuck as stuck:
+        raise InputError("ask", "$", stuck.why) from None
+    who = "any principal" if principal is None else principal
+    words = {None: "", "no-mfa": " without MFA", "mfa": " with MFA"}[mfa]
+    return Query(f"can {who} {verb} {target.described}{words}", principal, mfa, checks, target)
+
+
 def _question(w: _Words, snap: Snapshot, question: str, allow_unknown_action: bool) -> Query:
     mfa: str | None = None
     principal: str | None = None

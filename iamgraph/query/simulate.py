@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from iamgraph.catalog import catalog
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import (
     Mfa,
@@ -21,9 +22,11 @@ from iamgraph.evaluate.gather import (
 from iamgraph.evaluate.layers import Decision, Level, Outcome, PolicySet, decide
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.load.fields import Doc
+from iamgraph.load.policy_file import load_policy_file
 from iamgraph.model.arn import ArnError, parse_arn
-from iamgraph.model.policy import Policy
+from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.query.asked import Asked
 
 DEFAULT_CALLER = "arn:aws:iam::123456789012:user/simulated"
 
@@ -267,5 +270,45 @@ def _check_value(ctype: str, value: str) -> str | None:
     return None
 
 
-def results_json(results: list[Result]) -> dict:
-    return {"EvaluationResults": [r.as_aws() for r in results]}
+def refuse_patterns(actions: tuple[str, ...] | list[str]) -> None:
+    """A request names one action; a pattern would be decided as an action of that name."""
+    for a in actions:
+        if any(c in a for c in "*?"):
+            n = len(catalog().expand(a))
+            raise InputError(
+                "simulate",
+                "--action",
+                f"{a!r} is a pattern ({n} actions in the catalog): simulate decides one request "
+                "per action; give an action, or ask `can` about the pattern",
+            )
+
+
+def with_unknown_actions(
+    results: list[Result], actions: list[str], resources: list[str], asked: Asked
+) -> list[Result]:
+    """The results in the order asked, an action the catalog does not know decided `unknown`
+    (`--allow-unknown-action`): AWS may have it, and iamgraph knows nothing of it."""
+    if not asked.unknown:
+        return results
+    known = iter(results)
+    out = []
+    for a in actions:
+        for r in resources:
+            if a in asked.unknown:
+                why = asked.reasons[asked.unknown.index(a)]
+                out.append(
+                    Result(a, r, Decision(Outcome.UNKNOWN, (), (), (), unknown_because=(why,)), ())
+                )
+            else:
+                out.append(next(known))
+    return out
+
+
+def policy_from_file(path: Path | None, kind: PolicyKind | None) -> Policy | None:
+    """The policy of a custom-mode file option (`--boundary` ...), None when not given."""
+    return load_policy_file(path, kind)[0] if path else None
+
+
+def policy_level(spec: str, kind: PolicyKind) -> list[Policy]:
+    """The policies of one SCP or RCP level: files separated by commas."""
+    return [p for f in spec.split(",") if f for p in load_policy_file(Path(f), kind)]

@@ -35,11 +35,9 @@ from moto.organizations.models import organizations_backends  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from iamgraph.cli.app import app  # noqa: E402
-from iamgraph.cli.can import graph_for  # noqa: E402
 from iamgraph.collect.options import CollectOptions  # noqa: E402
 from iamgraph.collect.run import CollectResult, collect  # noqa: E402
 from iamgraph.collect.sessions import shared_loader  # noqa: E402
-from iamgraph.graph import query  # noqa: E402
 from iamgraph.graph.admin import layers  # noqa: E402
 from iamgraph.graph.build import Hop  # noqa: E402
 from iamgraph.graph.paths import modes_filter, privesc  # noqa: E402
@@ -56,6 +54,8 @@ from iamgraph.model.organization import SCP, Account, OrgPolicy  # noqa: E402
 from iamgraph.model.principals import Group, InstanceProfile, ManagedPolicy, Role, User  # noqa: E402
 from iamgraph.model.snapshot import Snapshot  # noqa: E402
 from iamgraph.premerge.lint import lint_paths  # noqa: E402
+from iamgraph.query import reach as query  # noqa: E402
+from iamgraph.query.answer import graph_for  # noqa: E402
 from iamgraph.query.summary import summarize  # noqa: E402
 from tests.conftest import FIXTURES  # noqa: E402
 

@@ -1,5 +1,6 @@
-"""`can`, `who-can` and `ask` over paths: a principal can do X if it, or any principal it can
-become (keeping its session's MFA), can do X directly. The answer carries the hops."""
+"""`can`, `who-can` and `ask` over paths (the graph side of `query.answer`): a principal can do X
+if it, or any principal it can become (keeping its session's MFA), can do X directly. The
+answer carries the hops."""
 
 from __future__ import annotations
 

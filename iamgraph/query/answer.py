@@ -1,0 +1,360 @@
+"""One library call per question: `can`, `who_can`, `ask` (a parsed or structured `Query`),
+`paths`, `privesc` and the permission graph's picture.
+
+Each takes a Snapshot and plain options, chooses between direct solving (`--direct`: the
+principal's own permissions, `solvers.properties`) and the permission graph (`query.reach`: what any
+principal it can become can do), merges the answers of several checks, and returns frozen
+results: it never prints and never exits. Bad input is an InputError. `progress(done, total,
+label)` may be passed in to hear how far the graph's construction is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from iamgraph.evaluate.gather import find_principal
+from iamgraph.evaluate.request import ContextValue
+from iamgraph.graph.build import Hop, PermissionGraph, build
+from iamgraph.graph.methods import METHODS
+from iamgraph.graph.paths import Found, Paths, State, modes_filter
+from iamgraph.graph.paths import privesc as privesc_all
+from iamgraph.model.snapshot import Snapshot
+from iamgraph.query import reach as over_paths
+from iamgraph.query.asked import NOTHING_UNKNOWN, Asked
+from iamgraph.query.grammar import Query
+from iamgraph.query.reach import Check, Reach, proof_note
+from iamgraph.solvers import properties
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
+
+Progress = Callable[[int, int, str], None] | None
+Where = list[tuple[str, ContextValue]]
+Graph = tuple[PermissionGraph, Paths]
+
+METHOD_NOTE = (
+    f"relative to the {len(METHODS)} escalation methods of iamgraph.graph.methods "
+    "and the IAM action catalog"
+)
+
+
+def graph_for(snap: Snapshot, timeout_ms: int, progress: Progress = None) -> Graph:
+    """The permission graph of `snap` and the path search over it."""
+
+    def tick(done: int, total: int) -> None:
+        if progress:
+            progress(done, total, "building the permission graph")
+
+    pg = build(snap, timeout_ms, tick)
+    return pg, Paths(pg, timeout_ms)
+
+
+# -- merging --------------------------------------------------------------------------------
+
+
+def known_checks(checks: list[Check], asked: Asked) -> list[Check]:
+    """The checks without the actions the catalog does not know (and without checks left
+    with no action): what can still be proven or shown reachable."""
+    out = []
+    for actions, resources in checks:
+        known = [a for a in actions if a not in asked.unknown]
+        if known:
+            out.append((known, resources))
+    return out
+
+
+def with_unknown_actions(reach: Reach, asked: Asked) -> Reach:
+    """The answer to a question that also names actions the catalog does not know: a request
+    shown reachable stays so, anything else is `unknown` (no proof covers those actions)."""
+    if not asked.unknown or reach.answer.verdict is Verdict.REACHABLE:
+        return reach
+    a = reach.answer
+    reasons = tuple(dict.fromkeys((*asked.reasons, *a.reasons)))
+    return replace(reach, answer=Answer(a.principal, Verdict.UNKNOWN, None, reasons, a.seconds))
+
+
+def merge(answers: list[Answer]) -> Answer:
+    """One principal's answers to several questions, as the answer to their union."""
+    reachable = next((a for a in answers if a.verdict is Verdict.REACHABLE), None)
+    seconds = sum(a.seconds for a in answers)
+    first = answers[0]
+    if reachable is not None:
+        return Answer(first.principal, Verdict.REACHABLE, reachable.witness, (), seconds)
+    reasons = tuple(dict.fromkeys(r for a in answers for r in a.reasons))
+    if any(a.verdict is Verdict.UNKNOWN for a in answers):
+        return Answer(first.principal, Verdict.UNKNOWN, None, reasons, seconds)
+    notes = tuple(dict.fromkeys(n for a in answers for n in a.notes))
+    return Answer(first.principal, Verdict.UNREACHABLE, None, (), seconds, notes)
+
+
+def overall(reaches: list[Reach] | tuple[Reach, ...]) -> Verdict:
+    """`reachable` if any principal is, `proven-unreachable` if all are, else `unknown`."""
+    verdicts = {r.answer.verdict for r in reaches}
+    if Verdict.REACHABLE in verdicts:
+        return Verdict.REACHABLE
+    if verdicts <= {Verdict.UNREACHABLE}:
+        return Verdict.UNREACHABLE
+    return Verdict.UNKNOWN
+
+
+def any_unknown(reaches: list[Reach] | tuple[Reach, ...]) -> bool:
+    """Whether some principal is left undecided (who-can's exit code 3)."""
+    return any(r.answer.verdict is Verdict.UNKNOWN for r in reaches)
+
+
+# -- can, who-can, ask ----------------------------------------------------------------------
+
+
+def can(
+    snap: Snapshot,
+    principal: str,
+    actions: list[str],
+    resources: list[str],
+    *,
+    asked: Asked = NOTHING_UNKNOWN,
+    mfa: str | None = None,
+    where: Where = (),
+    direct: bool = False,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+) -> Reach:
+    """Can `principal` (or, unless `direct`, a principal it can become) make a request for any
+    of `actions` on any of `resources`? Actions in `asked.unknown` are left out, and unless the
+    rest is shown reachable the answer is `unknown`."""
+    find_principal(snap, principal)
+    known = [a for a in actions if a not in asked.unknown]
+    if not known:
+        reach = Reach(Answer(principal, Verdict.UNKNOWN))
+    elif direct:
+        answer = properties.can(
+            snap, principal, known, resources, mfa=mfa, where=where, timeout_ms=timeout_ms
+        )
+        reach = Reach(answer)
+    else:
+        pg, paths = graph_for(snap, timeout_ms, progress)
+        reach = over_paths.can(pg, paths, principal, [(known, resources)], mfa, where)
+    return with_unknown_actions(reach, asked)
+
+
+def who_can(
+    snap: Snapshot,
+    checks: list[Check],
+    *,
+    asked: Asked = NOTHING_UNKNOWN,
+    mfa: str | None = None,
+    where: Where = (),
+    direct: bool = False,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+    graph: Graph | None = None,
+) -> tuple[Reach, ...]:
+    """Every principal's answer to any of `checks`, over paths unless `direct` (on `graph` if
+    one is given). Actions the catalog does not know (`asked.unknown`) are left out, and
+    unless the rest is shown reachable the answer is `unknown`."""
+    checks = known_checks(checks, asked)
+    if not checks:
+        items = [Reach(Answer(arn, Verdict.UNKNOWN)) for arn in snap.principals]
+    elif direct:
+        per_check = [
+            properties.who_can(snap, a, r, mfa=mfa, where=where, timeout_ms=timeout_ms)
+            for a, r in checks
+        ]
+        items = [Reach(merge(list(group))) for group in zip(*per_check, strict=True)]
+    else:
+        pg, paths = graph or graph_for(snap, timeout_ms, progress)
+        items = over_paths.who_can(pg, paths, checks, mfa, where)
+    return tuple(with_unknown_actions(r, asked) for r in items)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A query's answer: one principal's (`can`) or every principal's (`who-can`)."""
+
+    query: Query
+    actions: tuple[str, ...]  # every action of its checks, once, in order
+    resources: tuple[str, ...]
+    reaches: tuple[Reach, ...]
+
+    @property
+    def one(self) -> Reach | None:
+        """The answer of a `can` query; None for `who-can`."""
+        return self.reaches[0] if self.query.principal is not None else None
+
+    @property
+    def unknown(self) -> bool:
+        return any_unknown(self.reaches)
+
+
+def flat(query: Query) -> tuple[list[str], list[str]]:
+    """Every action and every resource of a query's checks, once each, in order."""
+    actions = list(dict.fromkeys(a for c in query.checks for a in c.actions))
+    resources = list(dict.fromkeys(r for c in query.checks for r in c.resources))
+    return actions, resources
+
+
+def ask(
+    snap: Snapshot,
+    query: Query,
+    *,
+    asked: Asked = NOTHING_UNKNOWN,
+    direct: bool = False,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+    graph: Graph | None = None,
+) -> Answered:
+    """The answer to a query, parsed from English (`grammar.parse`) or built from its parts
+    (`grammar.structured`): `who_can` when it names no principal, else `can` over its checks,
+    their answers merged into one."""
+    actions, resources = flat(query)
+    checks = [(list(c.actions), list(c.resources)) for c in query.checks]
+    if query.principal is None:
+        reaches = who_can(
+            snap,
+            checks,
+            asked=asked,
+            mfa=query.mfa,
+            direct=direct,
+            timeout_ms=timeout_ms,
+            progress=progress,
+            graph=graph,
+        )
+        return Answered(query, tuple(actions), tuple(resources), reaches)
+    known = known_checks(checks, asked)
+    if not known:
+        reach = Reach(Answer(query.principal, Verdict.UNKNOWN))
+    elif direct:
+        answers = [
+            properties.can(snap, query.principal, a, r, mfa=query.mfa, timeout_ms=timeout_ms)
+            for a, r in known
+        ]
+        reach = Reach(merge(answers))
+    else:
+        pg, paths = graph or graph_for(snap, timeout_ms, progress)
+        reach = over_paths.can(pg, paths, query.principal, known, query.mfa)
+    reach = with_unknown_actions(reach, asked)
+    return Answered(query, tuple(actions), tuple(resources), (reach,))
+
+
+# -- paths, privesc, the graph --------------------------------------------------------------
+
+
+def paths(
+    snap: Snapshot,
+    source: str,
+    to: str | None,
+    actions: list[str],
+    resources: list[str],
+    *,
+    asked: Asked = NOTHING_UNKNOWN,
+    mfa: str | None = None,
+    where: Where = (),
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+) -> Reach:
+    """The shortest path from `source` to the principal `to`, to admin (`to="admin"`), or,
+    with `actions`, to a request for any of them on any of `resources`."""
+    find_principal(snap, source)
+    if to not in (None, "admin"):
+        find_principal(snap, to)
+    pg, graph_paths = graph_for(snap, timeout_ms, progress)
+    allowed = modes_filter(mfa)
+    if actions:
+        checks = known_checks([(actions, resources)], asked)
+        reach = (
+            over_paths.can(pg, graph_paths, source, checks, mfa, where)
+            if checks
+            else Reach(Answer(source, Verdict.UNKNOWN))
+        )
+        return with_unknown_actions(reach, asked)
+    starts = graph_paths.own_starts(source, allowed)
+
+    def goal(s: State) -> Answer:
+        if to == "admin":
+            return graph_paths.admin_goal(s)
+        hit = Verdict.REACHABLE if s.arn == to and not s.admin else Verdict.UNREACHABLE
+        return Answer(s.arn, hit)
+
+    found = graph_paths.search(source, starts, goal, allowed)
+    notes = (proof_note(),) if found.verdict is Verdict.UNREACHABLE else ()
+    return Reach(Answer(source, found.verdict, None, found.reasons, 0.0, notes), found.hops)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One principal's way to admin (`found`), and whether it is admin by its own permissions
+    in the credential the answer started from (None: not decided)."""
+
+    found: Found
+    admin: bool | None
+
+
+def privesc(
+    snap: Snapshot,
+    *,
+    mfa: str | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+    graph: Graph | None = None,
+) -> tuple[Escalation, ...]:
+    """For every user, role and root user: admin already, a path to admin, or a proof there
+    is none (relative to `METHOD_NOTE`)."""
+    pg, graph_paths = graph or graph_for(snap, timeout_ms, progress)
+    found = privesc_all(pg, graph_paths, modes_filter(mfa))
+    return tuple(Escalation(f, _own_admin(pg, f)) for f in found)
+
+
+def _own_admin(pg: PermissionGraph, f: Found) -> bool | None:
+    """Admin by its own permissions, in the credential the answer started from."""
+    if f.start is None:
+        return False
+    admin = pg.admin.get((f.start.arn, f.start.mode))
+    return admin.admin if admin else None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What `iamgraph graph` draws: the escalation steps (one per method between two
+    principals), the principals shown, and the administrators among them."""
+
+    hops: tuple[Hop, ...]
+    principals: frozenset[str]
+    admins: tuple[str, ...]
+
+
+def picture(
+    snap: Snapshot,
+    accounts: list[str],
+    escalation_only: bool,
+    *,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+) -> Picture:
+    """Every escalation step between the principals of `accounts` (all when empty), without
+    an administrator's steps inside its own account (they add nothing to the picture)."""
+    pg, _ = graph_for(snap, timeout_ms, progress)
+
+    def tick(done: int, total: int) -> None:
+        if progress:
+            progress(done, total, "working out every step")
+
+    pg.expand_all(tick)
+    keep = set(accounts)
+
+    def inside(arn: str) -> bool:
+        return not keep or snap.principals[arn].account in keep
+
+    def from_admin_at_home(h: Hop) -> bool:
+        admin = pg.admin.get((h.source, h.mode_from))
+        same = snap.principals[h.source].account == snap.principals[h.target].account
+        return bool(admin and admin.admin) and same
+
+    hops = [
+        h for h in pg.hops() if inside(h.source) and inside(h.target) and not from_admin_at_home(h)
+    ]
+    hops = list({(h.source, h.target, h.method): h for h in hops}.values())  # one per method
+    shown = (
+        {a for h in hops for a in (h.source, h.target)}
+        if escalation_only
+        else {a for a in snap.principals if inside(a)}
+    )
+    admins = [a for (a, _), v in pg.admin.items() if v.admin and a in shown]
+    return Picture(tuple(hops), frozenset(shown), tuple(admins))

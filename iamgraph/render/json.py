@@ -1,0 +1,156 @@
+"""The answers of `can`, `who-can`, `ask`, `paths` and `privesc` as JSON documents, and the one
+way every command writes JSON on standard output."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import orjson
+
+from iamgraph.evaluate.request import ContextValue
+from iamgraph.query.answer import METHOD_NOTE, Answered, Escalation, overall
+from iamgraph.query.reach import Reach
+from iamgraph.render.answers import context_groups
+from iamgraph.verdict import Answer
+
+Where = list[tuple[str, ContextValue]]
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout; orjson keeps large results (lint of a whole organization) fast."""
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+
+
+def _context_json(answer: Answer) -> dict[str, list[str]]:
+    assert answer.witness is not None
+    return {k: list(v.values) for k, v in answer.witness.context}
+
+
+def path_json(reach: Reach) -> list[dict]:
+    return [
+        {
+            "from": h.source,
+            "to": h.target,
+            "method": h.method,
+            "actions": [{"action": a, "resource": r} for a, r in h.actions],
+            "mfa_before": h.mode_from.value,
+            "mfa_after": h.mode_to.value,
+            "gains": h.gain.value,
+            "verdict": h.verdict.value,
+            "detail": h.detail or None,
+            "statements": list(h.statements),
+            "reasons": list(h.reasons),
+        }
+        for h in reach.hops
+    ]
+
+
+def can_json(reach: Reach, actions: list[str], resources: list[str], where: Where) -> dict:
+    answer = reach.answer
+    witness = None
+    if answer.witness is not None:
+        w = answer.witness
+        groups = context_groups(answer, where)
+        witness = {
+            "principal": w.principal,
+            "action": w.action,
+            "resource": w.resource,
+            "mfa": w.mfa,
+            "context": _context_json(answer),
+            "chosen": [k for k, _ in groups["chosen"]],
+            "pinned": [k for k, _ in groups["asked"] + groups["credential"]],
+            "deciding": [
+                {
+                    "layer": r.layer.value,
+                    "at": r.at or None,
+                    "policy": r.policy,
+                    "sid": r.sid,
+                    "effect": r.effect,
+                    "file": r.file,
+                    "line": r.line,
+                    "column": r.column,
+                    "pointer": r.pointer,
+                }
+                for r in w.decision.deciding
+            ],
+        }
+    return {
+        "verdict": answer.verdict.value,
+        "principal": answer.principal,
+        "actions": actions,
+        "resources": resources,
+        "direct": not reach.hops,
+        "path": path_json(reach),
+        "witness": witness,
+        "reasons": list(answer.reasons),
+        "notes": list(answer.notes),
+        "seconds": round(answer.seconds, 3),
+    }
+
+
+def who_can_json(reaches: tuple[Reach, ...] | list[Reach]) -> dict:
+    return {
+        "verdict": overall(reaches).value,
+        "principals": [
+            {
+                "principal": r.answer.principal,
+                "verdict": r.answer.verdict.value,
+                "direct": not r.hops,
+                "path": path_json(r),
+                "witness": None
+                if r.answer.witness is None
+                else {
+                    "principal": r.answer.witness.principal,
+                    "action": r.answer.witness.action,
+                    "resource": r.answer.witness.resource,
+                    "mfa": r.answer.witness.mfa,
+                    "context": _context_json(r.answer),
+                },
+                "reasons": list(r.answer.reasons),
+            }
+            for r in reaches
+        ],
+    }
+
+
+def ask_json(question: str, answered: Answered) -> dict:
+    """The question, what it was understood as, and `can`'s or `who-can`'s document."""
+    query = answered.query
+    understood = {
+        "command": query.command,
+        "principal": query.principal,
+        "mfa": query.mfa,
+        "object": query.target.described,
+        "checks": [
+            {"actions": list(c.actions), "resources": list(c.resources)} for c in query.checks
+        ],
+    }
+    one = answered.one
+    if one is None:
+        body = who_can_json(answered.reaches)
+    else:
+        body = can_json(one, list(answered.actions), list(answered.resources), [])
+    return {"question": question, "understood": understood, **body}
+
+
+def paths_json(
+    reach: Reach, actions: list[str], resources: list[str], where: Where, to: str | None
+) -> dict:
+    return {**can_json(reach, actions, resources, where), "to": to}
+
+
+def privesc_json(escalations: tuple[Escalation, ...]) -> dict:
+    return {
+        "principals": [
+            {
+                "principal": e.found.principal,
+                "admin": e.admin,
+                "verdict": e.found.verdict.value,
+                "path": path_json(Reach(Answer(e.found.principal, e.found.verdict), e.found.hops)),
+                "reasons": list(e.found.reasons),
+            }
+            for e in escalations
+        ],
+        "notes": [METHOD_NOTE],
+    }

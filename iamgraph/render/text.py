@@ -1,0 +1,61 @@
+"""Pieces every plain-text writer shares: columns, short ARNs, the deciding statement's line,
+the words for a credential's MFA mode, and a path hop by hop."""
+
+from __future__ import annotations
+
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.evaluate.layers import Reason
+from iamgraph.query.reach import Reach
+from iamgraph.verdict import Verdict
+
+MODE_WORDS = {
+    Mfa.LONG_TERM_KEYS: "access keys",
+    Mfa.NO_MFA: "session without MFA",
+    Mfa.MFA: "session with MFA",
+}
+
+
+def plain_table(headers: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
+    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        out = [
+            c.rjust(w) if h in right else c.ljust(w)
+            for c, w, h in zip(cells, widths, headers, strict=True)
+        ]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def short(arn: str) -> str:
+    """`arn:aws:iam::111122223333:role/x` -> `111122223333:role/x`."""
+    return arn.split(":", 4)[4] if arn.startswith("arn:") else arn
+
+
+def reason_line(reason: Reason) -> str:
+    """`allowed by identity: POLICY Sid SID (file:line:col /pointer)`, as every command shows it."""
+    where = f"{reason.file}:{reason.line}:{reason.column}" if reason.line else reason.file
+    at = f" at {reason.at}" if reason.at else ""
+    sid = f" Sid {reason.sid}" if reason.sid else ""
+    verb = "denied" if reason.effect == "Deny" else "allowed"
+    return f"{verb} by {reason.layer.value}{at}: {reason.policy}{sid} ({where} {reason.pointer})"
+
+
+def path_lines(reach: Reach) -> list[str]:
+    """One line per hop, then what it needed and which statements allowed it."""
+    lines = []
+    for i, h in enumerate(reach.hops, 1):
+        held = MODE_WORDS[h.mode_from]
+        gets = "admin permissions" if h.admin else MODE_WORDS[h.mode_to]
+        tag = "" if h.verdict is Verdict.REACHABLE else "  [unknown]"
+        lines.append(
+            f"{i}. {short(h.source)} ({held}) --{h.method}--> {short(h.target)} ({gets}){tag}"
+        )
+        lines.append("   " + "; ".join(f"{a} on {r}" for a, r in h.actions))
+        if h.detail:
+            lines.append(f"   {h.detail}")
+        lines += [f"   allowed by {s}" for s in h.statements]
+        lines += [f"   unknown: {r}" for r in h.reasons]
+    return lines
