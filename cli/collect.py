@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from iamgraph.cli import common
 from iamgraph.cli.common import EXIT_INPUT, QuietOption, reports_input_errors, stdout
+from iamgraph.collect import have_boto3
 from iamgraph.collect.options import (
     DEFAULT_ROLE,
     CollectOptions,
@@ -48,9 +49,7 @@ def collect(
     quiet: bool = QuietOption,
 ) -> None:
     """Take a read-only snapshot of a live AWS organization with boto3."""
-    try:
-        import boto3  # noqa: F401
-    except ImportError:
+    if not have_boto3():
         print(MISSING_BOTO3, file=sys.stderr)
         raise typer.Exit(EXIT_INPUT) from None
     from iamgraph.collect.run import collect as run_collect
