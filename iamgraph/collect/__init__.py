@@ -2,7 +2,8 @@
 
 boto3 is an optional extra (`pip install 'iamgraph[collect]'`): only this package imports it
 (`cli/collect.py` asks `have_boto3` first), so the rest of iamgraph runs without it. The
-snapshot is written in exactly the layout `iamgraph.load.snapshot.load_snapshot` reads (DESIGN.md "Snapshot layout").
+snapshot is written in exactly the layout `iamgraph.load.snapshot.load_snapshot` reads
+(DESIGN.md "Snapshot layout").
 """
 
 from __future__ import annotations
