@@ -300,7 +300,7 @@ def _writing(path: Path | None) -> Iterator[None]:
 def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: int) -> None:
     import sys
 
-    from iamgraph.audit.access_levels import Status
+    from iamgraph.query.access import Status
     from iamgraph.render.html import html_report
 
     access = [

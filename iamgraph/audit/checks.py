@@ -2,13 +2,12 @@
 
 A family module holds its checks (`CHECKS`); this table is their union, in the order a report
 lists them: root, passwords, credentials and MFA, permissions, escalation, privileged
-principals and MFA, CloudTrail, Organizations.
+principals and MFA, CloudTrail (the `trail` package), Organizations.
 """
 
 from __future__ import annotations
 
 from iamgraph.audit import (
-    cloudtrail,
     credentials,
     escalation,
     organizations,
@@ -16,6 +15,7 @@ from iamgraph.audit import (
     permissions,
     privileged,
     root,
+    trail,
 )
 from iamgraph.audit.model import Check
 
@@ -26,7 +26,7 @@ FAMILIES = (
     permissions,
     escalation,
     privileged,
-    cloudtrail,
+    trail,
     organizations,
 )
 CHECKS: tuple[Check, ...] = tuple(c for family in FAMILIES for c in family.CHECKS)

@@ -15,6 +15,7 @@ from functools import cached_property
 from iamgraph.finding import Severity
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
+from iamgraph.query.access import access_table
 
 __all__ = ["AuditContext", "Check", "Finding", "Outcome", "Run", "Severity"]
 
@@ -61,10 +62,8 @@ class AuditContext:
         return Paths(self.graph, self.graph.builder.timeout_ms)
 
     @cached_property
-    def access(self) -> list:  # the access-level table of every principal (access_levels)
-        from iamgraph.audit.access_levels import access_table
-
-        return access_table(self)
+    def access(self) -> list:  # the access-level table of every principal (query.access)
+        return access_table(self.snapshot, graph=self.__dict__.get("graph"))
 
 
 Run = Callable[[AuditContext], Iterable[Finding]]

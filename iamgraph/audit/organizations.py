@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamgraph.audit.cloudtrail import solve_for
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
+from iamgraph.audit.trail.grants import solve_for
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Level, PolicySet
 from iamgraph.evaluate.matching import glob_match

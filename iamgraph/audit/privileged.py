@@ -15,11 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.access_levels import (
-    OwnPermissions,
-    credential_row,
-    statements,
-)
 from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
 from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import Mfa
@@ -27,6 +22,11 @@ from iamgraph.model.operators import Family
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.query.access import (
+    OwnPermissions,
+    credential_row,
+    statements,
+)
 
 if TYPE_CHECKING:
     from iamgraph.graph.build import Hop
@@ -273,10 +273,12 @@ def run_sensitive_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
 
 def run_permissions_management(ctx: AuditContext) -> Iterator[Finding]:
     """Non-administrators that hold Permissions management on some service (the access table)."""
-    from iamgraph.audit.access_levels import Status, access_table
+    from iamgraph.query.access import Status, access_table
 
     # the full table when the report already built it, else this one level only
-    rows = ctx.__dict__.get("access") or access_table(ctx, levels=("Permissions management",))
+    rows = ctx.__dict__.get("access") or access_table(
+        ctx.snapshot, levels=("Permissions management",), graph=ctx.__dict__.get("graph")
+    )
     admins = {r.principal for r in rows if r.admin}
     held: dict[str, dict[str, str]] = {}
     unknown: dict[str, list[str]] = {}

@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from iamgraph.audit.cloudtrail import (
-    CHECKS,
-    RETENTION_DAYS,
-    TAMPER_ALLOW_LIST,
-    allow_listed,
-    management_coverage,
-    run_bucket_lifecycle_deletes,
-)
 from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.trail import CHECKS
+from iamgraph.audit.trail.bucket import run_bucket_lifecycle_deletes
+from iamgraph.audit.trail.configuration import management_coverage
+from iamgraph.audit.trail.facts import RETENTION_DAYS, TAMPER_ALLOW_LIST
+from iamgraph.audit.trail.grants import allow_listed
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.cloudtrail import (
     AdvancedEventSelector,
@@ -344,7 +341,7 @@ def bad_snapshot():
 
 
 def _grants(snap, statement: dict, *, key: bool = False):
-    from iamgraph.audit.cloudtrail import policy_grants
+    from iamgraph.audit.trail.grants import policy_grants
     from iamgraph.model.policy import PolicyKind, parse_policy
 
     policy = parse_policy(
@@ -401,7 +398,7 @@ def test_a_star_grant_that_only_break_glass_meets_is_fine(bad_snapshot) -> None:
 
 
 def test_a_deny_that_exempts_break_glass_is_fine(bad_snapshot) -> None:
-    from iamgraph.audit.cloudtrail import policy_grants
+    from iamgraph.audit.trail.grants import policy_grants
     from iamgraph.model.policy import PolicyKind, parse_policy
 
     policy = parse_policy(

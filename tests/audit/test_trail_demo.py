@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from iamgraph.audit import cloudtrail, organizations
+from iamgraph.audit import organizations, trail
 from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.trail.facts import TRAIL_TAMPER
 
 AS_OF = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DEV_TRAIL = "arn:aws:cloudtrail:us-west-2:555566667777:trail/dev-local-trail"
@@ -43,7 +44,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def found(demo) -> list[Finding]:
     ctx = AuditContext(demo, AS_OF)
-    return [f for c in (*cloudtrail.CHECKS, *organizations.CHECKS) for f in c.run(ctx)]
+    return [f for c in (*trail.CHECKS, *organizations.CHECKS) for f in c.run(ctx)]
 
 
 def _get(found: list[Finding], check: str, subject: str) -> Finding:
@@ -76,7 +77,7 @@ def test_tamper_paths(found) -> None:
     [hop] = ci.evidence["hops"]  # fact 1 (PassRole + Lambda) or fact 18 (UpdateFunctionCode)
     assert (hop["from"], hop["to"]) == (f"{M}:user/ci-deployer", f"{M}:role/lambda-org-maintenance")
     assert ci.evidence["trail"] == ORG_TRAIL
-    assert ci.evidence["action"] in cloudtrail.TRAIL_TAMPER
+    assert ci.evidence["action"] in TRAIL_TAMPER
     role = _get(found, "CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:role/lambda-org-maintenance")
     assert role.evidence["hops"] == [] and role.evidence["start_mode"] == "no-mfa"
     assert role.evidence["statements"] == [
