@@ -30,12 +30,12 @@ from iamgraph.cli.report import (
     unproven_unknown_actions,
 )
 from iamgraph.errors import InputError
-from iamgraph.finding import Item, Location
+from iamgraph.finding import Finding, Location
 from iamgraph.graph.query import Reach
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.invariants import Invariant, Outcome, load_invariants
+from iamgraph.premerge.invariants import Invariant, InvariantResult, load_invariants
 from iamgraph.premerge.invariants import check as check_all
 from iamgraph.premerge.policy_diff import Placement, diff_policies, placement_in
 from iamgraph.premerge.policy_diff import check_access as check
@@ -395,7 +395,7 @@ def check_invariants(
     )
 
 
-def _outcome_json(o: Outcome) -> dict:
+def _outcome_json(o: InvariantResult) -> dict:
     return {
         "name": o.invariant.name,
         "result": o.result,
@@ -414,12 +414,12 @@ def _outcome_json(o: Outcome) -> dict:
     }
 
 
-def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Item]:
-    items: list[Item] = []
+def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Finding]:
+    items: list[Finding] = []
     for c in result.changed:
         if c.added:
             items.append(
-                Item(
+                Finding(
                     NEW_ACCESS,
                     c.principal,
                     f"{c.principal} is new: everything it may do is new access",
@@ -431,7 +431,7 @@ def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Item]:
     for f in result.new_escalation:
         items.append(path_item(NEW_ADMIN_PATH, f.principal, f.hops, "can become admin", "admin"))
     for i, (inv, _, after) in enumerate(result.invariants):
-        broken = Outcome(
+        broken = InvariantResult(
             inv, after.result, tuple(result.newly_breaking(i)), tuple(result.newly_undecided(i))
         )
         items += invariant_items([broken], where)
@@ -495,7 +495,7 @@ def diff(
     result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=round(timeout * 1000))
     items = _diff_items(result, _invariant_locations(invs, invariants))
     items += [
-        Item(NOT_PROVEN, side, f"unresolved until apply: {u}", key=u, unknown=True)
+        Finding(NOT_PROVEN, side, f"unresolved until apply: {u}", key=u, unknown=True)
         for u in unresolved
     ]
     if render is not None:

@@ -51,7 +51,9 @@ class Invariant:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class InvariantResult:
+    """One invariant held to one snapshot: PASS, FAIL with who breaks it, or UNKNOWN."""
+
     invariant: Invariant
     result: str  # PASS | FAIL | UNKNOWN
     breaking: tuple[Reach, ...] = ()  # the principals that break it, with their paths
@@ -135,7 +137,7 @@ def _header_lines(path: Path) -> list[int]:
 
 def check(
     pg: PermissionGraph, paths: Paths, invariants: list[Invariant], file: str
-) -> list[Outcome]:
+) -> list[InvariantResult]:
     return [_check(pg, paths, inv, file, i) for i, inv in enumerate(invariants)]
 
 
@@ -143,7 +145,7 @@ def _allowed(inv: Invariant, arn: str) -> bool:
     return any(glob_match(pattern, arn) for pattern in inv.allow)
 
 
-def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int) -> Outcome:
+def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int) -> InvariantResult:
     if inv.exposure or inv.audit:
         reaches = _exposures(pg, inv) if inv.exposure else _audit(pg, inv)
     elif inv.escalation:
@@ -167,7 +169,7 @@ def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int)
     breaking = tuple(r for r in relevant if r.answer.verdict is Verdict.REACHABLE)
     undecided = tuple(r for r in relevant if r.answer.verdict is Verdict.UNKNOWN)
     result = "FAIL" if breaking else "UNKNOWN" if undecided else "PASS"
-    return Outcome(inv, result, breaking, undecided)
+    return InvariantResult(inv, result, breaking, undecided)
 
 
 def _exposures(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
@@ -193,7 +195,6 @@ def _exposures(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
 def _audit(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
     """Each finding of the audit check, its subject in place of a principal."""
     from iamgraph.audit.checks import BY_ID
-    from iamgraph.audit.model import Outcome as Found
     from iamgraph.audit.run import context_for
 
     check = BY_ID[inv.audit]
@@ -201,9 +202,9 @@ def _audit(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
         Reach(
             Answer(
                 f.subject,
-                Verdict.UNKNOWN if f.outcome is Found.UNKNOWN else Verdict.REACHABLE,
+                Verdict.UNKNOWN if f.unknown else Verdict.REACHABLE,
                 None,
-                (f.message,) if f.outcome is Found.UNKNOWN else (),
+                (f.message,) if f.unknown else (),
                 notes=(f.message,),
             )
         )

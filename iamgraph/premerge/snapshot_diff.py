@@ -22,7 +22,7 @@ from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.premerge.invariants import Invariant, Outcome
+from iamgraph.premerge.invariants import Invariant, InvariantResult
 from iamgraph.premerge.invariants import check as check_invariants
 from iamgraph.premerge.policy_diff import diff_policies, open_wildcards
 from iamgraph.solvers.compare import Comparison, Result, new_access
@@ -42,7 +42,9 @@ class PrincipalChange:
 class SnapshotDiff:
     changed: tuple[PrincipalChange, ...]
     new_escalation: tuple[Found, ...]  # principals that can become admin only after
-    invariants: tuple[tuple[Invariant, Outcome, Outcome], ...]  # (invariant, before, after)
+    invariants: tuple[
+        tuple[Invariant, InvariantResult, InvariantResult], ...
+    ]  # (invariant, before, after)
     lost_escalation: tuple[Found, ...] = ()  # principals that could become admin only before
 
     def newly_breaking(self, i: int) -> list:

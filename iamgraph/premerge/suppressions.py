@@ -20,7 +20,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.evaluate.matching import glob_match
-from iamgraph.finding import Item, Suppression
+from iamgraph.finding import Finding, Suppression
 
 KEYS = {"rule", "subject", "match", "fingerprint", "justification"}
 
@@ -81,7 +81,7 @@ def _header_lines(path: Path) -> list[int]:
     ]
 
 
-def matches(s: Suppression, item: Item) -> bool:
+def matches(s: Suppression, item: Finding) -> bool:
     if s.fingerprint:
         return s.fingerprint == item.fingerprint
     return (
@@ -91,7 +91,7 @@ def matches(s: Suppression, item: Item) -> bool:
     )
 
 
-def apply(items: Iterable[Item], suppressions: list[Suppression]) -> list[Item]:
+def apply(items: Iterable[Finding], suppressions: list[Suppression]) -> list[Finding]:
     out = []
     for item in items:
         hit = next((s for s in suppressions if matches(s, item)), None)

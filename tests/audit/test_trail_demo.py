@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from iamgraph.audit import organizations, trail
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import TRAIL_TAMPER
+from iamgraph.finding import Finding
 
 AS_OF = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DEV_TRAIL = "arn:aws:cloudtrail:us-west-2:555566667777:trail/dev-local-trail"
@@ -21,23 +22,23 @@ M = "arn:aws:iam::111122223333"
 EXPECTED = {
     # fact 13: the dev trail is stopped, single-region, write-only, unvalidated, unencrypted,
     # without SNS or CloudWatch Logs, and its bucket has no files (unknown, never clean)
-    ("CLOUDTRAIL.NOT_LOGGING", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NOT_MULTI_REGION", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.MANAGEMENT_EVENTS", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NO_LOG_VALIDATION", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NO_KMS", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NO_ALERTING", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.BUCKET_VERSIONING", DEV_BUCKET, Outcome.UNKNOWN),
-    ("CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES", DEV_BUCKET, Outcome.UNKNOWN),
-    ("CLOUDTRAIL.BUCKET_POLICY_TAMPER", DEV_BUCKET, Outcome.UNKNOWN),
+    ("CLOUDTRAIL.NOT_LOGGING", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NOT_MULTI_REGION", DEV_TRAIL, False),
+    ("CLOUDTRAIL.MANAGEMENT_EVENTS", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NO_LOG_VALIDATION", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NO_KMS", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NO_ALERTING", DEV_TRAIL, False),
+    ("CLOUDTRAIL.BUCKET_VERSIONING", DEV_BUCKET, True),
+    ("CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES", DEV_BUCKET, True),
+    ("CLOUDTRAIL.BUCKET_POLICY_TAMPER", DEV_BUCKET, True),
     # facts 12 and 15: the organization trail, its bucket and key are clean; every account is
     # covered by it (no NO_TRAIL); the key's kms:* goes to its own account root (delegation)
     # fact 19: exactly two non-MFA principals can tamper with a trail
-    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:user/ci-deployer", Outcome.FAIL),
-    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:role/lambda-org-maintenance", Outcome.FAIL),
+    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:user/ci-deployer", False),
+    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:role/lambda-org-maintenance", False),
     # the tree: protect-cloudtrail at the root covers every member (no SCP findings); the
     # management account holds workloads
-    ("ORG.MANAGEMENT.WORKLOADS", "111122223333", Outcome.FAIL),
+    ("ORG.MANAGEMENT.WORKLOADS", "111122223333", False),
 }
 
 
@@ -48,12 +49,12 @@ def found(demo) -> list[Finding]:
 
 
 def _get(found: list[Finding], check: str, subject: str) -> Finding:
-    [f] = [f for f in found if f.check == check and f.subject == subject]
+    [f] = [f for f in found if f.rule.id == check and f.subject == subject]
     return f
 
 
 def test_exactly_the_findings_the_readme_implies(found) -> None:
-    assert {(f.check, f.subject, f.outcome) for f in found} == EXPECTED
+    assert {(f.rule.id, f.subject, f.unknown) for f in found} == EXPECTED
     assert len(found) == len(EXPECTED)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import (
     RETENTION_DAYS,
     account_file,
     not_configured,
     sorted_trails,
 )
+from iamgraph.finding import Finding, found
 from iamgraph.load.s3 import LIFECYCLE_FILE, VERSIONING_FILE
 from iamgraph.model.cloudtrail import Trail
 from iamgraph.model.resources import Bucket, LifecycleRule
@@ -33,45 +34,39 @@ def trails_by_bucket(snap: Snapshot) -> dict[str, list[Trail]]:
     return out
 
 
-def no_bucket(check: str, name: str, trails: list[Trail]) -> Finding:
-    return Finding(
-        check,
+def no_bucket(name: str, trails: list[Trail]) -> Finding:
+    return found(
         f"arn:aws:s3:::{name}",
         f"bucket {name} of trail {', '.join(t.name for t in trails)}: the snapshot has no "
         f"s3/{name}/ files in any account",
         {"bucket": name, "trails": [t.name for t in trails], "missing": f"s3/{name}/"},
         trails[0].source,
-        Outcome.UNKNOWN,
+        True,
     )
 
 
-def missing_file(
-    check: str, snap: Snapshot, bucket: Bucket, trails: list[Trail], file: str
-) -> Finding:
+def missing_file(snap: Snapshot, bucket: Bucket, trails: list[Trail], file: str) -> Finding:
     path = account_file(snap, bucket.account, "s3", bucket.name, file)
-    return Finding(
-        check,
+    return found(
         bucket.arn,
         f"bucket {bucket.name}: {file} is not in the snapshot ({path})",
         {"bucket": bucket.name, "trails": [t.name for t in trails], "missing": path},
         SourceRef(path),
-        Outcome.UNKNOWN,
+        True,
     )
 
 
 def run_bucket_versioning(ctx: AuditContext) -> Iterator[Finding]:
     snap = ctx.snapshot
-    check = "CLOUDTRAIL.BUCKET_VERSIONING"
     for name, trails in trails_by_bucket(snap).items():
         bucket = snap.bucket(name)
         if bucket is None:
-            yield no_bucket(check, name, trails)
+            yield no_bucket(name, trails)
         elif bucket.versioning is None:
-            yield missing_file(check, snap, bucket, trails, VERSIONING_FILE)
+            yield missing_file(snap, bucket, trails, VERSIONING_FILE)
         elif bucket.versioning != "Enabled":
             status = bucket.versioning or "never enabled"
-            yield Finding(
-                check,
+            yield found(
                 bucket.arn,
                 f"trail bucket {name} does not keep object versions (versioning {status}), so a "
                 "deleted or overwritten log is gone",
@@ -120,11 +115,10 @@ def _rule_deletes(rule: LifecycleRule, prefixes: list[str]) -> list[str]:
 
 def run_bucket_lifecycle_deletes(ctx: AuditContext) -> Iterator[Finding]:
     snap = ctx.snapshot
-    check = "CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES"
     for name, trails in trails_by_bucket(snap).items():
         bucket = snap.bucket(name)
         if bucket is None:
-            yield no_bucket(check, name, trails)
+            yield no_bucket(name, trails)
             continue
         if bucket.lifecycle is None:
             if not not_configured(
@@ -133,18 +127,17 @@ def run_bucket_lifecycle_deletes(ctx: AuditContext) -> Iterator[Finding]:
                 "GetBucketLifecycleConfiguration",
                 "NoSuchLifecycleConfiguration",
             ):
-                yield missing_file(check, snap, bucket, trails, LIFECYCLE_FILE)
+                yield missing_file(snap, bucket, trails, LIFECYCLE_FILE)
             continue
         prefixes = [_log_prefix(t) for t in trails]
         rules = [
-            {"rule": r.rule_id, "expires": found}
+            {"rule": r.rule_id, "expires": deletes}
             for r in bucket.lifecycle
-            if (found := _rule_deletes(r, prefixes))
+            if (deletes := _rule_deletes(r, prefixes))
         ]
         if rules:
             said = "; ".join(f"{r['rule'] or 'unnamed'}: {', '.join(r['expires'])}" for r in rules)
-            yield Finding(
-                check,
+            yield found(
                 bucket.arn,
                 f"trail bucket {name} expires logs sooner than {RETENTION_DAYS} days ({said})",
                 {

@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import (
     iso_or_none,
     sorted_trails,
 )
+from iamgraph.finding import Finding, found
 from iamgraph.model.cloudtrail import EventSelectors, FieldSelector, Trail, TrailStatus
 from iamgraph.model.snapshot import Snapshot
 
@@ -99,32 +100,29 @@ def run_no_trail(ctx: AuditContext) -> Iterator[Finding]:
             continue
         evidence = {"account": account, "trails": list(logged.seen)}
         if logged.undecided:
-            yield Finding(
-                "CLOUDTRAIL.NO_TRAIL",
+            yield found(
                 account,
                 f"whether account {account} is logged by a multi-region trail cannot be told: "
                 + "; ".join(logged.undecided),
                 {**evidence, "missing": list(logged.undecided)},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
             continue
         why = "no trail applies" if not logged.seen else "none of its trails is multi-region and on"
-        yield Finding(
-            "CLOUDTRAIL.NO_TRAIL",
+        yield found(
             account,
             f"account {account} is logged by no multi-region trail that is logging ({why})",
             evidence,
         )
 
 
-def _status_unknown(check: str, trail: Trail, what: str) -> Finding:
-    return Finding(
-        check,
+def _status_unknown(trail: Trail, what: str) -> Finding:
+    return found(
         trail.arn,
         f"trail {trail.name}: no {what}/{trail.name}.json in account {trail.account}",
         {"trail": trail.name, "missing": f"accounts/{trail.account}/cloudtrail/{what}/"},
         trail.source,
-        Outcome.UNKNOWN,
+        True,
     )
 
 
@@ -133,7 +131,7 @@ def run_not_logging(ctx: AuditContext) -> Iterator[Finding]:
     for t in sorted_trails(snap):
         status = snap.trail_status(t)
         if status is None:
-            yield _status_unknown("CLOUDTRAIL.NOT_LOGGING", t, "get-trail-status")
+            yield _status_unknown(t, "get-trail-status")
         elif not status.is_logging:
             yield _stopped(ctx, t, status)
 
@@ -143,8 +141,7 @@ def _stopped(ctx: AuditContext, t: Trail, status: TrailStatus) -> Finding:
     since = (
         f" since {iso_or_none(status.stop_logging_time)} ({days} days)" if days is not None else ""
     )
-    return Finding(
-        "CLOUDTRAIL.NOT_LOGGING",
+    return found(
         t.arn,
         f"trail {t.name} is not logging (IsLogging false){since}",
         {
@@ -158,7 +155,6 @@ def _stopped(ctx: AuditContext, t: Trail, status: TrailStatus) -> Finding:
 
 
 def _flag(
-    check: str,
     message: Callable[[Trail], str],
     evidence: Callable[[Trail], dict],
     bad: Callable[[Trail], bool],
@@ -168,13 +164,12 @@ def _flag(
     def run(ctx: AuditContext) -> Iterator[Finding]:
         for t in sorted_trails(ctx.snapshot):
             if bad(t):
-                yield Finding(check, t.arn, message(t), {"trail": t.name, **evidence(t)}, t.source)
+                yield found(t.arn, message(t), {"trail": t.name, **evidence(t)}, t.source)
 
     return run
 
 
 run_not_multi_region = _flag(
-    "CLOUDTRAIL.NOT_MULTI_REGION",
     lambda t: (
         f"trail {t.name} logs only its home region {t.home_region} (IsMultiRegionTrail false)"
     ),
@@ -182,19 +177,16 @@ run_not_multi_region = _flag(
     lambda t: not t.multi_region,
 )
 run_no_log_validation = _flag(
-    "CLOUDTRAIL.NO_LOG_VALIDATION",
     lambda t: f"trail {t.name} does not validate log files (LogFileValidationEnabled false)",
     lambda t: {"LogFileValidationEnabled": False},
     lambda t: not t.log_file_validation,
 )
 run_no_kms = _flag(
-    "CLOUDTRAIL.NO_KMS",
     lambda t: f"trail {t.name} does not encrypt its logs with a KMS key (no KmsKeyId)",
     lambda t: {"KmsKeyId": None, "S3BucketName": t.s3_bucket},
     lambda t: not t.kms_key_id,
 )
 run_no_alerting = _flag(
-    "CLOUDTRAIL.NO_ALERTING",
     lambda t: (
         f"trail {t.name} notifies no one: no SNS topic (SnsTopicARN) and no CloudWatch "
         "Logs group (CloudWatchLogsLogGroupArn)"
@@ -301,7 +293,7 @@ def run_management_events(ctx: AuditContext) -> Iterator[Finding]:
     for t in sorted_trails(snap):
         selectors = snap.event_selectors(t)
         if selectors is None and t.has_custom_event_selectors:
-            yield _status_unknown("CLOUDTRAIL.MANAGEMENT_EVENTS", t, "get-event-selectors")
+            yield _status_unknown(t, "get-event-selectors")
             continue
         cov = management_coverage(selectors)
         if cov.full:
@@ -312,8 +304,7 @@ def run_management_events(ctx: AuditContext) -> Iterator[Finding]:
             else "no management event in full"
         )
         why = f"; {'; '.join(cov.restrictions)}" if cov.restrictions else ""
-        yield Finding(
-            "CLOUDTRAIL.MANAGEMENT_EVENTS",
+        yield found(
             t.arn,
             f"trail {t.name} logs {logged} ({cov.form} selectors{why})",
             {

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.bucket import missing_file, no_bucket, trails_by_bucket
 from iamgraph.audit.trail.facts import (
     BUCKET_TAMPER,
@@ -34,6 +34,7 @@ from iamgraph.evaluate.gather import (
 from iamgraph.evaluate.layers import Decision, Layer, PolicySet, decide
 from iamgraph.evaluate.matching import action_matches, glob_match
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
+from iamgraph.finding import Finding, found
 from iamgraph.load.s3 import POLICY_FILE
 from iamgraph.model.arn import ArnError
 from iamgraph.model.cloudtrail import Trail
@@ -323,9 +324,7 @@ def _collapse(grants: list[Grant]) -> list[Grant]:
     ]
 
 
-def _grant_findings(
-    check: str, subject: str, what: str, grants: list[Grant], extra: dict
-) -> Iterator[Finding]:
+def _grant_findings(subject: str, what: str, grants: list[Grant], extra: dict) -> Iterator[Finding]:
     for g in grants:
         who = {
             "*": 'any principal that meets its conditions (a "*" grant)'
@@ -336,8 +335,7 @@ def _grant_findings(
             w = g.witness.witness if g.witness else None
             granted = [r for r in (w.decision.deciding if w else ()) if r.layer is Layer.RESOURCE]
             actions = sorted({a for a, _ in g.reachable})
-            yield Finding(
-                check,
+            yield found(
                 subject,
                 f"the {what} lets {who} {', '.join(actions)} (break-glass allow-list: "
                 f"{', '.join(TAMPER_ALLOW_LIST)})",
@@ -356,35 +354,31 @@ def _grant_findings(
                 reason_source(granted[0]) if granted else None,
             )
         else:
-            yield Finding(
-                check,
+            yield found(
                 subject,
                 f"whether the {what} lets {who} tamper cannot be told: {'; '.join(g.unknown)}",
                 {**extra, "principal": g.grantee.label, "reasons": list(g.unknown)},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
 
 
 def run_bucket_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
     snap = ctx.snapshot
-    check = "CLOUDTRAIL.BUCKET_POLICY_TAMPER"
     for name, trails in trails_by_bucket(snap).items():
         bucket = snap.bucket(name)
         if bucket is None:
-            yield no_bucket(check, name, trails)
+            yield no_bucket(name, trails)
             continue
         if bucket.policy is None:
             if not not_configured(snap, bucket.account, "GetBucketPolicy", "NoSuchBucketPolicy"):
-                yield missing_file(check, snap, bucket, trails, POLICY_FILE)
+                yield missing_file(snap, bucket, trails, POLICY_FILE)
             continue  # no bucket policy: it grants nothing
         requests = [
             (a, f"{bucket.arn}/*" if a in OBJECT_ACTIONS else bucket.arn) for a in BUCKET_TAMPER
         ]
         grants = policy_grants(snap, bucket.policy, bucket.account, requests, required=False)
         extra = {"bucket": name, "trails": [t.name for t in trails]}
-        yield from _grant_findings(
-            check, bucket.arn, f"policy of trail bucket {name}", grants, extra
-        )
+        yield from _grant_findings(bucket.arn, f"policy of trail bucket {name}", grants, extra)
 
 
 def _key_arn(trail: Trail, key: KmsKey | None) -> str:
@@ -397,7 +391,6 @@ def _key_arn(trail: Trail, key: KmsKey | None) -> str:
 
 def run_key_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
     snap = ctx.snapshot
-    check = "CLOUDTRAIL.KEY_POLICY_TAMPER"
     by_key: dict[str, list[Trail]] = {}
     for t in sorted_trails(snap):
         if t.kms_key_id:
@@ -408,16 +401,15 @@ def run_key_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
         if key is None or key.policy is None:
             account = arn.split(":")[4]
             path = account_file(snap, account, "kms", arn.rsplit("/", 1)[-1], "get-key-policy.json")
-            yield Finding(
-                check,
+            yield found(
                 arn,
                 f"key {arn} of trail {', '.join(t.name for t in trails)}: its key policy is not "
                 f"in the snapshot ({path})",
                 {**extra, "missing": path},
                 trails[0].source,
-                Outcome.UNKNOWN,
+                True,
             )
             continue
         requests = [(a, arn) for a in KEY_TAMPER]
         grants = policy_grants(snap, key.policy, key.account, requests, required=True)
-        yield from _grant_findings(check, arn, f"policy of trail key {key.key_id}", grants, extra)
+        yield from _grant_findings(arn, f"policy of trail key {key.key_id}", grants, extra)

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import (
     TRAIL_TAMPER,
     deciding_statements,
     reason_source,
     sorted_trails,
 )
+from iamgraph.finding import Finding, found
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 
@@ -38,13 +39,12 @@ def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
     for account in sorted({t.account for t in sorted_trails(snap)}):
         data = snap.accounts.get(account)
         if data is None or not data.has_iam:
-            yield Finding(
-                "CLOUDTRAIL.TAMPER_WITHOUT_MFA",
+            yield found(
                 account,
                 f"account {account} owns a trail but the snapshot has no IAM authorization "
                 "details for it: its principals cannot be checked",
                 {"account": account, "missing": f"accounts/{account}/iam/"},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
     pg = ctx.graph
     reaches = query.who_can(pg, ctx.paths, [(list(TRAIL_TAMPER), arns)], "no-mfa")
@@ -58,18 +58,17 @@ def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
                 finding,
                 message=f"{finding.message}, if it holds such credentials: {assumed}",
                 evidence={**finding.evidence, "assumed": assumed},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
         elif answer.verdict is Verdict.REACHABLE:
             yield _tamper_finding(snap, reach, hops)
         elif answer.verdict is Verdict.UNKNOWN:
-            yield Finding(
-                "CLOUDTRAIL.TAMPER_WITHOUT_MFA",
+            yield found(
                 answer.principal,
                 f"whether {answer.principal} can tamper with a trail without MFA cannot be told: "
                 + "; ".join(answer.reasons),
                 {"principal": answer.principal, "hops": hops, "reasons": list(answer.reasons)},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
 
 
@@ -110,8 +109,7 @@ def _tamper_finding(snap: Snapshot, reach: Reach, hops: list[dict]) -> Finding:
     start = reach.start.mode.value if reach.start else None
     held = _MODE_WORDS.get(start, start)
     kind = snap.principals[answer.principal].kind if answer.principal in snap.principals else None
-    return Finding(
-        "CLOUDTRAIL.TAMPER_WITHOUT_MFA",
+    return found(
         answer.principal,
         f"{answer.principal} can {w.action if w else 'tamper with'} trail {name} without MFA"
         f" (with {held}){via}",
