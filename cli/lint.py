@@ -19,7 +19,8 @@ from iamgraph.cli.common import (
     stdout,
 )
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.lint import LintFinding, Severity, lint_paths
+from iamgraph.premerge.lint import failing, lint_paths
+from iamgraph.render.lint import lint_json, lint_line, lint_totals
 
 
 class FailOn(StrEnum):
@@ -52,23 +53,9 @@ def lint(
     with progress_bar(quiet) as progress:
         findings = lint_paths(paths, kind, progress)
     if output is OutputFormat.JSON:
-        print_json({"findings": [f.as_dict() for f in findings]})
+        print_json(lint_json(findings))
     else:
         for f in findings:
-            stdout.print(format_finding(f), highlight=False, markup=False)
-        errors = sum(f.rule.severity is Severity.ERROR for f in findings)
-        stdout.print(f"{errors} errors, {len(findings) - errors} warnings", highlight=False)
-    raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on) else EXIT_OK)
-
-
-def format_finding(f: LintFinding) -> str:
-    where = f"{f.file}:{f.line}:{f.column}" if f.line else f.file
-    return f"{where}: {f.rule.severity.value} {f.rule.id}: {f.message} [{f.path}]"
-
-
-def failing(findings: list[LintFinding], fail_on: FailOn) -> bool:
-    if fail_on is FailOn.NEVER:
-        return False
-    if fail_on is FailOn.ERROR:
-        return any(f.rule.severity is Severity.ERROR for f in findings)
-    return bool(findings)
+            stdout.print(lint_line(f), highlight=False, markup=False)
+        stdout.print(lint_totals(findings), highlight=False)
+    raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on.value) else EXIT_OK)

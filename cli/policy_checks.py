@@ -39,16 +39,18 @@ from iamgraph.premerge.invariants import Invariant, InvariantResult, load_invari
 from iamgraph.premerge.invariants import check as check_all
 from iamgraph.premerge.policy_diff import Placement, diff_policies, placement_in
 from iamgraph.premerge.policy_diff import check_access as check
-from iamgraph.premerge.snapshot_diff import SnapshotDiff, diff_snapshots
-from iamgraph.premerge.suppressions import load_suppressions, read_toml
-from iamgraph.render.markdown import escape
-from iamgraph.render.premerge import (
+from iamgraph.premerge.rules import (
     ACCESS_GRANTED,
     INVARIANT_BROKEN,
     NEW_ACCESS,
     NEW_ADMIN_PATH,
     NOT_PROVEN,
     RULES,
+)
+from iamgraph.premerge.snapshot_diff import SnapshotDiff, diff_snapshots
+from iamgraph.premerge.suppressions import load_suppressions, read_toml
+from iamgraph.render.markdown import escape
+from iamgraph.render.premerge import (
     access_items,
     invariant_items,
     path_item,

@@ -138,9 +138,9 @@ def check(
 
         def stamped(*args: Any, **kwargs: Any) -> Iterator[Finding]:
             for f in run(*args, **kwargs):
-                yield f.stamped(rule)
+                yield f.stamped(registered)  # the registry's own Rule, `run` included
 
-        register(replace(rule, run=stamped))
+        registered = register(replace(rule, run=stamped))
         return run
 
     return wrap

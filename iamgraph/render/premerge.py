@@ -6,50 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamgraph.finding import Finding, Location, Rule, Severity
+from iamgraph.finding import Finding, Location, Rule
 from iamgraph.graph.build import Hop
 from iamgraph.premerge.invariants import InvariantResult
+from iamgraph.premerge.rules import ACCESS_GRANTED, INVARIANT_BROKEN, NEW_ACCESS, NOT_PROVEN
 from iamgraph.solvers.compare import Comparison, NewAccess, Result
-
-NEW_ACCESS = Rule(
-    "IAMG-P001",
-    "new-access",
-    "The change grants access that was not granted before",
-    Severity.HIGH,
-    "Review the witness request: if the access is intended, suppress the finding with a "
-    "justification; otherwise narrow the statements named.",
-)
-NEW_ADMIN_PATH = Rule(
-    "IAMG-P002",
-    "new-path-to-admin",
-    "The change opens a path to administrator",
-    Severity.CRITICAL,
-    "Remove one step of the path: the permission or trust that each hop names.",
-)
-INVARIANT_BROKEN = Rule(
-    "IAMG-P003",
-    "invariant-broken",
-    "An organization invariant does not hold",
-    Severity.HIGH,
-    "Remove the permission or trust the path uses, or add the principal to the invariant's "
-    "allow list if it is meant to.",
-)
-ACCESS_GRANTED = Rule(
-    "IAMG-P004",
-    "access-granted",
-    "The policy grants access it must not",
-    Severity.HIGH,
-    "Remove or narrow the statements named, or add a Deny.",
-)
-NOT_PROVEN = Rule(
-    "IAMG-P005",
-    "not-proven",
-    "iamgraph could not prove the property either way",
-    Severity.MEDIUM,
-    "Read the reasons: supply the missing data (a managed policy, an inventory), raise "
-    "--timeout, or simplify the condition named.",
-)
-RULES = (NEW_ACCESS, NEW_ADMIN_PATH, INVARIANT_BROKEN, ACCESS_GRANTED, NOT_PROVEN)
 
 
 def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Finding]:

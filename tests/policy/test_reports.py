@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from iamgraph.finding import Finding, Location
+from iamgraph.premerge.rules import NEW_ACCESS
 from iamgraph.render.markdown import code, markdown
-from iamgraph.render.premerge import NEW_ACCESS
 from tests.conftest import DEMO, FIXTURES, REPO
 
 runner = CliRunner()
