@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from iamgraph.audit import privileged
-from iamgraph.audit.access_levels import access_table
 from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import catalog
 from iamgraph.load.snapshot import load_snapshot
+from iamgraph.query.access import access_table
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo-org"
@@ -32,7 +32,7 @@ def measure(name: str, path: Path) -> None:
     snap = load_snapshot(path)
     ctx = AuditContext(snap, AS_OF)
     t = time.perf_counter()
-    rows = access_table(ctx)
+    rows = access_table(ctx.snapshot)
     table = time.perf_counter() - t
     admins = sum(1 for r in rows if r.admin)
     cells = Counter(a.status.value for r in rows if not r.admin for a in r.levels)

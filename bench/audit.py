@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from iamgraph.audit.checks import CHECKS
-from iamgraph.audit.model import Outcome
 from iamgraph.audit.run import context_for
 from iamgraph.catalog import catalog
 from iamgraph.load.snapshot import load_snapshot
@@ -44,7 +43,7 @@ def audit(name: str, path: Path):
         found += [(check, f) for f in check.run(ctx)]
         per_family[".".join(check.id.split(".")[:2])] += time.perf_counter() - t
     total = time.perf_counter() - t0
-    outcomes = Counter(f.outcome.value for _, f in found)
+    outcomes = Counter("unknown" if f.unknown else "fail" for _, f in found)
     print(
         f"{name}: {len(snap.principals)} principals; load {loaded:.2f} s, graph {graph:.2f} s, "
         f"audit total {total:.2f} s; {len(found)} findings {dict(outcomes)}"
@@ -63,7 +62,7 @@ def graph_escalators(ctx, found) -> dict[str, str]:
             out[arn] = "admin"
     for check, f in found:
         if check.id == "IAM.PRIVESC.PATH":
-            out.setdefault(f.subject, "path" if f.outcome is Outcome.FAIL else "unknown")
+            out.setdefault(f.subject, "unknown" if f.unknown else "path")
         if check.id == "IAM.PRIVESC.PARTIAL":
             out.setdefault(f.subject, "partial, proven no path")
     return out

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from iamgraph.audit.checks import BY_ID, CHECKS
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.run import context_for, run_audit, select
 from iamgraph.cli.can import TimeoutOption
 from iamgraph.cli.common import QuietOption, progress_bar, reports_input_errors, stderr
@@ -26,10 +26,11 @@ from iamgraph.cli.report import (
 )
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import with_as_of
-from iamgraph.finding import Item, Location, Rule, Severity
+from iamgraph.finding import Location, Rule, Severity
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.premerge.suppressions import apply
 from iamgraph.query.answer import graph_for
+from iamgraph.render.audit import audit_json, audit_text
 
 
 class AuditFormat(StrEnum):
@@ -38,32 +39,6 @@ class AuditFormat(StrEnum):
     SARIF = "sarif"
     MARKDOWN = "markdown"
     HTML = "html"
-
-
-# the stable parts of a finding's evidence: what tells two findings of one check and subject
-# apart (access key 1 and 2, two statements) without the ages that change every day
-KEY_FIELDS = ("key", "policy", "sid", "statement", "field", "trail", "bucket", "action", "trails")
-
-
-def rule_for(check: Check) -> Rule:
-    return Rule(
-        check.id, check.id.lower().replace(".", "-"), check.title, check.severity, check.remediation
-    )
-
-
-def item_for(check: Check, f: Finding) -> Item:
-    src = f.source
-    locations = (Location(src.file, src.line, src.column),) if src and src.file else ()
-    key = "|".join(f"{k}={f.evidence[k]}" for k in KEY_FIELDS if k in f.evidence)
-    return Item(
-        rule_for(check),
-        f.subject,
-        f.message,
-        key=key,
-        locations=locations,
-        unknown=f.outcome is Outcome.UNKNOWN,
-        properties={"evidence": f.evidence},
-    )
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -76,63 +51,11 @@ def _as_of(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _checks(ids: list[str], severity: Severity | None) -> list[Check]:
+def _checks(ids: list[str], severity: Severity | None) -> list[Rule]:
     for i in ids:
         if i not in BY_ID:
             raise InputError("--check", "$", f"no audit check {i} (see `iamgraph audit --list`)")
     return select(CHECKS, ids, severity)
-
-
-def _text(found: list[tuple[Check, Finding]], ctx: AuditContext, checks: list[Check], items):
-    def lines(result: str, items: list[Item]) -> list[str]:
-        out = []
-        for check, f in found:
-            state = "unknown" if f.outcome is Outcome.UNKNOWN else check.severity.value
-            out.append(f"{state:<8}  {check.id}  {f.subject}")
-            out.append(f"          {f.message}")
-        live = [i for i in items if i.suppression is None]
-        fails = [i for i in live if not i.unknown]
-        by = {s: sum(i.rule.severity is s for i in fails) for s in Severity}
-        counts = ", ".join(f"{n} {s.value}" for s, n in by.items() if n)
-        out.append(
-            f"{result}: {len(fails)} findings ({counts or 'none'}), "
-            f"{len(live) - len(fails)} unknown; {len(checks)} checks, "
-            f"as of {ctx.as_of.date().isoformat()}"
-        )
-        return out
-
-    return lines
-
-
-def _json_doc(found, items: list[Item], ctx: AuditContext, checks: list[Check]):
-    def doc(result: str) -> dict:
-        return {
-            "result": result,
-            "as_of": ctx.as_of.isoformat(),
-            "checks": [c.id for c in checks],
-            "findings": [
-                {
-                    "check": c.id,
-                    "title": c.title,
-                    "severity": c.severity.value,
-                    "outcome": f.outcome.value,
-                    "subject": f.subject,
-                    "message": f.message,
-                    "evidence": f.evidence,
-                    "remediation": c.remediation,
-                    **({"source": str(f.source)} if f.source else {}),
-                    "fingerprint": i.fingerprint,
-                    **(
-                        {"suppressed": {"justification": i.suppression.justification}}
-                        if i.suppression
-                        else {}
-                    ),
-                }
-                for (c, f), i in zip(found, items, strict=True)
-            ],
-        }
-
-    return doc
 
 
 def _diagrams(ctx: AuditContext, timeout_ms: int) -> list[tuple[str, str]]:
@@ -229,7 +152,7 @@ def audit(
             snap = with_as_of(snap, when)
         ctx = context_for(snap, when, graph=graph_for(snap, timeout_ms, progress)[0])
         found = run_audit(ctx, checks)
-    items = apply([item_for(c, f) for c, f in found], accepted)
+    items = apply(found, accepted)
     fallback = Location(str(snapshot / "snapshot.json"), 1, 1)
     if not (snapshot / "snapshot.json").is_file():
         fallback = Location(str(snapshot))
@@ -241,10 +164,10 @@ def audit(
             title=f"audit {snapshot}",
             items=items,
             suppressions=accepted,
-            rules=[rule_for(c) for c in checks],
+            rules=checks,
             fallback=fallback,
-            text=_text(found, ctx, checks, items),
-            json_doc=_json_doc(found, items, ctx, checks),
+            text=lambda result, items: audit_text(result, items, len(checks), ctx.as_of),
+            json_doc=lambda result: audit_json(result, items, checks, ctx.as_of),
             findings_in_json=False,
             summary=lambda r: [],
             unknown=unknown,
@@ -286,7 +209,7 @@ def _writing(path: Path | None) -> Iterator[None]:
 def _html(snap, snapshot: Path, ctx: AuditContext, checks, found, timeout_ms: int) -> None:
     import sys
 
-    from iamgraph.audit.access_levels import Status
+    from iamgraph.query.access import Status
     from iamgraph.render.html import html_report
 
     access = [

@@ -18,9 +18,9 @@ from iamgraph.cli.common import (
     stdout,
 )
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.lint import LintFinding, Severity, lint_paths
+from iamgraph.premerge.lint import failing, lint_paths
 from iamgraph.render.json import print_json
-from iamgraph.render.lint import counts_line, finding_line, lint_json
+from iamgraph.render.lint import lint_json, lint_line, lint_totals
 
 
 class FailOn(StrEnum):
@@ -56,15 +56,6 @@ def lint(
         print_json(lint_json(findings))
     else:
         for f in findings:
-            stdout.print(finding_line(f), highlight=False, markup=False)
-        stdout.print(counts_line(findings), highlight=False)
-    raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on) else EXIT_OK)
-
-
-def failing(findings: list[LintFinding], fail_on: FailOn) -> bool:
-    """Whether the findings make the exit code 1 under `--fail-on`."""
-    if fail_on is FailOn.NEVER:
-        return False
-    if fail_on is FailOn.ERROR:
-        return any(f.rule.severity is Severity.ERROR for f in findings)
-    return bool(findings)
+            stdout.print(lint_line(f), highlight=False, markup=False)
+        stdout.print(lint_totals(findings), highlight=False)
+    raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on.value) else EXIT_OK)

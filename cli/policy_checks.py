@@ -29,15 +29,23 @@ from iamgraph.cli.report import (
     unproven_unknown_actions,
 )
 from iamgraph.errors import InputError
-from iamgraph.finding import Item, Location
+from iamgraph.finding import Finding, Location
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.settings import Invariant, read_toml
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.invariants import Outcome, load_invariants
+from iamgraph.premerge.invariants import InvariantResult, load_invariants
 from iamgraph.premerge.invariants import check as check_all
 from iamgraph.premerge.policy_diff import Placement, diff_policies, placement_in
 from iamgraph.premerge.policy_diff import check_access as check
+from iamgraph.premerge.rules import (
+    ACCESS_GRANTED,
+    INVARIANT_BROKEN,
+    NEW_ACCESS,
+    NEW_ADMIN_PATH,
+    NOT_PROVEN,
+    RULES,
+)
 from iamgraph.premerge.snapshot_diff import SnapshotDiff, diff_snapshots
 from iamgraph.premerge.suppressions import load_suppressions
 from iamgraph.query.answer import graph_for
@@ -46,12 +54,6 @@ from iamgraph.query.reach import Reach
 from iamgraph.render.json import path_json
 from iamgraph.render.markdown import escape
 from iamgraph.render.premerge import (
-    ACCESS_GRANTED,
-    INVARIANT_BROKEN,
-    NEW_ACCESS,
-    NEW_ADMIN_PATH,
-    NOT_PROVEN,
-    RULES,
     access_items,
     invariant_items,
     path_item,
@@ -398,7 +400,7 @@ def check_invariants(
     )
 
 
-def _outcome_json(o: Outcome) -> dict:
+def _outcome_json(o: InvariantResult) -> dict:
     return {
         "name": o.invariant.name,
         "result": o.result,
@@ -417,12 +419,12 @@ def _outcome_json(o: Outcome) -> dict:
     }
 
 
-def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Item]:
-    items: list[Item] = []
+def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Finding]:
+    items: list[Finding] = []
     for c in result.changed:
         if c.added:
             items.append(
-                Item(
+                Finding(
                     NEW_ACCESS,
                     c.principal,
                     f"{c.principal} is new: everything it may do is new access",
@@ -434,7 +436,7 @@ def _diff_items(result: SnapshotDiff, where: dict[str, Location]) -> list[Item]:
     for f in result.new_escalation:
         items.append(path_item(NEW_ADMIN_PATH, f.principal, f.hops, "can become admin", "admin"))
     for i, (inv, _, after) in enumerate(result.invariants):
-        broken = Outcome(
+        broken = InvariantResult(
             inv, after.result, tuple(result.newly_breaking(i)), tuple(result.newly_undecided(i))
         )
         items += invariant_items([broken], where)
@@ -498,7 +500,7 @@ def diff(
     result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=round(timeout * 1000))
     items = _diff_items(result, _invariant_locations(invs, invariants))
     items += [
-        Item(NOT_PROVEN, side, f"unresolved until apply: {u}", key=u, unknown=True)
+        Finding(NOT_PROVEN, side, f"unresolved until apply: {u}", key=u, unknown=True)
         for u in unresolved
     ]
     if render is not None:

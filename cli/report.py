@@ -13,7 +13,7 @@ from typing import NoReturn
 import typer
 
 from iamgraph.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNKNOWN, stdout
-from iamgraph.finding import Item, Location, Rule, Suppression
+from iamgraph.finding import Finding, Location, Rule, Suppression
 from iamgraph.premerge.suppressions import apply, load_suppressions
 from iamgraph.query.asked import Asked
 from iamgraph.render.json import print_json
@@ -79,7 +79,7 @@ def exit_code(result: str, unknown: OnUnknown) -> int:
     return {OnUnknown.PASS: EXIT_OK, OnUnknown.FAIL: EXIT_FINDINGS}.get(unknown, EXIT_UNKNOWN)
 
 
-def item_json(i: Item) -> dict:
+def item_json(i: Finding) -> dict:
     return {
         "rule": i.rule.id,
         "severity": "unknown" if i.unknown else i.rule.severity.value,
@@ -91,7 +91,7 @@ def item_json(i: Item) -> dict:
     }
 
 
-def suppressed_lines(items: Iterable[Item]) -> list[str]:
+def suppressed_lines(items: Iterable[Finding]) -> list[str]:
     return [
         f"suppressed {i.rule.id} {i.subject}: {i.message} ({i.suppression.justification})"
         for i in items
@@ -103,11 +103,11 @@ def finish(
     fmt: ReportFormat | None,
     *,
     title: str,
-    items: list[Item],
+    items: list[Finding],
     suppressions: list[Suppression],
     rules: Iterable[Rule],
     fallback: Location,
-    text: Callable[[str, list[Item]], list[str]],
+    text: Callable[[str, list[Finding]], list[str]],
     json_doc: Callable[[str], dict],
     summary: Callable[[str], list[str]] = lambda result: [],
     unknown: OnUnknown = OnUnknown.UNKNOWN,

@@ -10,7 +10,10 @@ POLICIES = FIXTURES / "policies"
 
 
 def found(path, kind=None):
-    return [(f.rule.id, f.line, f.column, f.path) for f in lint_paths([path], kind)]
+    return [
+        (f.rule.id, f.locations[0].line, f.locations[0].column, f.key)
+        for f in lint_paths([path], kind)
+    ]
 
 
 def test_typos_in_actions_services_resources_and_keys():
@@ -24,7 +27,7 @@ def test_typos_in_actions_services_resources_and_keys():
 
 def test_grammar_errors_are_all_reported_and_good_statements_still_linted():
     findings = lint_paths([POLICIES / "grammar-errors.json"])
-    assert [(f.rule.id, f.message, f.line) for f in findings] == [
+    assert [(f.rule.id, f.message, f.locations[0].line) for f in findings] == [
         ("IAMG-L001", "Effect must be 'Allow' or 'Deny', got 'allow'", 5),
         ("IAMG-L001", "unknown condition operator 'StringEqualz'", 13),
     ]
@@ -71,7 +74,12 @@ def test_snapshot_findings_point_into_the_demo_files():
     # demo-org README, seeded fact 17
     findings = lint_paths([DEMO])
     assert [
-        (f.rule.id, f.file.split("/accounts/")[1], f.line, f.path.rsplit(".", 1)[1])
+        (
+            f.rule.id,
+            f.locations[0].file.split("/accounts/")[1],
+            f.locations[0].line,
+            f.key.rsplit(".", 1)[1],
+        )
         for f in findings
     ] == [
         (
@@ -83,7 +91,7 @@ def test_snapshot_findings_point_into_the_demo_files():
         ("IAMG-L004", "666677778888/iam/get-account-authorization-details.json", 123, "Action[2]"),
         ("IAMG-L003", "666677778888/iam/get-account-authorization-details.json", 124, "Action[3]"),
     ]
-    assert all(f.file.startswith(f"{DEMO}/accounts/") for f in findings)
+    assert all(f.locations[0].file.startswith(f"{DEMO}/accounts/") for f in findings)
 
 
 def test_snapshot_grammar_errors_are_findings_not_a_stop(tmp_path):
@@ -93,5 +101,5 @@ def test_snapshot_grammar_errors_are_findings_not_a_stop(tmp_path):
     desc.write_text(desc.read_text().replace('\\"Deny\\"', '\\"deny\\"', 1))
     grammar = [f for f in lint_paths([snap]) if f.rule.id == "IAMG-L001"]
     assert len(grammar) == 1
-    assert grammar[0].file == f"{snap}/organization/describe-policy/p-wkld0001.json"
+    assert grammar[0].locations[0].file == f"{snap}/organization/describe-policy/p-wkld0001.json"
     assert grammar[0].message == "Effect must be 'Allow' or 'Deny', got 'deny'"

@@ -1,14 +1,14 @@
-"""The audit's one table: every check of every family, by stable id.
+"""The audit's checks: a query of the one rule registry (`iamgraph.finding`), family by family.
 
-A family module holds its checks (`CHECKS`); this table is their union, in the order a report
-lists them: root, passwords, credentials and MFA, permissions, escalation, privileged
-principals and MFA, CloudTrail, Organizations.
+Each family module registers its checks with the `check` decorator; importing the families
+here fills the registry, and this module lists their rules in the order a report lists them:
+root, passwords, credentials and MFA, permissions, escalation, privileged principals and MFA,
+CloudTrail (the `trail` package), Organizations.
 """
 
 from __future__ import annotations
 
 from iamgraph.audit import (
-    cloudtrail,
     credentials,
     escalation,
     organizations,
@@ -16,8 +16,9 @@ from iamgraph.audit import (
     permissions,
     privileged,
     root,
+    trail,
 )
-from iamgraph.audit.model import Check
+from iamgraph.finding import Rule, rules_of
 
 FAMILIES = (
     root,
@@ -26,9 +27,9 @@ FAMILIES = (
     permissions,
     escalation,
     privileged,
-    cloudtrail,
+    trail,
     organizations,
 )
-CHECKS: tuple[Check, ...] = tuple(c for family in FAMILIES for c in family.CHECKS)
-BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}
+CHECKS: tuple[Rule, ...] = tuple(r for family in FAMILIES for r in rules_of(family.__name__))
+BY_ID: dict[str, Rule] = {c.id: c for c in CHECKS}
 assert len(BY_ID) == len(CHECKS), "duplicate audit check ids"

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Run, Severity
+from iamgraph.audit.model import AuditContext, Run
+from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
 from iamgraph.model.credentials import AccessKey, CredentialReport, CredentialRow
 from iamgraph.model.snapshot import AccountData, Snapshot
 from iamgraph.model.source import SourceRef
@@ -45,14 +46,13 @@ def audited_accounts(snapshot: Snapshot) -> tuple[str, ...]:
     return tuple(sorted(ids))
 
 
-def no_account_data(check: str, account: str, subject: str, what: str) -> Finding:
+def no_account_data(account: str, subject: str, what: str) -> Finding:
     """The unknown finding for an account whose folder (or the file `what` needs) is absent."""
-    return Finding(
-        check,
+    return found(
         subject,
         f"the snapshot has no {what} for account {account}, so this cannot be checked there",
         {"account": account, "missing": what},
-        outcome=Outcome.UNKNOWN,
+        unknown=True,
     )
 
 
@@ -82,13 +82,13 @@ class Hit:
 
     message: str
     evidence: dict = field(default_factory=dict)
-    outcome: Outcome = Outcome.FAIL
+    unknown: bool = False
 
 
-Rule = Callable[[AuditContext, CredentialRow], Iterable[Hit]]
+RowRule = Callable[[AuditContext, CredentialRow], Iterable[Hit]]
 
 
-def per_user(check: str, rule: Rule) -> Run:
+def per_user(rule: RowRule) -> Run:
     """Apply `rule` to every IAM user row of every audited account's credential report."""
 
     def run(ctx: AuditContext) -> Iterator[Finding]:
@@ -97,18 +97,18 @@ def per_user(check: str, rule: Rule) -> Run:
             report = data.credential_report if data else None
             if report is None:
                 what = "credential report" if data else "account folder"
-                yield no_account_data(check, account, account, what)
+                yield no_account_data(account, account, what)
                 continue
-            yield from _unreported_users(check, data, report)
+            yield from _unreported_users(data, report)
             for row in report.rows:
                 if not row.is_root:
                     for hit in rule(ctx, row):
-                        yield _finding(check, report, row, hit)
+                        yield _finding(report, row, hit)
 
     return run
 
 
-def _finding(check: str, report: CredentialReport, row: CredentialRow, hit: Hit) -> Finding:
+def _finding(report: CredentialReport, row: CredentialRow, hit: Hit) -> Finding:
     evidence = {
         "user": row.user,
         "account": report.account,
@@ -116,22 +116,21 @@ def _finding(check: str, report: CredentialReport, row: CredentialRow, hit: Hit)
         "line": row.line,
         **hit.evidence,
     }
-    return Finding(check, row.arn, hit.message, evidence, row_source(report, row), hit.outcome)
+    return found(row.arn, hit.message, evidence, row_source(report, row), hit.unknown)
 
 
-def _unreported_users(check: str, data: AccountData, report: CredentialReport) -> Iterator[Finding]:
+def _unreported_users(data: AccountData, report: CredentialReport) -> Iterator[Finding]:
     """Users the authorization dump lists that have no report row: their credentials are unseen."""
     listed = {r.arn for r in report.rows}
     for user in data.authorization.users if data.authorization else ():
         if user.arn not in listed:
-            yield Finding(
-                check,
+            yield found(
                 user.arn,
                 f"user {user.name} is not in the credential report of {report.account} "
                 "(generated before the user existed?), so its credentials are unknown",
                 {"user": user.name, "account": report.account, "report": report.file},
                 SourceRef(report.file),
-                Outcome.UNKNOWN,
+                True,
             )
 
 
@@ -154,7 +153,7 @@ def key_age(ctx: AuditContext, row: CredentialRow) -> Iterator[Hit]:
             yield Hit(
                 f"access key {n} of {row.user} is active but the report gives no rotation date",
                 facts,
-                Outcome.UNKNOWN,
+                True,
             )
         elif age > STALE_DAYS:
             yield Hit(
@@ -187,7 +186,7 @@ def key_unused(ctx: AuditContext, row: CredentialRow) -> Iterator[Hit]:
                 f"access key {n} of {row.user} is active and has never been used, but the report "
                 "gives no creation date to tell how long it has existed",
                 facts,
-                Outcome.UNKNOWN,
+                True,
             )
         elif age > STALE_DAYS:
             yield Hit(
@@ -225,7 +224,7 @@ def password_never_used(ctx: AuditContext, row: CredentialRow) -> Iterator[Hit]:
             f"{row.user} has a console password that was never used, and the report gives no "
             "date to tell how old it is",
             facts,
-            Outcome.UNKNOWN,
+            True,
         )
     elif age > STALE_DAYS:
         yield Hit(
@@ -264,74 +263,88 @@ def console_and_keys(ctx: AuditContext, row: CredentialRow) -> Iterator[Hit]:
 REPORT = "credential report"
 
 
-def _check(
-    check_id: str, title: str, severity: Severity, practice: str, remedy: str, rule: Rule
-) -> Check:
-    return Check(check_id, title, severity, practice, REPORT, remedy, per_user(check_id, rule))
-
-
-CHECKS: tuple[Check, ...] = (
-    _check(
-        "IAM.MFA.CONSOLE_USER",
-        "Console users have MFA",
-        Severity.HIGH,
-        "require MFA for every human who signs in with a password",
+check(
+    id="IAM.MFA.CONSOLE_USER",
+    title="Console users have MFA",
+    severity=Severity.HIGH,
+    practice="require MFA for every human who signs in with a password",
+    reads=REPORT,
+    remediation=(
         "Enable a virtual or hardware MFA device for the user, or remove the console password "
-        "(aws iam delete-login-profile) if it is not needed.",
-        console_without_mfa,
+        "(aws iam delete-login-profile) if it is not needed."
     ),
-    _check(
-        "IAM.CREDS.KEY_AGE",
-        "Active access keys are rotated within 90 days",
-        Severity.MEDIUM,
-        "rotate long-term access keys regularly, or replace them with temporary credentials",
+)(per_user(console_without_mfa))
+
+check(
+    id="IAM.CREDS.KEY_AGE",
+    title="Active access keys are rotated within 90 days",
+    severity=Severity.MEDIUM,
+    practice="rotate long-term access keys regularly, or replace them with temporary credentials",
+    reads=REPORT,
+    remediation=(
         "Create a new key, move the workload to it, then deactivate and delete the old one "
         "(aws iam update-access-key --status Inactive; aws iam delete-access-key); better, move "
-        "the workload to a role.",
-        key_age,
+        "the workload to a role."
     ),
-    _check(
-        "IAM.CREDS.KEY_UNUSED",
-        "No active access key is left unused for 90 days",
-        Severity.MEDIUM,
-        "remove credentials that are not used",
+)(per_user(key_age))
+
+check(
+    id="IAM.CREDS.KEY_UNUSED",
+    title="No active access key is left unused for 90 days",
+    severity=Severity.MEDIUM,
+    practice="remove credentials that are not used",
+    reads=REPORT,
+    remediation=(
         "Deactivate the key (aws iam update-access-key --status Inactive), wait for complaints, "
-        "then delete it.",
-        key_unused,
+        "then delete it."
     ),
-    _check(
-        "IAM.CREDS.TWO_ACTIVE_KEYS",
-        "Users have at most one active access key",
-        Severity.LOW,
-        "keep one active key per user; two active keys only briefly, during a rotation",
+)(per_user(key_unused))
+
+check(
+    id="IAM.CREDS.TWO_ACTIVE_KEYS",
+    title="Users have at most one active access key",
+    severity=Severity.LOW,
+    practice="keep one active key per user; two active keys only briefly, during a rotation",
+    reads=REPORT,
+    remediation=(
         "Finish the rotation: find which key the workload uses (access_key_N_last_used_date) and "
-        "deactivate and delete the other.",
-        two_active_keys,
+        "deactivate and delete the other."
     ),
-    _check(
-        "IAM.CREDS.PASSWORD_NEVER_USED",
-        "No console password set more than 90 days ago remains unused",
-        Severity.MEDIUM,
-        "remove credentials that are not used",
-        "Delete the login profile (aws iam delete-login-profile) of a user who never signs in.",
-        password_never_used,
+)(per_user(two_active_keys))
+
+check(
+    id="IAM.CREDS.PASSWORD_NEVER_USED",
+    title="No console password set more than 90 days ago remains unused",
+    severity=Severity.MEDIUM,
+    practice="remove credentials that are not used",
+    reads=REPORT,
+    remediation=(
+        "Delete the login profile (aws iam delete-login-profile) of a user who never signs in."
     ),
-    _check(
-        "IAM.CREDS.PASSWORD_UNUSED",
-        "Console passwords are used within 90 days",
-        Severity.MEDIUM,
-        "remove credentials that are not used",
+)(per_user(password_never_used))
+
+check(
+    id="IAM.CREDS.PASSWORD_UNUSED",
+    title="Console passwords are used within 90 days",
+    severity=Severity.MEDIUM,
+    practice="remove credentials that are not used",
+    reads=REPORT,
+    remediation=(
         "Delete the login profile (aws iam delete-login-profile) of a user who no longer signs "
-        "in; recreate it if they return.",
-        password_unused,
+        "in; recreate it if they return."
     ),
-    _check(
-        "IAM.CREDS.CONSOLE_AND_KEYS",
-        "Users have a console password or access keys, not both",
-        Severity.LOW,
-        "separate human (console, MFA) identities from programmatic ones",
+)(per_user(password_unused))
+
+check(
+    id="IAM.CREDS.CONSOLE_AND_KEYS",
+    title="Users have a console password or access keys, not both",
+    severity=Severity.LOW,
+    practice="separate human (console, MFA) identities from programmatic ones",
+    reads=REPORT,
+    remediation=(
         "Give the workload its own identity (preferably a role) and delete the person's access "
-        "keys, or remove the console password from the machine user.",
-        console_and_keys,
+        "keys, or remove the console password from the machine user."
     ),
-)
+)(per_user(console_and_keys))
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome
-from iamgraph.finding import Severity
+from iamgraph.audit.model import AuditContext
+from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
 
 
 def _escalation(ctx: AuditContext) -> Iterator[Finding]:
@@ -22,20 +22,18 @@ def _escalation(ctx: AuditContext) -> Iterator[Finding]:
         ]
         if f.verdict is Verdict.REACHABLE and f.hops:
             via = " -> ".join(f"{h.target} ({h.method})" for h in f.hops)
-            yield Finding(
-                "IAM.PRIVESC.PATH",
+            yield found(
                 f.principal,
                 f"{f.principal} is not an administrator but can become one: {via}",
                 {"principal": f.principal, "path": hops, "start": f.hops[0].mode_from.value},
             )
         elif f.verdict is Verdict.UNKNOWN:
-            yield Finding(
-                "IAM.PRIVESC.PATH",
+            yield found(
                 f.principal,
                 f"whether {f.principal} can become an administrator is undecided: "
                 + "; ".join(f.reasons),
                 {"principal": f.principal, "reasons": list(f.reasons), "path": hops},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
 
 
@@ -60,8 +58,7 @@ def _partial(ctx: AuditContext) -> Iterator[Finding]:
         }
         if not named:
             continue
-        yield Finding(
-            "IAM.PRIVESC.PARTIAL",
+        yield found(
             f.principal,
             f"{f.principal} holds actions of {len(named)} escalation method(s) "
             f"({', '.join(sorted(named)[:5])}{', ...' if len(named) > 5 else ''}) but is proven "
@@ -70,24 +67,27 @@ def _partial(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "IAM.PRIVESC.PATH",
-        "No principal can make itself an administrator",
-        Severity.HIGH,
-        "least privilege",
-        "permission graph (42 escalation methods, each step proven and replayed)",
-        "Remove one step of the path: the permission, trust or pass-role grant each hop names.",
-        _escalation,
+check(
+    id="IAM.PRIVESC.PATH",
+    title="No principal can make itself an administrator",
+    severity=Severity.HIGH,
+    practice="least privilege",
+    reads="permission graph (42 escalation methods, each step proven and replayed)",
+    remediation=(
+        "Remove one step of the path: the permission, trust or pass-role grant each hop names."
     ),
-    Check(
-        "IAM.PRIVESC.PARTIAL",
-        "Escalation actions held without a path to admin (proven)",
-        Severity.LOW,
-        "least privilege",
-        "identity policies (the actions named) and the permission graph (the proof of no path)",
+)(_escalation)
+
+check(
+    id="IAM.PRIVESC.PARTIAL",
+    title="Escalation actions held without a path to admin (proven)",
+    severity=Severity.LOW,
+    practice="least privilege",
+    reads="identity policies (the actions named) and the permission graph (the proof of no path)",
+    remediation=(
         "Drop the escalation actions the principal does not need; none of them leads to admin "
-        "today, but a later grant could complete a path.",
-        _partial,
+        "today, but a later grant could complete a path."
     ),
-)
+)(_partial)
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

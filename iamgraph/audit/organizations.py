@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iamgraph.audit.cloudtrail import solve_for
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
+from iamgraph.audit.model import AuditContext
+from iamgraph.audit.trail.grants import solve_for
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Level, PolicySet
 from iamgraph.evaluate.matching import glob_match
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue
+from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
 from iamgraph.model.organization import SCP, Organization, OrgPolicy
 from iamgraph.model.policy import Effect, Policy, PolicyKind, parse_policy
 from iamgraph.model.principals import Principal, PrincipalKind
@@ -51,7 +52,7 @@ _ALLOW_ALL = parse_policy(
 # -- the organization, or why it cannot be judged ------------------------------------------------
 
 
-def _no_organization(snap: Snapshot, check: str) -> Iterator[Finding]:
+def _no_organization(snap: Snapshot) -> Iterator[Finding]:
     """Nothing when the collector saw the account is in no organization; otherwise one note."""
     meta = snap.meta if isinstance(snap.meta, dict) else {}
     facts = meta.get("facts") if isinstance(meta.get("facts"), list) else []
@@ -59,13 +60,12 @@ def _no_organization(snap: Snapshot, check: str) -> Iterator[Finding]:
         isinstance(f, dict) and f.get("code") == "AWSOrganizationsNotInUseException" for f in facts
     ):
         return
-    yield Finding(
-        check,
+    yield found(
         "organization",
         "the snapshot has no organization/ folder: whether its accounts belong to an "
         "organization, and under which SCPs, cannot be told",
         {"missing": "organization/"},
-        outcome=Outcome.UNKNOWN,
+        unknown=True,
     )
 
 
@@ -114,19 +114,17 @@ def full_access(policy: Policy) -> bool:
 
 def run_only_full_access(ctx: AuditContext) -> Iterator[Finding]:
     snap = ctx.snapshot
-    check = "ORG.SCP.ONLY_FULL_ACCESS"
     org = snap.organization
     if org is None:
-        yield from _no_organization(snap, check)
+        yield from _no_organization(snap)
         return
     gaps = _scp_gaps(snap)
     for account in _members(org):
         if account not in org.nodes:
-            yield _not_in_tree(check, account)
+            yield _not_in_tree(account)
             continue
         if SCP not in org.enabled_policy_types:
-            yield Finding(
-                check,
+            yield found(
                 account,
                 f"account {account} has no guardrail: SCPs are not enabled in organization "
                 f"{org.org_id}",
@@ -138,18 +136,16 @@ def run_only_full_access(ctx: AuditContext) -> Iterator[Finding]:
             continue
         evidence = {"account": account, "chain": _chain(org, account)}
         if gaps:
-            yield Finding(
-                check,
+            yield found(
                 account,
                 f"account {account} shows only FullAWSAccess SCPs, but the organization data is "
                 f"incomplete: {'; '.join(gaps)}",
                 {**evidence, "missing": gaps},
                 _source(attached),
-                Outcome.UNKNOWN,
+                True,
             )
             continue
-        yield Finding(
-            check,
+        yield found(
             account,
             f"account {account} has no guardrail: every SCP from the root to it is FullAWSAccess "
             f"({', '.join(dict.fromkeys(p.name for p in attached))})",
@@ -158,13 +154,12 @@ def run_only_full_access(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-def _not_in_tree(check: str, account: str) -> Finding:
-    return Finding(
-        check,
+def _not_in_tree(account: str) -> Finding:
+    return found(
         account,
         f"account {account} is in the organization but not in its tree: its SCPs are unknown",
         {"account": account},
-        outcome=Outcome.UNKNOWN,
+        unknown=True,
     )
 
 
@@ -208,15 +203,14 @@ def run_no_cloudtrail_protection(ctx: AuditContext) -> Iterator[Finding]:
     from iamgraph.verdict import Verdict
 
     snap = ctx.snapshot
-    check = "ORG.SCP.NO_CLOUDTRAIL_PROTECTION"
     org = snap.organization
     if org is None:
-        yield from _no_organization(snap, check)
+        yield from _no_organization(snap)
         return
     gaps = _scp_gaps(snap)
     for account in _members(org):
         if account not in org.nodes:
-            yield _not_in_tree(check, account)
+            yield _not_in_tree(account)
             continue
         ps, pins = _ordinary(org, account)
         trails = f"arn:aws:cloudtrail:*:{account}:trail/*"
@@ -233,23 +227,21 @@ def run_no_cloudtrail_protection(ctx: AuditContext) -> Iterator[Finding]:
             "chain": _chain(org, account),
         }
         if allowed:
-            yield _unprotected(check, account, allowed, evidence)
+            yield _unprotected(account, allowed, evidence)
         elif unknown or gaps:
             why = [f"{a}: {'; '.join(x.reasons)}" for a, x in unknown.items()] + gaps
-            yield Finding(
-                check,
+            yield found(
                 account,
                 f"whether SCPs deny {', '.join(CLOUDTRAIL_PROTECTED)} in account {account} "
                 f"cannot be told: {'; '.join(why)}",
                 {**evidence, "reasons": why},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
 
 
-def _unprotected(check: str, account: str, allowed: dict, evidence: dict) -> Finding:
+def _unprotected(account: str, allowed: dict, evidence: dict) -> Finding:
     first = next(iter(allowed.values())).witness
-    return Finding(
-        check,
+    return found(
         account,
         f"no SCP denies {', '.join(allowed)} to an ordinary principal of account {account} "
         f"(e.g. {first.action} on {first.resource}): any admin there can stop the trail",
@@ -273,21 +265,19 @@ def management_allowed(p: Principal) -> bool:
 
 def run_management_workloads(ctx: AuditContext) -> Iterator[Finding]:
     snap = ctx.snapshot
-    check = "ORG.MANAGEMENT.WORKLOADS"
     org = snap.organization
     if org is None:
-        yield from _no_organization(snap, check)
+        yield from _no_organization(snap)
         return
     account = org.management_account
     data = snap.accounts.get(account)
     if data is None or not data.has_iam:
-        yield Finding(
-            check,
+        yield found(
             account,
             f"management account {account}: the snapshot has no IAM authorization details, so "
             "what it holds cannot be told",
             {"account": account, "missing": f"accounts/{account}/iam/"},
-            outcome=Outcome.UNKNOWN,
+            unknown=True,
         )
         return
     held = sorted(
@@ -299,8 +289,7 @@ def run_management_workloads(ctx: AuditContext) -> Iterator[Finding]:
         return
     users = [p.arn for p in workloads if p.kind is PrincipalKind.USER]
     roles = [p.arn for p in workloads if p.kind is PrincipalKind.ROLE]
-    yield Finding(
-        check,
+    yield found(
         account,
         f"management account {account} holds {len(users)} user(s) and {len(roles)} role(s) "
         f"beyond break-glass and service roles: {', '.join(p.name for p in workloads)}",
@@ -322,35 +311,40 @@ def _principal_source(p: Principal) -> SourceRef | None:
     return entity.source if entity is not None else None
 
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "ORG.SCP.ONLY_FULL_ACCESS",
-        "Member accounts have an SCP guardrail beyond FullAWSAccess",
-        Severity.MEDIUM,
-        "Service control policies as preventive guardrails",
-        "organization (SCPs and their targets)",
+check(
+    id="ORG.SCP.ONLY_FULL_ACCESS",
+    title="Member accounts have an SCP guardrail beyond FullAWSAccess",
+    severity=Severity.MEDIUM,
+    practice="Service control policies as preventive guardrails",
+    reads="organization (SCPs and their targets)",
+    remediation=(
         "Attach a guardrail SCP (deny leaving the organization, disabling CloudTrail, GuardDuty, "
-        "root use, ...) at the root or the account's OU.",
-        run_only_full_access,
+        "root use, ...) at the root or the account's OU."
     ),
-    Check(
-        "ORG.SCP.NO_CLOUDTRAIL_PROTECTION",
-        "SCPs deny stopping or deleting CloudTrail in member accounts",
-        Severity.HIGH,
-        "Protect CloudTrail with an SCP",
-        "organization (solver over the SCP levels)",
+)(run_only_full_access)
+
+check(
+    id="ORG.SCP.NO_CLOUDTRAIL_PROTECTION",
+    title="SCPs deny stopping or deleting CloudTrail in member accounts",
+    severity=Severity.HIGH,
+    practice="Protect CloudTrail with an SCP",
+    reads="organization (solver over the SCP levels)",
+    remediation=(
         "Attach at the root an SCP that denies cloudtrail:StopLogging, DeleteTrail, UpdateTrail "
-        "and PutEventSelectors unless aws:PrincipalArn is a break-glass role (ArnNotLike).",
-        run_no_cloudtrail_protection,
+        "and PutEventSelectors unless aws:PrincipalArn is a break-glass role (ArnNotLike)."
     ),
-    Check(
-        "ORG.MANAGEMENT.WORKLOADS",
-        "The management account holds no workload principals",
-        Severity.MEDIUM,
-        "Keep the management account for organization administration only",
-        "IAM authorization details of the management account",
+)(run_no_cloudtrail_protection)
+
+check(
+    id="ORG.MANAGEMENT.WORKLOADS",
+    title="The management account holds no workload principals",
+    severity=Severity.MEDIUM,
+    practice="Keep the management account for organization administration only",
+    reads="IAM authorization details of the management account",
+    remediation=(
         "Move workloads and their users and roles into member accounts; sign in through IAM "
-        "Identity Center; keep only break-glass access in the management account.",
-        run_management_workloads,
+        "Identity Center; keep only break-glass access in the management account."
     ),
-)
+)(run_management_workloads)
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

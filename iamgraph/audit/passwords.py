@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from iamgraph.audit.credentials import audited_accounts, no_account_data
-from iamgraph.audit.model import AuditContext, Check, Finding, Run, Severity
+from iamgraph.audit.model import AuditContext, Run
+from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
 from iamgraph.model.credentials import PasswordPolicy
 from iamgraph.model.snapshot import AccountData, Snapshot
 from iamgraph.model.source import SourceRef
@@ -62,12 +63,9 @@ def _missing(data: AccountData | None) -> str | None:
 def password_missing(ctx: AuditContext) -> Iterator[Finding]:
     for state in policy_states(ctx.snapshot):
         if state.unknown:
-            yield no_account_data(
-                "IAM.PASSWORD.MISSING", state.account, state.account, state.unknown
-            )
+            yield no_account_data(state.account, state.account, state.unknown)
         elif state.policy is None:
-            yield Finding(
-                "IAM.PASSWORD.MISSING",
+            yield found(
                 state.account,
                 f"account {state.account} has no IAM password policy, so AWS's permissive "
                 "defaults apply to every console password",
@@ -83,7 +81,6 @@ def password_missing(ctx: AuditContext) -> Iterator[Finding]:
 class FieldRule:
     """One field of the policy, its required value, and when a value falls short."""
 
-    check: str
     field: str
     required: int | bool
     read: Callable[[PasswordPolicy], Value]
@@ -120,7 +117,7 @@ def field_run(rule: FieldRule) -> Run:
     def run(ctx: AuditContext) -> Iterator[Finding]:
         for state in policy_states(ctx.snapshot):
             if state.unknown:
-                yield no_account_data(rule.check, state.account, state.account, state.unknown)
+                yield no_account_data(state.account, state.account, state.unknown)
                 continue
             policy = state.policy
             if policy is None:  # IAM.PASSWORD.MISSING reports it
@@ -131,8 +128,7 @@ def field_run(rule: FieldRule) -> Run:
             evidence = {"field": rule.field, "value": value, "required": rule.required}
             if rule.field == "MaxPasswordAge":
                 evidence["ExpirePasswords"] = policy.expire_passwords
-            yield Finding(
-                rule.check,
+            yield found(
                 state.account,
                 f"the password policy of {state.account} is weak: {rule.says(value)}",
                 {**evidence, "account": state.account},
@@ -142,111 +138,129 @@ def field_run(rule: FieldRule) -> Run:
     return run
 
 
-def _flag_rule(check: str, field: str, read: Callable[[PasswordPolicy], bool]) -> FieldRule:
-    return FieldRule(check, field, True, read, lambda v: not v, _flag(field))
+def _flag_rule(field: str, read: Callable[[PasswordPolicy], bool]) -> FieldRule:
+    return FieldRule(field, True, read, lambda v: not v, _flag(field))
 
 
-RULES: dict[str, FieldRule] = {
-    r.check: r
-    for r in (
-        FieldRule(
-            "IAM.PASSWORD.LENGTH",
-            "MinimumPasswordLength",
-            MIN_LENGTH,
-            lambda p: p.minimum_length,
-            _below(MIN_LENGTH),
-            _number("MinimumPasswordLength", MIN_LENGTH),
-        ),
-        FieldRule(
-            "IAM.PASSWORD.REUSE",
-            "PasswordReusePrevention",
-            MIN_REUSE,
-            lambda p: p.reuse_prevention,
-            _below(MIN_REUSE),
-            _number("PasswordReusePrevention", MIN_REUSE, " remembered passwords"),
-        ),
-        _flag_rule("IAM.PASSWORD.SYMBOLS", "RequireSymbols", lambda p: p.require_symbols),
-        _flag_rule("IAM.PASSWORD.NUMBERS", "RequireNumbers", lambda p: p.require_numbers),
-        _flag_rule(
-            "IAM.PASSWORD.UPPERCASE", "RequireUppercaseCharacters", lambda p: p.require_uppercase
-        ),
-        _flag_rule(
-            "IAM.PASSWORD.LOWERCASE", "RequireLowercaseCharacters", lambda p: p.require_lowercase
-        ),
-        FieldRule(
-            "IAM.PASSWORD.EXPIRY",
-            "MaxPasswordAge",
-            MAX_AGE_DAYS,
-            lambda p: p.max_age if p.max_age else None,  # 0 and absent both mean "never expire"
-            lambda v: v is None or v > MAX_AGE_DAYS,
-            _expiry,
-        ),
-    )
-}
+LENGTH = FieldRule(
+    "MinimumPasswordLength",
+    MIN_LENGTH,
+    lambda p: p.minimum_length,
+    _below(MIN_LENGTH),
+    _number("MinimumPasswordLength", MIN_LENGTH),
+)
+REUSE = FieldRule(
+    "PasswordReusePrevention",
+    MIN_REUSE,
+    lambda p: p.reuse_prevention,
+    _below(MIN_REUSE),
+    _number("PasswordReusePrevention", MIN_REUSE, " remembered passwords"),
+)
+EXPIRY = FieldRule(
+    "MaxPasswordAge",
+    MAX_AGE_DAYS,
+    lambda p: p.max_age if p.max_age else None,  # 0 and absent both mean "never expire"
+    lambda v: v is None or v > MAX_AGE_DAYS,
+    _expiry,
+)
 
 PRACTICE = "enforce a strong password policy for IAM users"
 
 
-def _field_check(check: str, title: str, severity: Severity, remediation: str) -> Check:
-    return Check(check, title, severity, PRACTICE, EVIDENCE, remediation, field_run(RULES[check]))
+def _field_check(rule: FieldRule, *, id: str, title: str, severity: Severity, remedy: str) -> None:
+    """Register the check of one field (`id` written here only)."""
+    check(
+        id=id,
+        title=title,
+        severity=severity,
+        practice=PRACTICE,
+        reads=EVIDENCE,
+        remediation=remedy,
+        module=__name__,
+    )(field_run(rule))
 
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "IAM.PASSWORD.MISSING",
-        "The account has an IAM password policy",
-        Severity.MEDIUM,
-        PRACTICE,
-        EVIDENCE,
+check(
+    id="IAM.PASSWORD.MISSING",
+    title="The account has an IAM password policy",
+    severity=Severity.MEDIUM,
+    practice=PRACTICE,
+    reads=EVIDENCE,
+    remediation=(
         "Set one: aws iam update-account-password-policy --minimum-password-length 14 "
         "--require-symbols --require-numbers --require-uppercase-characters "
-        "--require-lowercase-characters --password-reuse-prevention 24 --max-password-age 90",
-        password_missing,
+        "--require-lowercase-characters --password-reuse-prevention 24 --max-password-age 90"
     ),
-    _field_check(
-        "IAM.PASSWORD.LENGTH",
-        "Passwords are at least 14 characters long",
-        Severity.MEDIUM,
+)(password_missing)
+
+_field_check(
+    LENGTH,
+    id="IAM.PASSWORD.LENGTH",
+    title="Passwords are at least 14 characters long",
+    severity=Severity.MEDIUM,
+    remedy=(
         "aws iam update-account-password-policy --minimum-password-length 14 (repeat the other "
-        "settings: the call replaces the whole policy)",
-    ),
-    _field_check(
-        "IAM.PASSWORD.REUSE",
-        "The last 24 passwords cannot be reused",
-        Severity.LOW,
-        "aws iam update-account-password-policy --password-reuse-prevention 24 (with the other "
-        "settings: the call replaces the whole policy)",
-    ),
-    _field_check(
-        "IAM.PASSWORD.SYMBOLS",
-        "Passwords must contain a symbol",
-        Severity.LOW,
-        "aws iam update-account-password-policy --require-symbols (with the other settings)",
-    ),
-    _field_check(
-        "IAM.PASSWORD.NUMBERS",
-        "Passwords must contain a number",
-        Severity.LOW,
-        "aws iam update-account-password-policy --require-numbers (with the other settings)",
-    ),
-    _field_check(
-        "IAM.PASSWORD.UPPERCASE",
-        "Passwords must contain an uppercase letter",
-        Severity.LOW,
-        "aws iam update-account-password-policy --require-uppercase-characters (with the other "
-        "settings)",
-    ),
-    _field_check(
-        "IAM.PASSWORD.LOWERCASE",
-        "Passwords must contain a lowercase letter",
-        Severity.LOW,
-        "aws iam update-account-password-policy --require-lowercase-characters (with the other "
-        "settings)",
-    ),
-    _field_check(
-        "IAM.PASSWORD.EXPIRY",
-        "Passwords expire within 90 days",
-        Severity.LOW,
-        "aws iam update-account-password-policy --max-password-age 90 (with the other settings)",
+        "settings: the call replaces the whole policy)"
     ),
 )
+
+_field_check(
+    REUSE,
+    id="IAM.PASSWORD.REUSE",
+    title="The last 24 passwords cannot be reused",
+    severity=Severity.LOW,
+    remedy=(
+        "aws iam update-account-password-policy --password-reuse-prevention 24 (with the other "
+        "settings: the call replaces the whole policy)"
+    ),
+)
+
+_field_check(
+    _flag_rule("RequireSymbols", lambda p: p.require_symbols),
+    id="IAM.PASSWORD.SYMBOLS",
+    title="Passwords must contain a symbol",
+    severity=Severity.LOW,
+    remedy=("aws iam update-account-password-policy --require-symbols (with the other settings)"),
+)
+
+_field_check(
+    _flag_rule("RequireNumbers", lambda p: p.require_numbers),
+    id="IAM.PASSWORD.NUMBERS",
+    title="Passwords must contain a number",
+    severity=Severity.LOW,
+    remedy=("aws iam update-account-password-policy --require-numbers (with the other settings)"),
+)
+
+_field_check(
+    _flag_rule("RequireUppercaseCharacters", lambda p: p.require_uppercase),
+    id="IAM.PASSWORD.UPPERCASE",
+    title="Passwords must contain an uppercase letter",
+    severity=Severity.LOW,
+    remedy=(
+        "aws iam update-account-password-policy --require-uppercase-characters (with the other "
+        "settings)"
+    ),
+)
+
+_field_check(
+    _flag_rule("RequireLowercaseCharacters", lambda p: p.require_lowercase),
+    id="IAM.PASSWORD.LOWERCASE",
+    title="Passwords must contain a lowercase letter",
+    severity=Severity.LOW,
+    remedy=(
+        "aws iam update-account-password-policy --require-lowercase-characters (with the other "
+        "settings)"
+    ),
+)
+
+_field_check(
+    EXPIRY,
+    id="IAM.PASSWORD.EXPIRY",
+    title="Passwords expire within 90 days",
+    severity=Severity.LOW,
+    remedy=(
+        "aws iam update-account-password-policy --max-password-age 90 (with the other settings)"
+    ),
+)
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

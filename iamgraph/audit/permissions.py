@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from iamgraph.audit.credentials import Hit, audited_accounts, no_account_data
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Run, Severity
+from iamgraph.audit.model import AuditContext, Run
 from iamgraph.evaluate.matching import action_matches
+from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
 from iamgraph.model.arn import is_account_id
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Condition, Effect, Policy, Statement
@@ -168,13 +169,13 @@ def written_policies(snapshot: Snapshot) -> Iterator[Written]:
             yield Written(arn, where, mp.name, "customer managed", mp.document, held)
 
 
-def accounts_without_iam(check: str, snapshot: Snapshot) -> Iterator[Finding]:
+def accounts_without_iam(snapshot: Snapshot) -> Iterator[Finding]:
     """One unknown finding per audited account whose policies the snapshot lacks."""
     for account in audited_accounts(snapshot):
         data = snapshot.accounts.get(account)
         if data is None or data.authorization is None:
             what = "IAM authorization details" if data else "account folder"
-            yield no_account_data(check, account, account, what)
+            yield no_account_data(account, account, what)
 
 
 # ---- statement rules --------------------------------------------------------------------------
@@ -242,22 +243,21 @@ def passrole_star(st: Statement) -> Hit | None:
     return Hit(f"allows iam:PassRole on {on}", {"resources": list(st.resources or ())})
 
 
-def per_statement(check: str, rule: StatementRule, *, exempt_admins: bool) -> Run:
+def per_statement(rule: StatementRule, *, exempt_admins: bool) -> Run:
     """Apply `rule` to every statement of every policy the customer wrote."""
 
     def run(ctx: AuditContext) -> Iterator[Finding]:
-        yield from accounts_without_iam(check, ctx.snapshot)
+        yield from accounts_without_iam(ctx.snapshot)
         for w in written_policies(ctx.snapshot):
             if w.policy is None:
-                yield _no_document(check, w)
+                yield _no_document(w)
                 continue
             if exempt_admins and w.admin_only:
                 continue
             for st in w.policy.statements:
                 hit = rule(st)
                 if hit:
-                    yield Finding(
-                        check,
+                    yield found(
                         w.subject,
                         f"{w.where}, {label(st)}: {hit.message}",
                         {**w.facts(), **statement_facts(st), **hit.evidence},
@@ -267,13 +267,12 @@ def per_statement(check: str, rule: StatementRule, *, exempt_admins: bool) -> Ru
     return run
 
 
-def _no_document(check: str, w: Written) -> Finding:
-    return Finding(
-        check,
+def _no_document(w: Written) -> Finding:
+    return found(
         w.subject,
         f"the snapshot lacks the document of {w.where}, so its statements cannot be checked",
         {**w.facts(), "missing": "policy document"},
-        outcome=Outcome.UNKNOWN,
+        unknown=True,
     )
 
 
@@ -281,15 +280,13 @@ def _no_document(check: str, w: Written) -> Finding:
 
 
 def user_attached(ctx: AuditContext) -> Iterator[Finding]:
-    check = "IAM.POLICY.USER_ATTACHED"
-    yield from accounts_without_iam(check, ctx.snapshot)
+    yield from accounts_without_iam(ctx.snapshot)
     for h in holders(ctx.snapshot):
         if h.kind != "user":
             continue
         for arn in h.attached:
             aws = arn.split(":")[4] == "aws"
-            yield Finding(
-                check,
+            yield found(
                 h.arn,
                 f"managed policy {arn.rsplit('/', 1)[-1]} is attached directly to user {h.name}",
                 {"user": h.name, "policy_arn": arn, "aws_managed": aws},
@@ -298,14 +295,12 @@ def user_attached(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def inline_policies(ctx: AuditContext) -> Iterator[Finding]:
-    check = "IAM.POLICY.INLINE"
-    yield from accounts_without_iam(check, ctx.snapshot)
+    yield from accounts_without_iam(ctx.snapshot)
     for w in written_policies(ctx.snapshot):
         if w.kind != "inline":
             continue
         (holder,) = w.held_by
-        yield Finding(
-            check,
+        yield found(
             w.subject,
             f"{holder.label} has the inline policy {w.name}",
             {
@@ -335,8 +330,7 @@ def policy_key(policy: Policy) -> frozenset:
 
 
 def duplicates_aws_managed(ctx: AuditContext) -> Iterator[Finding]:
-    check = "IAM.POLICY.DUPLICATES_AWS_MANAGED"
-    yield from accounts_without_iam(check, ctx.snapshot)
+    yield from accounts_without_iam(ctx.snapshot)
     aws: dict[frozenset, list[str]] = {}
     for arn, mp in ctx.snapshot.managed_policies.items():
         if mp.aws_managed and mp.document and mp.document.statements:
@@ -345,18 +339,16 @@ def duplicates_aws_managed(ctx: AuditContext) -> Iterator[Finding]:
         if mp.aws_managed:
             continue
         if mp.document is None:
-            yield Finding(
-                check,
+            yield found(
                 arn,
                 f"the snapshot lacks the document of customer managed policy {mp.name}",
                 {"policy": mp.name, "missing": "policy document"},
                 mp.source,
-                Outcome.UNKNOWN,
+                True,
             )
             continue
         for twin in aws.get(policy_key(mp.document), ()):
-            yield Finding(
-                check,
+            yield found(
                 arn,
                 f"customer managed policy {mp.name} has the same statements as the AWS managed "
                 f"policy {twin.rsplit('/', 1)[-1]}",
@@ -402,19 +394,18 @@ def roles(snapshot: Snapshot) -> Iterator[Holder]:
 TrustRule = Callable[[Snapshot, Statement], Iterable[Hit]]
 
 
-def per_trust_statement(check: str, rule: TrustRule) -> Run:
+def per_trust_statement(rule: TrustRule) -> Run:
     def run(ctx: AuditContext) -> Iterator[Finding]:
-        yield from accounts_without_iam(check, ctx.snapshot)
+        yield from accounts_without_iam(ctx.snapshot)
         for role in roles(ctx.snapshot):
             for st in role.trust.statements if role.trust else ():
                 for hit in rule(ctx.snapshot, st):
-                    yield Finding(
-                        check,
+                    yield found(
                         role.arn,
                         f"the trust policy of role {role.name}, {label(st)}: {hit.message}",
                         {"role": role.name, **statement_facts(st), **hit.evidence},
                         st.source,
-                        hit.outcome,
+                        hit.unknown,
                     )
 
     return run
@@ -463,7 +454,7 @@ def whole_foreign_account(snapshot: Snapshot, st: Statement) -> Iterator[Hit]:
                 "account is not in the snapshot, which has no organization data to tell whether "
                 "it is a member",
                 facts,
-                Outcome.UNKNOWN,
+                True,
             )
             continue
         yield Hit(
@@ -525,94 +516,113 @@ def oidc_without_sub(snapshot: Snapshot, st: Statement) -> Iterator[Hit]:
 POLICY_TEXT = "authorization details (inline and customer managed policy documents)"
 TRUST_TEXT = "authorization details (role trust policies)"
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "IAM.POLICY.USER_ATTACHED",
-        "Managed policies are attached to groups or roles, not users",
-        Severity.LOW,
-        "grant permissions to groups (or roles) and put users in them",
-        "authorization details (users' AttachedManagedPolicies)",
+check(
+    id="IAM.POLICY.USER_ATTACHED",
+    title="Managed policies are attached to groups or roles, not users",
+    severity=Severity.LOW,
+    practice="grant permissions to groups (or roles) and put users in them",
+    reads="authorization details (users' AttachedManagedPolicies)",
+    remediation=(
         "Attach the policy to a group, add the user to it, and detach the policy from the user "
-        "(aws iam detach-user-policy).",
-        user_attached,
+        "(aws iam detach-user-policy)."
     ),
-    Check(
-        "IAM.POLICY.INLINE",
-        "Permissions are in managed policies, not inline",
-        Severity.LOW,
-        "prefer managed policies: versioned, reusable and reviewable in one place",
-        "authorization details (UserPolicyList, GroupPolicyList, RolePolicyList)",
+)(user_attached)
+
+check(
+    id="IAM.POLICY.INLINE",
+    title="Permissions are in managed policies, not inline",
+    severity=Severity.LOW,
+    practice="prefer managed policies: versioned, reusable and reviewable in one place",
+    reads="authorization details (UserPolicyList, GroupPolicyList, RolePolicyList)",
+    remediation=(
         "Create a customer managed policy with the same document, attach it, then delete the "
-        "inline policy (aws iam delete-role-policy / delete-user-policy / delete-group-policy).",
-        inline_policies,
+        "inline policy (aws iam delete-role-policy / delete-user-policy / delete-group-policy)."
     ),
-    Check(
-        "IAM.POLICY.FULL_ADMIN_OUTSIDE_ADMIN_ROLES",
-        "Only admin roles hold policies that allow * or service:* on *",
-        Severity.HIGH,
-        "grant least privilege: list actions, and keep full access for a few named admin roles",
-        POLICY_TEXT,
+)(inline_policies)
+
+check(
+    id="IAM.POLICY.FULL_ADMIN_OUTSIDE_ADMIN_ROLES",
+    title="Only admin roles hold policies that allow * or service:* on *",
+    severity=Severity.HIGH,
+    practice=(
+        "grant least privilege: list actions, and keep full access for a few named admin roles"
+    ),
+    reads=POLICY_TEXT,
+    remediation=(
         "Replace the wildcard with the actions the principal uses (IAM Access Analyzer can "
-        "generate a policy from CloudTrail activity), or move the grant to an admin role.",
-        per_statement("IAM.POLICY.FULL_ADMIN_OUTSIDE_ADMIN_ROLES", full_admin, exempt_admins=True),
+        "generate a policy from CloudTrail activity), or move the grant to an admin role."
     ),
-    Check(
-        "IAM.POLICY.NOTACTION_ALLOW",
-        "No Allow statement uses NotAction",
-        Severity.MEDIUM,
-        "grant least privilege with allow-lists; NotAction in an Allow grants new actions too",
-        POLICY_TEXT,
+)(per_statement(full_admin, exempt_admins=True))
+
+check(
+    id="IAM.POLICY.NOTACTION_ALLOW",
+    title="No Allow statement uses NotAction",
+    severity=Severity.MEDIUM,
+    practice="grant least privilege with allow-lists; NotAction in an Allow grants new actions too",
+    reads=POLICY_TEXT,
+    remediation=(
         "Rewrite the statement as an Allow of the actions needed; keep NotAction for Deny "
-        "statements.",
-        per_statement("IAM.POLICY.NOTACTION_ALLOW", notaction_allow, exempt_admins=False),
+        "statements."
     ),
-    Check(
-        "IAM.POLICY.PASSROLE_STAR",
-        "iam:PassRole is limited to named roles",
-        Severity.HIGH,
-        "scope iam:PassRole to the roles a principal needs, ideally with iam:PassedToService",
-        POLICY_TEXT,
-        "List the role ARNs in Resource and add a StringEquals iam:PassedToService condition.",
-        per_statement("IAM.POLICY.PASSROLE_STAR", passrole_star, exempt_admins=True),
+)(per_statement(notaction_allow, exempt_admins=False))
+
+check(
+    id="IAM.POLICY.PASSROLE_STAR",
+    title="iam:PassRole is limited to named roles",
+    severity=Severity.HIGH,
+    practice="scope iam:PassRole to the roles a principal needs, ideally with iam:PassedToService",
+    reads=POLICY_TEXT,
+    remediation=(
+        "List the role ARNs in Resource and add a StringEquals iam:PassedToService condition."
     ),
-    Check(
-        "IAM.POLICY.DUPLICATES_AWS_MANAGED",
-        "Customer managed policies do not copy an AWS managed policy",
-        Severity.INFO,
-        "use AWS managed policies as they are (AWS keeps them current) or tailor your own",
-        "authorization details (managed policy documents)",
+)(per_statement(passrole_star, exempt_admins=True))
+
+check(
+    id="IAM.POLICY.DUPLICATES_AWS_MANAGED",
+    title="Customer managed policies do not copy an AWS managed policy",
+    severity=Severity.INFO,
+    practice="use AWS managed policies as they are (AWS keeps them current) or tailor your own",
+    reads="authorization details (managed policy documents)",
+    remediation=(
         "Attach the AWS managed policy instead and delete the copy, or narrow the copy to what "
-        "its holders need.",
-        duplicates_aws_managed,
+        "its holders need."
     ),
-    Check(
-        "IAM.TRUST.ANY_PRINCIPAL",
-        "No role trusts every principal without a condition",
-        Severity.CRITICAL,
-        "trust named principals, or pin a wildcard to your organization or account",
-        TRUST_TEXT,
+)(duplicates_aws_managed)
+
+check(
+    id="IAM.TRUST.ANY_PRINCIPAL",
+    title="No role trusts every principal without a condition",
+    severity=Severity.CRITICAL,
+    practice="trust named principals, or pin a wildcard to your organization or account",
+    reads=TRUST_TEXT,
+    remediation=(
         "Name the principals in the trust policy, or add StringEquals aws:PrincipalOrgID "
-        "(or aws:PrincipalAccount / aws:SourceAccount) to the statement.",
-        per_trust_statement("IAM.TRUST.ANY_PRINCIPAL", any_principal),
+        "(or aws:PrincipalAccount / aws:SourceAccount) to the statement."
     ),
-    Check(
-        "IAM.TRUST.WHOLE_FOREIGN_ACCOUNT",
-        "No role trusts a whole account outside the organization without a condition",
-        Severity.HIGH,
-        "trust named principals of other accounts; require sts:ExternalId from third parties",
-        TRUST_TEXT,
+)(per_trust_statement(any_principal))
+
+check(
+    id="IAM.TRUST.WHOLE_FOREIGN_ACCOUNT",
+    title="No role trusts a whole account outside the organization without a condition",
+    severity=Severity.HIGH,
+    practice="trust named principals of other accounts; require sts:ExternalId from third parties",
+    reads=TRUST_TEXT,
+    remediation=(
         "Trust the partner's role ARN instead of its account, or add StringEquals "
-        "sts:ExternalId / ArnEquals aws:PrincipalArn.",
-        per_trust_statement("IAM.TRUST.WHOLE_FOREIGN_ACCOUNT", whole_foreign_account),
+        "sts:ExternalId / ArnEquals aws:PrincipalArn."
     ),
-    Check(
-        "IAM.TRUST.OIDC_WITHOUT_SUB",
-        "Roles trusting an OIDC provider pin the token subject",
-        Severity.CRITICAL,
-        "limit web-identity federation to your own subjects (repository, service account)",
-        TRUST_TEXT,
+)(per_trust_statement(whole_foreign_account))
+
+check(
+    id="IAM.TRUST.OIDC_WITHOUT_SUB",
+    title="Roles trusting an OIDC provider pin the token subject",
+    severity=Severity.CRITICAL,
+    practice="limit web-identity federation to your own subjects (repository, service account)",
+    reads=TRUST_TEXT,
+    remediation=(
         "Add StringEquals (or StringLike) <provider>:sub with your subject, e.g. "
-        "token.actions.githubusercontent.com:sub = repo:<org>/<repo>:ref:refs/heads/main.",
-        per_trust_statement("IAM.TRUST.OIDC_WITHOUT_SUB", oidc_without_sub),
+        "token.actions.githubusercontent.com:sub = repo:<org>/<repo>:ref:refs/heads/main."
     ),
-)
+)(per_trust_statement(oidc_without_sub))
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

@@ -15,18 +15,20 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.access_levels import (
-    OwnPermissions,
-    credential_row,
-    statements,
-)
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
+from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import Mfa
+from iamgraph.finding import Finding, Rule, Severity, check, rules_of
+from iamgraph.finding import found as finding_for  # `found` names a path search's result here
 from iamgraph.model.operators import Family
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.query.access import (
+    OwnPermissions,
+    credential_row,
+    statements,
+)
 
 if TYPE_CHECKING:
     from iamgraph.graph.build import Hop
@@ -145,8 +147,7 @@ def run_privileged_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
         if found.verdict is Verdict.REACHABLE:
             yield _privileged(ctx.snapshot, found)
         elif found.verdict is Verdict.UNKNOWN:
-            yield Finding(
-                "IAM.MFA.PRIVILEGED_NO_MFA",
+            yield finding_for(
                 found.principal,
                 f"whether {found.principal} is privileged without MFA cannot be told: "
                 + "; ".join(found.reasons),
@@ -155,7 +156,7 @@ def run_privileged_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
                     "hops": [_hop(h) for h in found.hops],
                     "reasons": list(found.reasons),
                 },
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
 
 
@@ -172,12 +173,11 @@ def _privileged(snap: Snapshot, found: Found) -> Finding:
     )
     creds = _credentials(snap, p)
     message = f"{found.principal} {how} with {_MODE_WORDS.get(start, start)}"
-    outcome = Outcome.FAIL
+    outcome = False
     if creds.get("credential_report", True) is None:  # the graph assumed every credential
         message += f", if it holds such credentials: no credential report for {p.account}"
-        outcome = Outcome.UNKNOWN
-    return Finding(
-        "IAM.MFA.PRIVILEGED_NO_MFA",
+        outcome = True
+    return finding_for(
         found.principal,
         message,
         {
@@ -188,7 +188,7 @@ def _privileged(snap: Snapshot, found: Found) -> Finding:
             "hops": [_hop(h) for h in found.hops],
             "credentials": creds,
         },
-        outcome=outcome,
+        unknown=outcome,
     )
 
 
@@ -239,8 +239,7 @@ def sensitive(ctx: AuditContext, p: Principal) -> Finding | None:
     }
     if allowed and not assumed:
         names = ", ".join(allowed)
-        return Finding(
-            "IAM.MFA.SENSITIVE_WITHOUT_MFA",
+        return finding_for(
             p.arn,
             f"{p.arn} may make sensitive changes without MFA ({names}), e.g. "
             + "; ".join(f"{w['action']} on {w['resource']}" for w in allowed.values()),
@@ -249,15 +248,14 @@ def sensitive(ctx: AuditContext, p: Principal) -> Finding | None:
     why = [f"{g}: {'; '.join(r)}" for g, r in undecided.items()]
     if assumed:
         why.insert(0, f"if it holds credentials without MFA ({assumed})")
-    return Finding(
-        "IAM.MFA.SENSITIVE_WITHOUT_MFA",
+    return finding_for(
         p.arn,
         f"whether {p.arn} may make sensitive changes without MFA cannot be told"
         + (f" (allowed: {', '.join(allowed)})" if allowed else "")
         + ": "
         + "; ".join(why),
         {**evidence, "assumed": assumed or None},
-        outcome=Outcome.UNKNOWN,
+        unknown=True,
     )
 
 
@@ -273,10 +271,12 @@ def run_sensitive_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
 
 def run_permissions_management(ctx: AuditContext) -> Iterator[Finding]:
     """Non-administrators that hold Permissions management on some service (the access table)."""
-    from iamgraph.audit.access_levels import Status, access_table
+    from iamgraph.query.access import Status, access_table
 
     # the full table when the report already built it, else this one level only
-    rows = ctx.__dict__.get("access") or access_table(ctx, levels=("Permissions management",))
+    rows = ctx.__dict__.get("access") or access_table(
+        ctx.snapshot, levels=("Permissions management",), graph=ctx.__dict__.get("graph")
+    )
     admins = {r.principal for r in rows if r.admin}
     held: dict[str, dict[str, str]] = {}
     unknown: dict[str, list[str]] = {}
@@ -291,8 +291,7 @@ def run_permissions_management(ctx: AuditContext) -> Iterator[Finding]:
     for arn in dict.fromkeys([*held, *unknown]):
         services = held.get(arn, {})
         if services:
-            yield Finding(
-                "IAM.ACCESS.PERMISSIONS_MANAGEMENT",
+            yield finding_for(
                 arn,
                 f"{arn} holds permissions management on {', '.join(sorted(services))}",
                 {
@@ -303,45 +302,49 @@ def run_permissions_management(ctx: AuditContext) -> Iterator[Finding]:
                 },
             )
         else:
-            yield Finding(
-                "IAM.ACCESS.PERMISSIONS_MANAGEMENT",
+            yield finding_for(
                 arn,
                 f"whether {arn} holds permissions management cannot be told: "
                 + "; ".join(unknown[arn]),
                 {"principal": arn, "services": [], "undecided": unknown[arn]},
-                outcome=Outcome.UNKNOWN,
+                unknown=True,
             )
 
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "IAM.MFA.PRIVILEGED_NO_MFA",
-        "No administrator (or principal that can become one) acts without MFA",
-        Severity.CRITICAL,
-        "MFA for privileged identities",
-        "graph (admin verdicts and escalation paths, credential report)",
+check(
+    id="IAM.MFA.PRIVILEGED_NO_MFA",
+    title="No administrator (or principal that can become one) acts without MFA",
+    severity=Severity.CRITICAL,
+    practice="MFA for privileged identities",
+    reads="graph (admin verdicts and escalation paths, credential report)",
+    remediation=(
         "Enable MFA and remove access keys for the identity, require MFA in the trust policy "
-        "of admin roles, or remove the escalation path.",
-        run_privileged_no_mfa,
+        "of admin roles, or remove the escalation path."
     ),
-    Check(
-        "IAM.MFA.SENSITIVE_WITHOUT_MFA",
-        "Sensitive changes (IAM, CloudTrail, KMS key deletion, Organizations) require MFA",
-        Severity.HIGH,
-        "MFA-protected API access for sensitive actions",
-        "identity policies, boundary, SCPs (solver), credential report, trust policies",
+)(run_privileged_no_mfa)
+
+check(
+    id="IAM.MFA.SENSITIVE_WITHOUT_MFA",
+    title="Sensitive changes (IAM, CloudTrail, KMS key deletion, Organizations) require MFA",
+    severity=Severity.HIGH,
+    practice="MFA-protected API access for sensitive actions",
+    reads="identity policies, boundary, SCPs (solver), credential report, trust policies",
+    remediation=(
         "Add a Deny with BoolIfExists aws:MultiFactorAuthPresent false for these actions, or "
-        "require MFA in the role's trust policy.",
-        run_sensitive_without_mfa,
+        "require MFA in the role's trust policy."
     ),
-    Check(
-        "IAM.ACCESS.PERMISSIONS_MANAGEMENT",
-        "Non-administrators holding permissions management",
-        Severity.INFO,
-        "Least privilege: review who can change permissions",
-        "access-level table (solver over the IAM action catalog)",
+)(run_sensitive_without_mfa)
+
+check(
+    id="IAM.ACCESS.PERMISSIONS_MANAGEMENT",
+    title="Non-administrators holding permissions management",
+    severity=Severity.INFO,
+    practice="Least privilege: review who can change permissions",
+    reads="access-level table (solver over the IAM action catalog)",
+    remediation=(
         "Review the principal's Permissions management actions; scope them to named resources "
-        "or remove them.",
-        run_permissions_management,
+        "or remove them."
     ),
-)
+)(run_permissions_management)
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

@@ -19,7 +19,8 @@ from iamgraph.audit.credentials import (
     no_account_data,
     row_source,
 )
-from iamgraph.audit.model import AuditContext, Check, Finding, Severity
+from iamgraph.audit.model import AuditContext
+from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
 from iamgraph.model.arn import account_root_arn
 from iamgraph.model.credentials import AccountSummary, CredentialReport, CredentialRow
 from iamgraph.model.snapshot import Snapshot
@@ -51,9 +52,9 @@ class RootView:
     def row_source(self) -> SourceRef | None:
         return row_source(self.report, self.row) if self.report and self.row else None
 
-    def unknown(self, check: str, needs: str) -> Finding:
+    def unknown(self, needs: str) -> Finding:
         what = needs if self.has_folder else "account folder"
-        return no_account_data(check, self.account, self.arn, what)
+        return no_account_data(self.account, self.arn, what)
 
 
 def roots(snapshot: Snapshot) -> Iterator[RootView]:
@@ -74,7 +75,7 @@ def root_access_keys(ctx: AuditContext) -> Iterator[Finding]:
     for root in roots(ctx.snapshot):
         present = root.summary_value(KEYS_PRESENT)
         if root.row is None and present is None:
-            yield root.unknown("IAM.ROOT.ACCESS_KEYS", "credential report or account summary")
+            yield root.unknown("credential report or account summary")
             continue
         keys = [n for n, _ in active_keys(root.row)] if root.row else []
         if not keys and present != 1:
@@ -85,8 +86,7 @@ def root_access_keys(ctx: AuditContext) -> Iterator[Finding]:
         else:
             said = f"{KEYS_PRESENT} = 1 in the account summary"
             source = root.summary_source(KEYS_PRESENT)
-        yield Finding(
-            "IAM.ROOT.ACCESS_KEYS",
+        yield found(
             root.arn,
             f"the root user of {root.account} has access keys: {said}",
             {"account": root.account, "active_keys": keys, KEYS_PRESENT: present},
@@ -98,7 +98,7 @@ def root_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
     for root in roots(ctx.snapshot):
         enabled = root.summary_value(MFA_ENABLED)
         if root.row is None and enabled is None:
-            yield root.unknown("IAM.ROOT.NO_MFA", "credential report or account summary")
+            yield root.unknown("credential report or account summary")
             continue
         report_says = root.row.mfa_active if root.row else None
         if report_says is not False and enabled != 0:
@@ -109,8 +109,7 @@ def root_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
         if enabled == 0:
             said.append(f"{MFA_ENABLED} is 0 in the account summary")
         source = root.row_source() if report_says is False else root.summary_source(MFA_ENABLED)
-        yield Finding(
-            "IAM.ROOT.NO_MFA",
+        yield found(
             root.arn,
             f"the root user of {root.account} has no MFA: {' and '.join(said)}",
             {"account": root.account, "mfa_active": report_says, MFA_ENABLED: enabled},
@@ -122,7 +121,7 @@ def root_recent_use(ctx: AuditContext) -> Iterator[Finding]:
     """Only the credential report has last-use dates; a use dated after `as_of` counts as recent."""
     for root in roots(ctx.snapshot):
         if root.row is None:
-            yield root.unknown("IAM.ROOT.RECENT_USE", "credential report with a root row")
+            yield root.unknown("credential report with a root row")
             continue
         uses = [
             {"credential": name, "last_used": iso(when), "age_days": ctx.age_days(when)}
@@ -132,8 +131,7 @@ def root_recent_use(ctx: AuditContext) -> Iterator[Finding]:
         if not uses:
             continue
         said = " and ".join(f"its {u['credential']} {u['age_days']} days ago" for u in uses)
-        yield Finding(
-            "IAM.ROOT.RECENT_USE",
+        yield found(
             root.arn,
             f"the root user of {root.account} was used within {STALE_DAYS} days: {said} "
             f"({', '.join(u['last_used'] for u in uses)})",
@@ -152,36 +150,43 @@ def _last_uses(row: CredentialRow) -> tuple[tuple[str, datetime | None], ...]:
 
 EVIDENCE = "credential report (<root_account> row), account summary"
 
-CHECKS: tuple[Check, ...] = (
-    Check(
-        "IAM.ROOT.ACCESS_KEYS",
-        "The root user has no access keys",
-        Severity.CRITICAL,
-        "never create access keys for the root user; use roles and IAM users for programs",
-        EVIDENCE,
+check(
+    id="IAM.ROOT.ACCESS_KEYS",
+    title="The root user has no access keys",
+    severity=Severity.CRITICAL,
+    practice="never create access keys for the root user; use roles and IAM users for programs",
+    reads=EVIDENCE,
+    remediation=(
         "Sign in as root, open Security credentials, and delete every root access key; move "
-        "whatever used it to an IAM role.",
-        root_access_keys,
+        "whatever used it to an IAM role."
     ),
-    Check(
-        "IAM.ROOT.NO_MFA",
-        "The root user has MFA",
-        Severity.CRITICAL,
-        "protect the root user with MFA (preferably a hardware or passkey device)",
-        EVIDENCE,
+)(root_access_keys)
+
+check(
+    id="IAM.ROOT.NO_MFA",
+    title="The root user has MFA",
+    severity=Severity.CRITICAL,
+    practice="protect the root user with MFA (preferably a hardware or passkey device)",
+    reads=EVIDENCE,
+    remediation=(
         "Sign in as root and assign an MFA device under Security credentials; keep it with the "
-        "break-glass procedure.",
-        root_no_mfa,
+        "break-glass procedure."
     ),
-    Check(
-        "IAM.ROOT.RECENT_USE",
-        "The root user has not been used in the last 90 days",
-        Severity.MEDIUM,
-        "keep the root user for the few tasks that need it; day-to-day work uses other identities",
-        "credential report (<root_account> row)",
+)(root_no_mfa)
+
+check(
+    id="IAM.ROOT.RECENT_USE",
+    title="The root user has not been used in the last 90 days",
+    severity=Severity.MEDIUM,
+    practice=(
+        "keep the root user for the few tasks that need it; day-to-day work uses other identities"
+    ),
+    reads="credential report (<root_account> row)",
+    remediation=(
         "Find who signed in as root and why (CloudTrail ConsoleLogin with userIdentity.type "
         "Root); give that task to an IAM role and rotate the root password if the use was not "
-        "expected.",
-        root_recent_use,
+        "expected."
     ),
-)
+)(root_recent_use)
+
+CHECKS: tuple[Rule, ...] = tuple(rules_of(__name__))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from iamgraph.audit.model import AuditContext, Check, Finding
-from iamgraph.finding import Severity
+from iamgraph.audit.model import AuditContext
+from iamgraph.finding import Finding, Rule, Severity
 from iamgraph.model.snapshot import Snapshot
 
 
@@ -40,8 +40,8 @@ def context_for(snap: Snapshot, as_of: datetime | None = None, graph=None) -> Au
 
 
 def select(
-    checks: Iterable[Check], ids: Iterable[str] = (), severity: Severity | None = None
-) -> list[Check]:
+    checks: Iterable[Rule], ids: Iterable[str] = (), severity: Severity | None = None
+) -> list[Rule]:
     wanted = set(ids)
     return [
         c
@@ -50,7 +50,7 @@ def select(
     ]
 
 
-def run_audit(ctx: AuditContext, checks: Iterable[Check]) -> list[tuple[Check, Finding]]:
+def run_audit(ctx: AuditContext, checks: Iterable[Rule]) -> list[Finding]:
     """Every finding of every check, worst first, then by check id and subject."""
-    found = [(c, f) for c in checks for f in c.run(ctx)]
-    return sorted(found, key=lambda cf: (-cf[0].severity.rank, cf[0].id, cf[1].subject))
+    found = [f for c in checks for f in c.run(ctx)]
+    return sorted(found, key=lambda f: (-f.rule.severity.rank, f.rule.id, f.subject))

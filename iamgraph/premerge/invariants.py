@@ -33,7 +33,9 @@ from iamgraph.verdict import Answer, Verdict
 
 
 @dataclass(frozen=True)
-class Outcome:
+class InvariantResult:
+    """One invariant held to one snapshot: PASS, FAIL with who breaks it, or UNKNOWN."""
+
     invariant: Invariant
     result: str  # PASS | FAIL | UNKNOWN
     breaking: tuple[Reach, ...] = ()  # the principals that break it, with their paths
@@ -54,7 +56,7 @@ def _is_audit_check(check_id: str) -> bool:
 
 def check(
     pg: PermissionGraph, paths: Paths, invariants: list[Invariant], file: str
-) -> list[Outcome]:
+) -> list[InvariantResult]:
     return [_check(pg, paths, inv, file, i) for i, inv in enumerate(invariants)]
 
 
@@ -62,7 +64,7 @@ def _allowed(inv: Invariant, arn: str) -> bool:
     return any(glob_match(pattern, arn) for pattern in inv.allow)
 
 
-def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int) -> Outcome:
+def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int) -> InvariantResult:
     if inv.exposure or inv.audit:
         reaches = _exposures(pg, inv) if inv.exposure else _audit(pg, inv)
     elif inv.escalation:
@@ -86,7 +88,7 @@ def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int)
     breaking = tuple(r for r in relevant if r.answer.verdict is Verdict.REACHABLE)
     undecided = tuple(r for r in relevant if r.answer.verdict is Verdict.UNKNOWN)
     result = "FAIL" if breaking else "UNKNOWN" if undecided else "PASS"
-    return Outcome(inv, result, breaking, undecided)
+    return InvariantResult(inv, result, breaking, undecided)
 
 
 def _exposures(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
@@ -112,7 +114,6 @@ def _exposures(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
 def _audit(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
     """Each finding of the audit check, its subject in place of a principal."""
     from iamgraph.audit.checks import BY_ID
-    from iamgraph.audit.model import Outcome as Found
     from iamgraph.audit.run import context_for
 
     check = BY_ID[inv.audit]
@@ -120,9 +121,9 @@ def _audit(pg: PermissionGraph, inv: Invariant) -> list[Reach]:
         Reach(
             Answer(
                 f.subject,
-                Verdict.UNKNOWN if f.outcome is Found.UNKNOWN else Verdict.REACHABLE,
+                Verdict.UNKNOWN if f.unknown else Verdict.REACHABLE,
                 None,
-                (f.message,) if f.outcome is Found.UNKNOWN else (),
+                (f.message,) if f.unknown else (),
                 notes=(f.message,),
             )
         )

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from iamgraph.catalog import Catalog, catalog
 from iamgraph.errors import InputError
+from iamgraph.finding import Finding, Location, Rule, Severity, register
 from iamgraph.load.fields import policy_errors
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
@@ -24,53 +23,44 @@ from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+def _rule(rule_id: str, severity: Severity, title: str) -> Rule:
+    """A lint rule in the one registry. AWS would reject what an `error` rule finds: HIGH on
+    the one scale; a `warning` is MEDIUM (`Severity.compiler_word` prints them back)."""
+    return register(Rule(rule_id, rule_id.lower(), title, severity, "", module=__name__))
 
 
-@dataclass(frozen=True)
-class LintRule:
-    id: str
-    severity: Severity
-    title: str
+GRAMMAR = _rule("IAMG-L001", Severity.HIGH, "policy grammar")
+UNKNOWN_SERVICE = _rule("IAMG-L002", Severity.HIGH, "unknown service prefix")
+UNKNOWN_ACTION = _rule("IAMG-L003", Severity.HIGH, "action matches nothing in the catalog")
+RESOURCE_MISMATCH = _rule("IAMG-L004", Severity.MEDIUM, "no Resource of the type the action takes")
+UNKNOWN_KEY = _rule("IAMG-L005", Severity.MEDIUM, "unknown condition key")
+SCP_WILDCARD = _rule("IAMG-L006", Severity.MEDIUM, "SCP action wildcard not at the end")
+LITERAL_VARIABLE = _rule("IAMG-L007", Severity.MEDIUM, "policy variable is literal text")
+NOT_PRINCIPAL_ALLOW = _rule("IAMG-L008", Severity.MEDIUM, "NotPrincipal with Allow")
 
 
-@dataclass(frozen=True)
-class LintFinding:
-    rule: LintRule
-    message: str
-    file: str
-    line: int
-    column: int
-    path: str  # JSON path inside the file
-    policy: str = ""
-
-    def as_dict(self) -> dict:
-        return {
-            "rule": self.rule.id,
-            "severity": self.rule.severity.value,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "json_path": self.path,
-            "policy": self.policy,
-        }
+def lint_finding(
+    rule: Rule, message: str, file: str, line: int, column: int, path: str, policy: str = ""
+) -> Finding:
+    """A lint finding: about the policy (by name), at `file:line:col`, its key the JSON path
+    inside the file."""
+    return Finding(rule, policy, message, key=path, locations=(Location(file, line, column),))
 
 
-GRAMMAR = LintRule("IAMG-L001", Severity.ERROR, "policy grammar")
-UNKNOWN_SERVICE = LintRule("IAMG-L002", Severity.ERROR, "unknown service prefix")
-UNKNOWN_ACTION = LintRule("IAMG-L003", Severity.ERROR, "action matches nothing in the catalog")
-RESOURCE_MISMATCH = LintRule(
-    "IAMG-L004", Severity.WARNING, "no Resource of the type the action takes"
-)
-UNKNOWN_KEY = LintRule("IAMG-L005", Severity.WARNING, "unknown condition key")
-SCP_WILDCARD = LintRule("IAMG-L006", Severity.WARNING, "SCP action wildcard not at the end")
-LITERAL_VARIABLE = LintRule("IAMG-L007", Severity.WARNING, "policy variable is literal text")
-NOT_PRINCIPAL_ALLOW = LintRule("IAMG-L008", Severity.WARNING, "NotPrincipal with Allow")
+def is_error(f: Finding) -> bool:
+    return f.rule.severity.compiler_word == "error"
 
-Check = Callable[[Policy, Statement, Catalog], Iterator[tuple[LintRule, str, tuple]]]
+
+def failing(findings: list[Finding], fail_on: str) -> bool:
+    """Whether the findings fail the run: `never`, on an `error`, or on any (`warning`)."""
+    if fail_on == "never":
+        return False
+    if fail_on == "error":
+        return any(is_error(f) for f in findings)
+    return bool(findings)
+
+
+Check = Callable[[Policy, Statement, Catalog], Iterator[tuple[Rule, str, tuple]]]
 _VARIABLE = re.compile(r"\$\{[^}]+\}")
 
 
@@ -183,7 +173,7 @@ RULES = (
 )
 
 
-def lint_policies(policies: Iterable[Policy], cat: Catalog | None = None) -> list[LintFinding]:
+def lint_policies(policies: Iterable[Policy], cat: Catalog | None = None) -> list[Finding]:
     cat = cat or catalog()
     out = []
     for policy in policies:
@@ -196,7 +186,7 @@ def lint_policies(policies: Iterable[Policy], cat: Catalog | None = None) -> lis
                         st.source.file, path, line or st.source.line, column or st.source.column
                     )
                     out.append(
-                        LintFinding(
+                        lint_finding(
                             rule,
                             message,
                             ref.file,
@@ -240,7 +230,7 @@ def snapshot_policies(snap: Snapshot) -> Iterator[Policy]:
 
 def lint_paths(
     paths: Iterable[Path], kind: PolicyKind | None = None, progress=None
-) -> list[LintFinding]:
+) -> list[Finding]:
     """Lint policy files and snapshot folders; unreadable files raise InputError."""
     collected: list[InputError] = []
     token = policy_errors.set(collected)
@@ -254,10 +244,15 @@ def lint_paths(
     finally:
         policy_errors.reset(token)
     findings = [
-        LintFinding(GRAMMAR, e.message, e.file, *(e.position or (0, 0)), e.path) for e in collected
+        lint_finding(GRAMMAR, e.message, e.file, *(e.position or (0, 0)), e.path) for e in collected
     ]
     findings += lint_policies(policies)
-    return sorted(findings, key=lambda f: (f.file, f.line, f.column, f.rule.id, f.message))
+    return sorted(findings, key=lambda f: (*_where(f), f.rule.id, f.message))
+
+
+def _where(f: Finding) -> tuple[str, int, int]:
+    loc = f.locations[0]
+    return loc.file, loc.line, loc.column
 
 
 def _is_authorization_dump(path: Path) -> bool:

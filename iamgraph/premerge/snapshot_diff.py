@@ -23,7 +23,7 @@ from iamgraph.load.settings import Invariant
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-from iamgraph.premerge.invariants import Outcome
+from iamgraph.premerge.invariants import InvariantResult
 from iamgraph.premerge.invariants import check as check_invariants
 from iamgraph.premerge.policy_diff import diff_policies, open_wildcards
 from iamgraph.solvers.compare import Comparison, Result, new_access
@@ -43,7 +43,9 @@ class PrincipalChange:
 class SnapshotDiff:
     changed: tuple[PrincipalChange, ...]
     new_escalation: tuple[Found, ...]  # principals that can become admin only after
-    invariants: tuple[tuple[Invariant, Outcome, Outcome], ...]  # (invariant, before, after)
+    invariants: tuple[
+        tuple[Invariant, InvariantResult, InvariantResult], ...
+    ]  # (invariant, before, after)
     lost_escalation: tuple[Found, ...] = ()  # principals that could become admin only before
 
     def newly_breaking(self, i: int) -> list:

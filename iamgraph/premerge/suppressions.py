@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from iamgraph.evaluate.matching import glob_match
-from iamgraph.finding import Item, Suppression
+from iamgraph.finding import Finding, Suppression
 from iamgraph.load.settings import Settings, load_settings
 
 
@@ -41,7 +41,7 @@ def suppressions_of(settings: Settings) -> list[Suppression]:
     ]
 
 
-def matches(s: Suppression, item: Item) -> bool:
+def matches(s: Suppression, item: Finding) -> bool:
     if s.fingerprint:
         return s.fingerprint == item.fingerprint
     return (
@@ -51,7 +51,7 @@ def matches(s: Suppression, item: Item) -> bool:
     )
 
 
-def apply(items: Iterable[Item], suppressions: list[Suppression]) -> list[Item]:
+def apply(items: Iterable[Finding], suppressions: list[Suppression]) -> list[Finding]:
     out = []
     for item in items:
         hit = next((s for s in suppressions if matches(s, item)), None)

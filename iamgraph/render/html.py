@@ -15,8 +15,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from html import escape
 
-from iamgraph.audit.model import Check, Finding, Outcome
-from iamgraph.finding import Severity
+from iamgraph.finding import Finding, Rule, Severity
 
 __all__ = ["html_report", "sanitize_svg"]
 
@@ -74,18 +73,19 @@ def html_report(
     title: str,
     snapshot: str,
     as_of: str,
-    checks: list[Check],
-    findings: list[tuple[Check, Finding]],
+    checks: list[Rule],
+    findings: list[Finding],
     access: list[tuple[str, str, list[str]]],
     diagrams: list[tuple[str, str]],
 ) -> str:
     """One HTML5 document: header, summary, findings by check, passed checks, access levels,
     escalation diagrams. Pure: the caller runs the audit and renders the SVG."""
+    pairs = [(f.rule, f) for f in findings]
     body = [
         _header(title, snapshot, as_of),
-        _summary(checks, findings),
-        _findings(findings, snapshot),
-        _passed(checks, findings),
+        _summary(checks, pairs),
+        _findings(pairs, snapshot),
+        _passed(checks, pairs),
         _access(access),
         _diagrams(diagrams),
     ]
@@ -116,30 +116,34 @@ def _header(title: str, snapshot: str, as_of: str) -> str:
     )
 
 
-def _badge(severity: Severity | Outcome | str) -> str:
+def _badge(severity: Severity | str) -> str:
     return f'<span class="badge {e(severity)}">{e(severity)}</span>'
+
+
+def _outcome(f: Finding) -> str:
+    return "unknown" if f.unknown else "fail"
 
 
 def _family(check_id: str) -> str:
     return check_id.split(".", 1)[0]
 
 
-def _summary(checks: list[Check], findings: list[tuple[Check, Finding]]) -> str:
+def _summary(checks: list[Rule], findings: list[tuple[Rule, Finding]]) -> str:
     """Counts an auditor reads first: by severity and outcome, then by family of checks."""
-    by = Counter((c.severity, f.outcome) for c, f in findings)
+    by = Counter((c.severity, _outcome(f)) for c, f in findings)
     failed = {c.id for c, _ in findings}
     cards = [
         ("checks run", len(checks)),
         ("findings", len(findings)),
-        ("failed (fail)", sum(n for (_, o), n in by.items() if o is Outcome.FAIL)),
-        ("could not tell (unknown)", sum(n for (_, o), n in by.items() if o is Outcome.UNKNOWN)),
+        ("failed (fail)", sum(n for (_, o), n in by.items() if o == "fail")),
+        ("could not tell (unknown)", sum(n for (_, o), n in by.items() if o == "unknown")),
         ("checks passed", sum(1 for c in checks if c.id not in failed)),
     ]
     card_html = "".join(f'<div class="card"><b>{n}</b>{e(label)}</div>' for label, n in cards)
     sev_rows = "".join(
-        f"<tr><td>{_badge(s)}</td><td class=n>{by[s, Outcome.FAIL]}</td>"
-        f"<td class=n>{by[s, Outcome.UNKNOWN]}</td>"
-        f"<td class=n>{by[s, Outcome.FAIL] + by[s, Outcome.UNKNOWN]}</td></tr>"
+        f"<tr><td>{_badge(s)}</td><td class=n>{by[s, 'fail']}</td>"
+        f"<td class=n>{by[s, 'unknown']}</td>"
+        f"<td class=n>{by[s, 'fail'] + by[s, 'unknown']}</td></tr>"
         for s in Severity
     )
     families = list(dict.fromkeys(_family(c.id) for c in [*checks, *(c for c, _ in findings)]))
@@ -160,9 +164,9 @@ def _summary(checks: list[Check], findings: list[tuple[Check, Finding]]) -> str:
     )
 
 
-def _findings(findings: list[tuple[Check, Finding]], snapshot: str) -> str:
+def _findings(findings: list[tuple[Rule, Finding]], snapshot: str) -> str:
     """Grouped by check, in the order given (run_audit sorts worst first)."""
-    groups: dict[str, tuple[Check, list[Finding]]] = {}
+    groups: dict[str, tuple[Rule, list[Finding]]] = {}
     for check, finding in findings:
         groups.setdefault(check.id, (check, []))[1].append(finding)
     if not groups:
@@ -171,9 +175,9 @@ def _findings(findings: list[tuple[Check, Finding]], snapshot: str) -> str:
     return f'<section id="findings"><h2>Findings</h2>{"".join(parts)}</section>'
 
 
-def _check_block(check: Check, findings: list[Finding], snapshot: str) -> str:
+def _check_block(check: Rule, findings: list[Finding], snapshot: str) -> str:
     rows = "".join(
-        f"<tr><td>{_badge(f.outcome)}</td><td><code>{e(f.subject)}</code></td>"
+        f"<tr><td>{_badge(_outcome(f))}</td><td><code>{e(f.subject)}</code></td>"
         f"<td>{e(f.message)}{_evidence(f.evidence)}</td>"
         f"<td class=src>{_source(f, snapshot)}</td></tr>"
         for f in findings
@@ -183,7 +187,7 @@ def _check_block(check: Check, findings: list[Finding], snapshot: str) -> str:
         f"<h3>{_badge(check.severity)} <span class=id>{e(check.id)}</span> {e(check.title)}</h3>"
         f"<p><b>Practice:</b> {e(check.practice)}</p>"
         f"<p><b>Remediation:</b> {e(check.remediation)}</p>"
-        f"<p><b>Reads:</b> {e(check.evidence)} &middot; {len(findings)} finding(s)</p>"
+        f"<p><b>Reads:</b> {e(check.reads)} &middot; {len(findings)} finding(s)</p>"
         "<table class=findings><tr><th>outcome</th><th>subject</th><th>what was found</th>"
         f"<th>source</th></tr>{rows}</table></article>"
     )
@@ -219,12 +223,12 @@ def _source(finding: Finding, snapshot: str) -> str:
     return e(f"{file}:{src.line}" if src.line else file)
 
 
-def _passed(checks: list[Check], findings: list[tuple[Check, Finding]]) -> str:
+def _passed(checks: list[Rule], findings: list[tuple[Rule, Finding]]) -> str:
     """Coverage: the checks that ran and found nothing."""
     failed = {c.id for c, _ in findings}
     rows = "".join(
         f"<tr><td class=id>{e(c.id)}</td><td>{e(c.title)}</td><td>{_badge(c.severity)}</td>"
-        f"<td>{e(c.evidence)}</td></tr>"
+        f"<td>{e(c.reads)}</td></tr>"
         for c in checks
         if c.id not in failed
     )

@@ -1,20 +1,37 @@
-"""`lint`'s findings as text, like a compiler's: `file:line:col: severity rule: message`, then
-the counts; and as JSON."""
+"""`iamgraph lint`'s reports: a compiler's line per finding (`file:line:col: severity rule:
+message [json-path]`) and the JSON document; the severity word is the rule's on the one scale
+as a compiler says it (`error` or `warning`)."""
 
 from __future__ import annotations
 
-from iamgraph.premerge.lint import LintFinding, Severity
+from iamgraph.finding import Finding
+from iamgraph.premerge.lint import is_error
 
 
-def finding_line(f: LintFinding) -> str:
-    where = f"{f.file}:{f.line}:{f.column}" if f.line else f.file
-    return f"{where}: {f.rule.severity.value} {f.rule.id}: {f.message} [{f.path}]"
+def lint_line(f: Finding) -> str:
+    loc = f.locations[0]
+    where = f"{loc.file}:{loc.line}:{loc.column}" if loc.line else loc.file
+    return f"{where}: {f.rule.severity.compiler_word} {f.rule.id}: {f.message} [{f.key}]"
 
 
-def counts_line(findings: list[LintFinding]) -> str:
-    errors = sum(f.rule.severity is Severity.ERROR for f in findings)
+def lint_totals(findings: list[Finding]) -> str:
+    errors = sum(is_error(f) for f in findings)
     return f"{errors} errors, {len(findings) - errors} warnings"
 
 
-def lint_json(findings: list[LintFinding]) -> dict:
-    return {"findings": [f.as_dict() for f in findings]}
+def lint_json(findings: list[Finding]) -> dict:
+    return {"findings": [_as_dict(f) for f in findings]}
+
+
+def _as_dict(f: Finding) -> dict:
+    loc = f.locations[0]
+    return {
+        "rule": f.rule.id,
+        "severity": f.rule.severity.compiler_word,
+        "message": f.message,
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "json_path": f.key,
+        "policy": f.subject,
+    }

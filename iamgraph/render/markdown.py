@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamgraph.finding import Item
+from iamgraph.finding import Finding
 
 HEADLINE = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "UNKNOWN": "⚠️ UNKNOWN"}
 
@@ -22,7 +22,7 @@ def code(text: str) -> str:
 
 
 def markdown(
-    title: str, result: str, items: Iterable[Item], summary: list[str], image: str = ""
+    title: str, result: str, items: Iterable[Finding], summary: list[str], image: str = ""
 ) -> str:
     items = list(items)
     live = [i for i in items if i.suppression is None]

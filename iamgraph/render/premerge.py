@@ -6,59 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamgraph.finding import Item, Location, Rule, Severity
+from iamgraph.finding import Finding, Location, Rule
 from iamgraph.graph.build import Hop
-from iamgraph.premerge.invariants import Outcome
+from iamgraph.premerge.invariants import InvariantResult
+from iamgraph.premerge.rules import ACCESS_GRANTED, INVARIANT_BROKEN, NEW_ACCESS, NOT_PROVEN
 from iamgraph.solvers.compare import Comparison, NewAccess, Result
 
-NEW_ACCESS = Rule(
-    "IAMG-P001",
-    "new-access",
-    "The change grants access that was not granted before",
-    Severity.HIGH,
-    "Review the witness request: if the access is intended, suppress the finding with a "
-    "justification; otherwise narrow the statements named.",
-)
-NEW_ADMIN_PATH = Rule(
-    "IAMG-P002",
-    "new-path-to-admin",
-    "The change opens a path to administrator",
-    Severity.CRITICAL,
-    "Remove one step of the path: the permission or trust that each hop names.",
-)
-INVARIANT_BROKEN = Rule(
-    "IAMG-P003",
-    "invariant-broken",
-    "An organization invariant does not hold",
-    Severity.HIGH,
-    "Remove the permission or trust the path uses, or add the principal to the invariant's "
-    "allow list if it is meant to.",
-)
-ACCESS_GRANTED = Rule(
-    "IAMG-P004",
-    "access-granted",
-    "The policy grants access it must not",
-    Severity.HIGH,
-    "Remove or narrow the statements named, or add a Deny.",
-)
-NOT_PROVEN = Rule(
-    "IAMG-P005",
-    "not-proven",
-    "iamgraph could not prove the property either way",
-    Severity.MEDIUM,
-    "Read the reasons: supply the missing data (a managed policy, an inventory), raise "
-    "--timeout, or simplify the condition named.",
-)
-RULES = (NEW_ACCESS, NEW_ADMIN_PATH, INVARIANT_BROKEN, ACCESS_GRANTED, NOT_PROVEN)
 
-
-def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Item]:
+def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Finding]:
     """One item per class of new (or granted) access, and one for an open question."""
     items = [_access(n, subject, rule) for n in comparison.new_access]
     if not comparison.complete:  # UNKNOWN, or FAIL whose list may not be all: an open question
         what = "gains access" if comparison.result == Result.UNKNOWN else "gains more access"
         items.append(
-            Item(
+            Finding(
                 NOT_PROVEN,
                 subject,
                 f"could not decide whether {subject} {what}: " + "; ".join(comparison.reasons),
@@ -70,14 +31,14 @@ def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) 
     return items
 
 
-def _access(n: NewAccess, subject: str, rule: Rule) -> Item:
+def _access(n: NewAccess, subject: str, rule: Rule) -> Finding:
     by = f" to {n.caller}" if n.caller else ""
     level = f" ({n.service}, {n.access_level})" if n.access_level else f" ({n.service})"
     context = ", ".join(
         f"{k}={'|'.join(v.values)}" for k, v in n.context if n.chosen is None or k in n.chosen
     )
     verb = "grants" if rule is ACCESS_GRANTED else "newly grants"
-    return Item(
+    return Finding(
         rule,
         subject,
         f"{verb} {n.action} on {n.resource}{by}{level}",
@@ -118,9 +79,9 @@ def hop_locations(hops: Iterable[Hop]) -> tuple[Location, ...]:
     return tuple(dict.fromkeys(Location(*loc) for h in hops for loc in h.locations))
 
 
-def path_item(rule: Rule, principal: str, hops: tuple[Hop, ...], what: str, key: str) -> Item:
+def path_item(rule: Rule, principal: str, hops: tuple[Hop, ...], what: str, key: str) -> Finding:
     via = " -> ".join(f"{h.target} ({h.method})" for h in hops) or "its own permissions"
-    return Item(
+    return Finding(
         rule,
         principal,
         f"{principal} {what} via {via}",
@@ -130,7 +91,9 @@ def path_item(rule: Rule, principal: str, hops: tuple[Hop, ...], what: str, key:
     )
 
 
-def invariant_items(outcomes: Iterable[Outcome], where: dict[str, Location]) -> list[Item]:
+def invariant_items(
+    outcomes: Iterable[InvariantResult], where: dict[str, Location]
+) -> list[Finding]:
     """Each principal breaking an invariant (and each left undecided), located at the
     invariant's table in the invariants file unless the path names a statement."""
     items = []
@@ -143,7 +106,7 @@ def invariant_items(outcomes: Iterable[Outcome], where: dict[str, Location]) -> 
             items.append(_with_fallback(_with_final(item, r), at))
         for r in o.undecided:
             items.append(
-                Item(
+                Finding(
                     NOT_PROVEN,
                     r.answer.principal,
                     f"invariant {name} undecided for {r.answer.principal}: "
@@ -157,7 +120,7 @@ def invariant_items(outcomes: Iterable[Outcome], where: dict[str, Location]) -> 
     return items
 
 
-def _with_final(item: Item, reach) -> Item:
+def _with_final(item: Finding, reach) -> Finding:
     """Add the statements that allow the last request (the goal itself) to the locations."""
     from dataclasses import replace
 
@@ -172,7 +135,7 @@ def _with_final(item: Item, reach) -> Item:
     return replace(item, locations=tuple(dict.fromkeys((*item.locations, *final))))
 
 
-def _with_fallback(item: Item, at: Location | None) -> Item:
+def _with_fallback(item: Finding, at: Location | None) -> Finding:
     if item.locations or at is None:
         return item
     from dataclasses import replace
@@ -180,7 +143,7 @@ def _with_fallback(item: Item, at: Location | None) -> Item:
     return replace(item, locations=(at,))
 
 
-def verdict(items: Iterable[Item]) -> str:
+def verdict(items: Iterable[Finding]) -> str:
     """FAIL when a counted finding is proven, else UNKNOWN when one is open, else PASS."""
     live = [i for i in items if i.counts]
     if any(not i.unknown for i in live):

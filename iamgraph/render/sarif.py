@@ -2,7 +2,7 @@
 
 What code scanning relies on: one run per tool, rule metadata with `security-severity`, a
 physical location for every result (file relative to the repository, 1-based line and column),
-and `partialFingerprints` that do not move when unrelated lines do (`Item.fingerprint`).
+and `partialFingerprints` that do not move when unrelated lines do (`Finding.fingerprint`).
 Suppressed findings stay in the log with `suppressions`, so the justification is reviewable.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from iamgraph import __version__
-from iamgraph.finding import Item, Location, Rule
+from iamgraph.finding import Finding, Location, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "iamgraphFinding/v1"
@@ -20,7 +20,7 @@ SRCROOT = "%SRCROOT%"
 
 
 def sarif_log(
-    items: Iterable[Item], rules: Iterable[Rule], fallback: Location, root: Path | None = None
+    items: Iterable[Finding], rules: Iterable[Rule], fallback: Location, root: Path | None = None
 ) -> dict:
     """`rules` are every rule the command can report (so a clean run still lists them);
     `fallback` locates results that point at no statement (a path, an invariant), since code
@@ -73,7 +73,7 @@ def _problem_severity(r: Rule) -> str:
     return {"error": "error", "warning": "warning"}.get(r.severity.sarif_level, "recommendation")
 
 
-def _result(item: Item, index: int, fallback: Location, root: Path) -> dict:
+def _result(item: Finding, index: int, fallback: Location, root: Path) -> dict:
     locations = [loc for loc in item.locations if loc.file and not loc.file.startswith("<")]
     text = item.message
     if item.details:

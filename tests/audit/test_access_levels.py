@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from iamgraph.audit.access_levels import AccessRow, Status, access_table
 from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import CLASSIC_LEVELS, catalog
 from iamgraph.load.snapshot import load_snapshot
+from iamgraph.query.access import AccessRow, Status, access_table
 from tests.conftest import FIXTURES
 from tests.demo import MGMT as M
 
@@ -30,7 +30,7 @@ def demo_ctx(demo) -> AuditContext:
 def test_ci_deployer(demo_ctx) -> None:
     # fact 1: deploy-lambdas: lambda Create/Update*/Invoke (Write) and GetFunction (Read),
     # iam:PassRole (Write) on role/lambda-*, s3 PutObject (Write) and GetObject (Read)
-    rows = access_table(demo_ctx, [f"{M}:user/ci-deployer"])
+    rows = access_table(demo_ctx.snapshot, [f"{M}:user/ci-deployer"])
     assert _levels(rows) == {
         "iam": {"Write"},
         "lambda": {"Read", "Write"},
@@ -42,7 +42,7 @@ def test_ci_deployer(demo_ctx) -> None:
 
 def test_log_archive_reader(demo_ctx) -> None:
     # fact 9: s3:ListBucket (List), s3:GetObject (Read), kms:Decrypt (its catalog level)
-    rows = access_table(demo_ctx, ["arn:aws:iam::222233334444:role/LogArchiveReader"])
+    rows = access_table(demo_ctx.snapshot, ["arn:aws:iam::222233334444:role/LogArchiveReader"])
     decrypt = set(catalog().lookup("kms:Decrypt").access_levels)
     assert _levels(rows) == {"s3": {"List", "Read"}, "kms": decrypt}
 
@@ -50,12 +50,14 @@ def test_log_archive_reader(demo_ctx) -> None:
 def test_misspelt_condition_key_never_applies(demo_ctx) -> None:
     # fact 17: BatchBuckets' s3:ResourceAcount is never in a request (C1): no s3 at all;
     # fact 2: its sts:AssumeRole on TrailOperator is denied by workloads-guardrails
-    rows = access_table(demo_ctx, ["arn:aws:iam::444455556666:user/legacy-batch"])
+    rows = access_table(demo_ctx.snapshot, ["arn:aws:iam::444455556666:user/legacy-batch"])
     assert rows == []
 
 
 def test_admin_is_one_row(demo_ctx) -> None:
-    rows = access_table(demo_ctx, [f"{M}:user/maria.garcia", "arn:aws:iam::555566667777:root"])
+    rows = access_table(
+        demo_ctx.snapshot, [f"{M}:user/maria.garcia", "arn:aws:iam::555566667777:root"]
+    )
     assert [(r.principal, r.service, r.admin) for r in rows] == [
         (f"{M}:user/maria.garcia", "*", True),
         ("arn:aws:iam::555566667777:root", "*", True),
@@ -66,7 +68,7 @@ def test_admin_is_one_row(demo_ctx) -> None:
 
 def test_missing_policy_is_unknown(demo_ctx) -> None:
     # fact 14: ReadOnlyAccess is not in the snapshot: nothing proven, nothing dropped
-    [row] = access_table(demo_ctx, ["arn:aws:iam::333344445555:role/SecurityTooling"])
+    [row] = access_table(demo_ctx.snapshot, ["arn:aws:iam::333344445555:role/SecurityTooling"])
     assert row.service == "*" and not row.admin
     assert {a.status for a in row.levels} == {Status.UNKNOWN}
 
@@ -74,11 +76,11 @@ def test_missing_policy_is_unknown(demo_ctx) -> None:
 def test_boundary_and_scps_cut(demo_ctx) -> None:
     # fact 10: PlatformDeploy's boundary keeps iam:PassRole/Get*/List* and no cloudtrail;
     # fact 5: the dev allow-list keeps dev.one to eleven services, iam excluded by NotAction
-    rows = access_table(demo_ctx, ["arn:aws:iam::444455556666:role/PlatformDeploy"])
+    rows = access_table(demo_ctx.snapshot, ["arn:aws:iam::444455556666:role/PlatformDeploy"])
     levels = _levels(rows)
     assert "cloudtrail" not in levels and "logs" not in levels
     assert levels["iam"] == {"List", "Read", "Write"}
-    dev = _levels(access_table(demo_ctx, ["arn:aws:iam::555566667777:user/dev.one"]))
+    dev = _levels(access_table(demo_ctx.snapshot, ["arn:aws:iam::555566667777:user/dev.one"]))
     assert set(dev) == {
         "cloudtrail", "cloudwatch", "dynamodb", "ec2", "iam", "kms", "lambda", "logs", "s3",
         "sns", "sqs", "sts",
@@ -90,7 +92,7 @@ def test_boundary_and_scps_cut(demo_ctx) -> None:
 def test_fixture_rows() -> None:
     snap = load_snapshot(FIXTURES / "audit" / "privileged" / "bad")
     ctx = AuditContext(snap, datetime(2026, 6, 30, 12, 0, tzinfo=UTC))
-    rows = access_table(ctx, [f"{BAD}:user/admin-keys", f"{BAD}:user/escalator"])
+    rows = access_table(ctx.snapshot, [f"{BAD}:user/admin-keys", f"{BAD}:user/escalator"])
     assert [(r.service, r.admin) for r in rows if r.principal.endswith("admin-keys")] == [
         ("*", True)
     ]
@@ -99,4 +101,6 @@ def test_fixture_rows() -> None:
     assert esc == {"iam": {"List", "Read", *attach}}
     clean = load_snapshot(FIXTURES / "audit" / "privileged" / "clean")
     ctx = AuditContext(clean, datetime(2026, 6, 30, 12, 0, tzinfo=UTC))
-    assert _levels(access_table(ctx, ["arn:aws:iam::123450987654:user/reader"])) == {"s3": {"Read"}}
+    assert _levels(access_table(ctx.snapshot, ["arn:aws:iam::123450987654:user/reader"])) == {
+        "s3": {"Read"}
+    }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from iamgraph.audit.model import Check, Finding, Outcome, Severity
+from iamgraph.finding import Rule, Severity, found
 from iamgraph.model.source import SourceRef
 from iamgraph.render.html import html_report, sanitize_svg
 from tests.audit.report_page import CHROMIUM, chromium, demo_report
@@ -26,9 +26,10 @@ TAGS |= {"code", "nav", "a", "section", "div", "b", "table", "tbody", "tr", "th"
 TAGS |= {"article", "figure", "figcaption", "svg", "g", "polygon", "path", "text", "ellipse"}
 
 
-def check(cid: str, severity: Severity = Severity.HIGH, **text: str) -> Check:
-    fields = {f: f"{f} of {cid}" for f in ("title", "practice", "evidence", "remediation")}
-    return Check(id=cid, severity=severity, run=lambda ctx: [], **(fields | text))
+def check(cid: str, severity: Severity = Severity.HIGH, **text: str) -> Rule:
+    names = {"title": "title", "practice": "practice", "reads": "evidence", "help": "remediation"}
+    fields = {f: f"{name} of {cid}" for f, name in names.items()} | text
+    return Rule(cid, cid.lower().replace(".", "-"), severity=severity, **fields)
 
 
 ROOT = check("IAM.ROOT.NO_MFA", Severity.CRITICAL)
@@ -37,19 +38,15 @@ TRAIL = check("CLOUDTRAIL.NOT_LOGGING", Severity.HIGH)
 QUIET = check("CLOUDTRAIL.NO_KMS", Severity.LOW)  # no finding: passed
 CHECKS = [ROOT, KEYS, TRAIL, QUIET]
 FINDINGS = [
-    (ROOT, Finding(ROOT.id, "arn:aws:iam::1:root", "root has no MFA", {"mfa_active": False})),
-    (ROOT, Finding(ROOT.id, "arn:aws:iam::2:root", "root has no MFA")),
-    (TRAIL, Finding(TRAIL.id, "trail-a", "no status file", outcome=Outcome.UNKNOWN)),
-    (
-        KEYS,
-        Finding(
-            KEYS.id,
-            "arn:aws:iam::1:user/ci",
-            "key 1 is 1021 days old",
-            {"age_days": 1021, "keys": [1, 2], "hops": [{"from": "a", "to": "b"}]},
-            SourceRef("/snap/accounts/1/iam/credential-report.csv", (), 8, 1),
-        ),
-    ),
+    found("arn:aws:iam::1:root", "root has no MFA", {"mfa_active": False}).stamped(ROOT),
+    found("arn:aws:iam::2:root", "root has no MFA").stamped(ROOT),
+    found("trail-a", "no status file", unknown=True).stamped(TRAIL),
+    found(
+        "arn:aws:iam::1:user/ci",
+        "key 1 is 1021 days old",
+        {"age_days": 1021, "keys": [1, 2], "hops": [{"from": "a", "to": "b"}]},
+        SourceRef("/snap/accounts/1/iam/credential-report.csv", (), 8, 1),
+    ).stamped(KEYS),
 ]
 ACCESS = [
     ("arn:aws:iam::1:role/admin", "*", []),
@@ -173,20 +170,19 @@ def test_access_tables():
 
 
 def test_hostile_text_is_escaped_everywhere():
-    bad = check(HOSTILE, Severity.HIGH, title=HOSTILE, practice=HOSTILE, remediation=HOSTILE)
-    finding = Finding(
-        HOSTILE,
+    bad = check(HOSTILE, Severity.HIGH, title=HOSTILE, practice=HOSTILE, help=HOSTILE)
+    finding = found(
         HOSTILE,
         HOSTILE,
         {HOSTILE: HOSTILE, "list": [HOSTILE], "nested": {HOSTILE: [HOSTILE]}},
         SourceRef(HOSTILE, (), 3, 1),
-    )
+    ).stamped(bad)
     doc = report(
         title=HOSTILE,
         snapshot=HOSTILE,
         as_of=HOSTILE,
-        checks=[bad, check(HOSTILE + ".PASSED", evidence=HOSTILE)],
-        findings=[(bad, finding)],
+        checks=[bad, check(HOSTILE + ".PASSED", reads=HOSTILE)],
+        findings=[finding],
         access=[(HOSTILE, HOSTILE, [HOSTILE, "Read"]), (HOSTILE, "*", [])],
         diagrams=[(HOSTILE, SVG)],
     )

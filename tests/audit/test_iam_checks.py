@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from iamgraph.audit import credentials, passwords, permissions, root
-from iamgraph.audit.model import AuditContext, Check, Finding, Outcome, Severity
+from iamgraph.audit.model import AuditContext
+from iamgraph.finding import Finding, Rule, Severity
 from iamgraph.load.snapshot import load_snapshot
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "audit" / "iam"
@@ -18,7 +19,7 @@ BAD, CLEAN, SUMMARY_ONLY, DUMP_ONLY = "314159265358", "271828182845", "141421356
 REPORT = str(FIXTURE / "accounts" / BAD / "iam" / "credential-report.csv")
 AUTH = str(FIXTURE / "accounts" / BAD / "iam" / "get-account-authorization-details.json")
 
-CHECKS: dict[str, Check] = {
+CHECKS: dict[str, Rule] = {
     c.id: c for module in (root, passwords, credentials, permissions) for c in module.CHECKS
 }
 CREDENTIAL_CHECKS = [c.id for c in credentials.CHECKS]
@@ -44,12 +45,12 @@ def ctx() -> AuditContext:
 
 def run(ctx: AuditContext, check: str, account: str | None = BAD) -> list[Finding]:
     found = list(CHECKS[check].run(ctx))
-    assert all(f.check == check for f in found)
+    assert all(f.rule.id == check for f in found)
     return [f for f in found if account is None or account in f.subject]
 
 
 def failed(ctx: AuditContext, check: str, account: str = BAD) -> list[Finding]:
-    return [f for f in run(ctx, check, account) if f.outcome is Outcome.FAIL]
+    return [f for f in run(ctx, check, account) if f.unknown is False]
 
 
 def subjects(found: list[Finding]) -> list[str]:
@@ -82,7 +83,7 @@ def test_table_has_every_check_once_with_its_texts():
     }  # fmt: skip
     for c in CHECKS.values():
         assert re.fullmatch(r"IAM\.[A-Z]+\.[A-Z_]+", c.id)
-        assert c.title and c.practice and c.evidence and c.remediation
+        assert c.title and c.practice and c.reads and c.remediation
         assert isinstance(c.severity, Severity)
 
 
@@ -138,19 +139,19 @@ def test_root_recent_use_lists_password_and_key(ctx):
 def test_root_checks_read_the_summary_alone(ctx):
     keys = only(run(ctx, "IAM.ROOT.ACCESS_KEYS", SUMMARY_ONLY))
     mfa = only(run(ctx, "IAM.ROOT.NO_MFA", SUMMARY_ONLY))
-    assert keys.outcome is mfa.outcome is Outcome.FAIL
+    assert keys.unknown is mfa.unknown is False
     assert "AccountAccessKeysPresent = 1" in keys.message
     assert keys.source.path == ("SummaryMap", "AccountAccessKeysPresent")
     assert mfa.source.path == ("SummaryMap", "AccountMFAEnabled")
     recent = only(run(ctx, "IAM.ROOT.RECENT_USE", SUMMARY_ONLY))
-    assert recent.outcome is Outcome.UNKNOWN
+    assert recent.unknown is True
     assert "credential report" in recent.message
 
 
 @pytest.mark.parametrize("check", [c.id for c in root.CHECKS])
 def test_root_unknown_without_report_or_summary(ctx, check):
     f = only(run(ctx, check, DUMP_ONLY))
-    assert f.outcome is Outcome.UNKNOWN
+    assert f.unknown is True
     assert f.subject == f"arn:aws:iam::{DUMP_ONLY}:root"
 
 
@@ -185,7 +186,7 @@ def test_weak_password_field(ctx, check, field, value, required):
 def test_password_missing_where_iam_was_collected(ctx):
     assert run(ctx, "IAM.PASSWORD.MISSING", BAD) == []
     f = only(run(ctx, "IAM.PASSWORD.MISSING", SUMMARY_ONLY))
-    assert f.outcome is Outcome.FAIL and f.subject == SUMMARY_ONLY
+    assert f.unknown is False and f.subject == SUMMARY_ONLY
     assert f.evidence["password_policy"] is None
 
 
@@ -197,7 +198,7 @@ def test_field_checks_quiet_when_policy_missing(ctx, check):
 @pytest.mark.parametrize("check", [c.id for c in passwords.CHECKS])
 def test_password_unknown_with_the_dump_alone(ctx, check):
     f = only(run(ctx, check, DUMP_ONLY))
-    assert f.outcome is Outcome.UNKNOWN
+    assert f.unknown is True
     assert "password policy" in f.message
 
 
@@ -265,7 +266,7 @@ def test_console_and_keys(ctx):
 
 @pytest.mark.parametrize("check", CREDENTIAL_CHECKS)
 def test_user_missing_from_report_is_unknown(ctx, check):
-    unknown = [f for f in run(ctx, check) if f.outcome is Outcome.UNKNOWN]
+    unknown = [f for f in run(ctx, check) if f.unknown is True]
     assert subjects(unknown) == [user("grace.late")]
     assert "not in the credential report" in unknown[0].message
 
@@ -274,7 +275,7 @@ def test_user_missing_from_report_is_unknown(ctx, check):
 @pytest.mark.parametrize("account", [SUMMARY_ONLY, DUMP_ONLY])
 def test_no_report_is_unknown(ctx, check, account):
     f = only(run(ctx, check, account))
-    assert f.outcome is Outcome.UNKNOWN
+    assert f.unknown is True
     assert f.evidence == {"account": account, "missing": "credential report"}
 
 
@@ -292,9 +293,7 @@ def test_account_in_organization_without_folder_is_unknown(ctx):
     wider = AuditContext(replace(ctx.snapshot, organization=org), as_of=AS_OF)
     for check in CHECKS:
         found = run(wider, check, "9999000")
-        assert [(f.outcome, "999900001111" in f.subject) for f in found] == [
-            (Outcome.UNKNOWN, True)
-        ], check
+        assert [(f.unknown, "999900001111" in f.subject) for f in found] == [(True, True)], check
 
 
 # ---- policies ---------------------------------------------------------------------------------
@@ -386,9 +385,9 @@ def test_foreign_account_unknown_without_organization(ctx):
 
     blind = AuditContext(replace(ctx.snapshot, organization=None), as_of=AS_OF)
     found = run(blind, "IAM.TRUST.WHOLE_FOREIGN_ACCOUNT")
-    assert [(f.subject, f.outcome) for f in found] == [
-        (role("vendor-audit"), Outcome.UNKNOWN),
-        (role("partner-bare"), Outcome.UNKNOWN),
+    assert [(f.subject, f.unknown) for f in found] == [
+        (role("vendor-audit"), True),
+        (role("partner-bare"), True),
     ]
     assert "no organization data" in found[0].message
 
@@ -415,5 +414,5 @@ def test_policy_checks_unknown_without_authorization(ctx, check):
     accounts[DUMP_ONLY] = replace(accounts[DUMP_ONLY], authorization=None)
     blind = AuditContext(replace(ctx.snapshot, accounts=accounts), as_of=AS_OF)
     f = only(run(blind, check, DUMP_ONLY))
-    assert f.outcome is Outcome.UNKNOWN
+    assert f.unknown is True
     assert f.evidence["missing"] == "IAM authorization details"

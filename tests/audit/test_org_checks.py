@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
 from iamgraph.audit.organizations import (
     CHECKS,
     MANAGEMENT_ALLOW_LIST,
     full_access,
 )
+from iamgraph.finding import Finding
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import PolicyKind, parse_policy
 from iamgraph.model.source import SourceRef
@@ -45,7 +46,7 @@ def test_clean_organization_has_no_finding() -> None:
 
 def test_only_full_access(bad) -> None:
     [f] = bad["ORG.SCP.ONLY_FULL_ACCESS"]  # Guarded accounts have deny-leave-organization
-    assert (f.subject, f.outcome) == ("200000000002", Outcome.FAIL)
+    assert (f.subject, f.unknown) == ("200000000002", False)
     assert f.evidence["chain"] == [
         {"node": "r-bad1", "name": "Root", "scps": ["FullAWSAccess"]},
         {"node": "ou-bad1-open0001", "name": "Open", "scps": ["FullAWSAccess"]},
@@ -60,7 +61,7 @@ def test_no_cloudtrail_protection(bad) -> None:
     # 200000000004 has protect-cloudtrail; the management account is not bound by SCPs (E6)
     assert set(found) == {"200000000002", "200000000003"}
     guarded = found["200000000003"]
-    assert guarded.outcome is Outcome.FAIL
+    assert guarded.unknown is False
     assert guarded.evidence["allowed"] == ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"]
     assert guarded.evidence["principal"] == (
         "arn:aws:iam::200000000003:role/iamgraph-ordinary-principal"
@@ -78,7 +79,7 @@ def test_no_cloudtrail_protection(bad) -> None:
 def test_management_workloads(bad) -> None:
     [f] = bad["ORG.MANAGEMENT.WORKLOADS"]
     m = "arn:aws:iam::200000000001"
-    assert (f.subject, f.outcome) == ("200000000001", Outcome.FAIL)
+    assert (f.subject, f.unknown) == ("200000000001", False)
     assert f.evidence["users"] == [f"{m}:user/admin-mfa", f"{m}:user/ci", f"{m}:user/deployer"]
     assert f.evidence["roles"] == [f"{m}:role/log-janitor", f"{m}:role/trail-admin"]
     assert set(f.evidence["allowed"]) == {
@@ -92,7 +93,7 @@ def test_no_organization_folder_is_an_unknown_note() -> None:
     found = _run("gaps")
     for check in CHECKS:
         [f] = found[check.id]
-        assert (f.subject, f.outcome) == ("organization", Outcome.UNKNOWN)
+        assert (f.subject, f.unknown) == ("organization", True)
         assert "organization/" in f.message
 
 

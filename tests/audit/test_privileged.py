@@ -11,7 +11,8 @@ import pytest
 
 from iamgraph.audit import privileged
 from iamgraph.audit.checks import BY_ID
-from iamgraph.audit.model import AuditContext, Finding, Outcome, Severity
+from iamgraph.audit.model import AuditContext
+from iamgraph.finding import Finding, Severity
 from iamgraph.load.snapshot import load_snapshot
 from tests.conftest import FIXTURES
 from tests.demo import DEV, PROD, SHARED
@@ -52,12 +53,12 @@ def clean() -> list[Finding]:
 
 
 def _get(found: list[Finding], check: str, subject: str) -> Finding:
-    [f] = [f for f in found if f.check == check and f.subject == subject]
+    [f] = [f for f in found if f.rule.id == check and f.subject == subject]
     return f
 
 
-def _keys(found: list[Finding], check: str) -> set[tuple[str, Outcome]]:
-    return {(f.subject, f.outcome) for f in found if f.check == check}
+def _keys(found: list[Finding], check: str) -> set[tuple[str, bool]]:
+    return {(f.subject, f.unknown) for f in found if f.rule.id == check}
 
 
 def test_the_checks_are_in_the_table() -> None:
@@ -71,16 +72,16 @@ def test_the_checks_are_in_the_table() -> None:
 
 def test_bad_fixture(bad) -> None:
     assert _keys(bad, PRIV) == {
-        (f"{BAD}:user/admin-keys", Outcome.FAIL),
-        (f"{BAD}:user/escalator", Outcome.FAIL),
+        (f"{BAD}:user/admin-keys", False),
+        (f"{BAD}:user/escalator", False),
     }
     assert _keys(bad, SENS) == {
-        (f"{BAD}:user/admin-keys", Outcome.FAIL),
-        (f"{BAD}:user/escalator", Outcome.FAIL),
-        (f"{BAD}:user/console-no-mfa", Outcome.FAIL),
-        (f"{BAD}:role/key-janitor", Outcome.FAIL),
+        (f"{BAD}:user/admin-keys", False),
+        (f"{BAD}:user/escalator", False),
+        (f"{BAD}:user/console-no-mfa", False),
+        (f"{BAD}:role/key-janitor", False),
     }
-    assert _keys(bad, PM) == {(f"{BAD}:user/escalator", Outcome.FAIL)}
+    assert _keys(bad, PM) == {(f"{BAD}:user/escalator", False)}
 
 
 def test_privileged_evidence(bad) -> None:
@@ -137,7 +138,7 @@ def test_demo_privileged_without_mfa(demo_found) -> None:
     # on them, fact 19), and the root users. dev.one/dev.two reach dev-admin (fact 6) but
     # hold only passwords with MFA devices (dev credential report). Every root has MFA but
     # the dev root (fact 4), which is admin: the one finding.
-    assert _keys(demo_found, PRIV) == {(f"{DEV}:root", Outcome.FAIL)}
+    assert _keys(demo_found, PRIV) == {(f"{DEV}:root", False)}
     ev = _get(demo_found, PRIV, f"{DEV}:root").evidence
     assert ev["privileged"] == "own admin" and ev["start_mode"] == "no-mfa"
     assert ev["credentials"]["mfa_active"] is False
@@ -171,8 +172,8 @@ def test_demo_sensitive_without_mfa(demo_found) -> None:
     # sam.okafor (password without MFA); all but ci-deployer lack sensitive permissions
     # (fact 11: PlatformEngineers have only iam:Get*/List*). BreakGlassAdmin: MFA-only
     # trust, so skipped. SecurityTooling: ReadOnlyAccess is missing (fact 14): unknown.
-    expected = {(arn, Outcome.FAIL) for arn in DEMO_SENSITIVE}
-    expected.add((f"{SEC}:role/SecurityTooling", Outcome.UNKNOWN))
+    expected = {(arn, False) for arn in DEMO_SENSITIVE}
+    expected.add((f"{SEC}:role/SecurityTooling", True))
     assert _keys(demo_found, SENS) == expected
     for arn, groups in DEMO_SENSITIVE.items():
         assert list(_get(demo_found, SENS, arn).evidence["groups"]) == groups, arn
@@ -216,8 +217,8 @@ DEMO_PM = {
 def test_demo_permissions_management(demo_found) -> None:
     # legacy-batch's s3:* never applies (fact 17: the misspelt condition key is never in a
     # request); SecurityTooling: missing policy, unknown
-    expected = {(arn, Outcome.FAIL) for arn in DEMO_PM}
-    expected.add((f"{SEC}:role/SecurityTooling", Outcome.UNKNOWN))
+    expected = {(arn, False) for arn in DEMO_PM}
+    expected.add((f"{SEC}:role/SecurityTooling", True))
     assert _keys(demo_found, PM) == expected
     for arn, services in DEMO_PM.items():
         assert _get(demo_found, PM, arn).evidence["services"] == services, arn

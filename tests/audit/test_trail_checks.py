@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from iamgraph.audit.cloudtrail import (
-    CHECKS,
-    RETENTION_DAYS,
-    TAMPER_ALLOW_LIST,
-    allow_listed,
-    management_coverage,
-    run_bucket_lifecycle_deletes,
-)
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit.model import AuditContext
+from iamgraph.audit.trail import CHECKS
+from iamgraph.audit.trail.bucket import run_bucket_lifecycle_deletes
+from iamgraph.audit.trail.configuration import management_coverage
+from iamgraph.audit.trail.facts import RETENTION_DAYS, TAMPER_ALLOW_LIST
+from iamgraph.audit.trail.grants import allow_listed
+from iamgraph.finding import Finding
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.cloudtrail import (
     AdvancedEventSelector,
@@ -56,8 +54,8 @@ def _one(found: dict[str, list[Finding]], check: str, subject: str) -> Finding:
     return hits[0]
 
 
-def _subjects(found: dict[str, list[Finding]], check: str) -> set[tuple[str, Outcome]]:
-    return {(f.subject, f.outcome) for f in found[check]}
+def _subjects(found: dict[str, list[Finding]], check: str) -> set[tuple[str, bool]]:
+    return {(f.subject, f.unknown) for f in found[check]}
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -67,7 +65,7 @@ def test_table_ids_are_unique_and_in_the_family() -> None:
     ids = [c.id for c in CHECKS]
     assert len(ids) == len(set(ids)) == 12
     assert all(i.startswith("CLOUDTRAIL.") and i == i.upper() for i in ids)
-    assert all(c.title and c.remediation and c.practice and c.evidence for c in CHECKS)
+    assert all(c.title and c.remediation and c.practice and c.reads for c in CHECKS)
 
 
 # -- clean cases -------------------------------------------------------------------------------
@@ -84,9 +82,9 @@ def test_no_finding_on_a_well_configured_snapshot(name: str) -> None:
 
 def test_no_trail(bad) -> None:
     assert _subjects(bad, "CLOUDTRAIL.NO_TRAIL") == {
-        ("200000000002", Outcome.FAIL),
-        ("200000000003", Outcome.FAIL),
-        ("200000000004", Outcome.FAIL),
+        ("200000000002", False),
+        ("200000000003", False),
+        ("200000000004", False),
     }  # 200000000001 has its own multi-region trail that is logging
     stopped = _one(bad, "CLOUDTRAIL.NO_TRAIL", "200000000002")
     assert stopped.evidence["trails"] == [
@@ -96,7 +94,7 @@ def test_no_trail(bad) -> None:
 
 
 def test_not_logging(bad) -> None:
-    assert _subjects(bad, "CLOUDTRAIL.NOT_LOGGING") == {(BAD_STOPPED, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.NOT_LOGGING") == {(BAD_STOPPED, False)}
     f = _one(bad, "CLOUDTRAIL.NOT_LOGGING", BAD_STOPPED)
     assert f.evidence["StopLoggingTime"] == "2026-10-02T12:00:00+00:00"
     assert f.evidence["stopped_days"] == 48
@@ -105,7 +103,7 @@ def test_not_logging(bad) -> None:
 
 
 def test_not_multi_region(bad) -> None:
-    assert _subjects(bad, "CLOUDTRAIL.NOT_MULTI_REGION") == {(BAD_STOPPED, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.NOT_MULTI_REGION") == {(BAD_STOPPED, False)}
     f = _one(bad, "CLOUDTRAIL.NOT_MULTI_REGION", BAD_STOPPED)
     assert f.evidence["HomeRegion"] == "us-west-2"
     assert f.source.file.endswith("200000000002/cloudtrail/describe-trails.json")
@@ -113,8 +111,8 @@ def test_not_multi_region(bad) -> None:
 
 def test_management_events(bad) -> None:
     assert _subjects(bad, "CLOUDTRAIL.MANAGEMENT_EVENTS") == {
-        (BAD_MGMT, Outcome.FAIL),
-        (BAD_STOPPED, Outcome.FAIL),
+        (BAD_MGMT, False),
+        (BAD_STOPPED, False),
     }
     basic = _one(bad, "CLOUDTRAIL.MANAGEMENT_EVENTS", BAD_MGMT)
     assert basic.evidence["form"] == "basic" and basic.evidence["logged"] == ["read"]
@@ -124,23 +122,23 @@ def test_management_events(bad) -> None:
 
 
 def test_no_log_validation(bad) -> None:
-    assert _subjects(bad, "CLOUDTRAIL.NO_LOG_VALIDATION") == {(BAD_MGMT, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.NO_LOG_VALIDATION") == {(BAD_MGMT, False)}
     assert "LogFileValidationEnabled false" in bad["CLOUDTRAIL.NO_LOG_VALIDATION"][0].message
 
 
 def test_no_kms(bad) -> None:
-    assert _subjects(bad, "CLOUDTRAIL.NO_KMS") == {(BAD_STOPPED, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.NO_KMS") == {(BAD_STOPPED, False)}
     f = bad["CLOUDTRAIL.NO_KMS"][0]
     assert f.evidence["S3BucketName"] == "bad-member-logs-200000000002"
 
 
 def test_no_alerting(bad) -> None:
     # stopped-trail has an SNS topic; mgmt-trail has neither topic nor log group
-    assert _subjects(bad, "CLOUDTRAIL.NO_ALERTING") == {(BAD_MGMT, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.NO_ALERTING") == {(BAD_MGMT, False)}
 
 
 def test_bucket_versioning(bad) -> None:
-    assert _subjects(bad, "CLOUDTRAIL.BUCKET_VERSIONING") == {(BAD_BUCKET, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.BUCKET_VERSIONING") == {(BAD_BUCKET, False)}
     f = _one(bad, "CLOUDTRAIL.BUCKET_VERSIONING", BAD_BUCKET)
     assert f.evidence["Status"] == "Suspended" and f.evidence["trails"] == ["mgmt-trail"]
     assert f.source.file.endswith("get-bucket-versioning.json")
@@ -148,7 +146,7 @@ def test_bucket_versioning(bad) -> None:
 
 def test_bucket_lifecycle_deletes(bad) -> None:
     # the 200000000002 bucket has no lifecycle file, and snapshot.json says none is configured
-    assert _subjects(bad, "CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES") == {(BAD_BUCKET, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES") == {(BAD_BUCKET, False)}
     f = _one(bad, "CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES", BAD_BUCKET)
     # scratch-cleanup (tmp/, beside the logs) and disabled-rule do not count
     assert f.evidence["rules"] == [
@@ -159,8 +157,8 @@ def test_bucket_lifecycle_deletes(bad) -> None:
 
 def test_bucket_policy_tamper(bad) -> None:
     assert _subjects(bad, "CLOUDTRAIL.BUCKET_POLICY_TAMPER") == {
-        (BAD_BUCKET, Outcome.FAIL),
-        (BAD_MEMBER_BUCKET, Outcome.FAIL),
+        (BAD_BUCKET, False),
+        (BAD_MEMBER_BUCKET, False),
     }
     janitor = _one(bad, "CLOUDTRAIL.BUCKET_POLICY_TAMPER", BAD_BUCKET)
     assert janitor.evidence["principal"] == "arn:aws:iam::200000000001:role/log-janitor"
@@ -175,7 +173,7 @@ def test_bucket_policy_tamper(bad) -> None:
 
 
 def test_key_policy_tamper(bad) -> None:
-    assert _subjects(bad, "CLOUDTRAIL.KEY_POLICY_TAMPER") == {(BAD_KEY, Outcome.FAIL)}
+    assert _subjects(bad, "CLOUDTRAIL.KEY_POLICY_TAMPER") == {(BAD_KEY, False)}
     f = _one(bad, "CLOUDTRAIL.KEY_POLICY_TAMPER", BAD_KEY)
     # the own root's kms:* is delegation (E18) and BreakGlassAdmin is allow-listed
     assert f.evidence["principal"] == "arn:aws:iam::999988887777:root"
@@ -192,9 +190,9 @@ def test_key_policy_tamper(bad) -> None:
 def test_tamper_without_mfa(bad) -> None:
     m = "arn:aws:iam::200000000001"
     assert _subjects(bad, "CLOUDTRAIL.TAMPER_WITHOUT_MFA") == {
-        (f"{m}:user/deployer", Outcome.FAIL),
-        (f"{m}:user/ci", Outcome.FAIL),
-        (f"{m}:role/trail-admin", Outcome.FAIL),
+        (f"{m}:user/deployer", False),
+        (f"{m}:user/ci", False),
+        (f"{m}:role/trail-admin", False),
     }  # admin-mfa only with MFA, BreakGlassAdmin only with MFA, log-janitor cannot
     deployer = _one(bad, "CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{m}:user/deployer")
     assert deployer.evidence["hops"] == [] and deployer.evidence["start_mode"] == "keys"
@@ -217,7 +215,7 @@ def test_tamper_without_mfa(bad) -> None:
 
 
 def test_gaps_give_only_unknown_findings(gaps) -> None:
-    assert all(f.outcome is Outcome.UNKNOWN for fs in gaps.values() for f in fs)
+    assert all(f.unknown is True for fs in gaps.values() for f in fs)
     g1, g2 = "300000000001", "300000000002"
     gap_trail = f"arn:aws:cloudtrail:us-east-1:{g1}:trail/gap-trail"
     bare_trail = f"arn:aws:cloudtrail:us-east-1:{g2}:trail/bare-trail"
@@ -344,7 +342,7 @@ def bad_snapshot():
 
 
 def _grants(snap, statement: dict, *, key: bool = False):
-    from iamgraph.audit.cloudtrail import policy_grants
+    from iamgraph.audit.trail.grants import policy_grants
     from iamgraph.model.policy import PolicyKind, parse_policy
 
     policy = parse_policy(
@@ -401,7 +399,7 @@ def test_a_star_grant_that_only_break_glass_meets_is_fine(bad_snapshot) -> None:
 
 
 def test_a_deny_that_exempts_break_glass_is_fine(bad_snapshot) -> None:
-    from iamgraph.audit.cloudtrail import policy_grants
+    from iamgraph.audit.trail.grants import policy_grants
     from iamgraph.model.policy import PolicyKind, parse_policy
 
     policy = parse_policy(

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from iamgraph.audit import cloudtrail, organizations
-from iamgraph.audit.model import AuditContext, Finding, Outcome
+from iamgraph.audit import organizations, trail
+from iamgraph.audit.model import AuditContext
+from iamgraph.audit.trail.facts import TRAIL_TAMPER
+from iamgraph.finding import Finding
 from tests.demo import DEV_TRAIL, ORG_TRAIL
 from tests.demo import DEV_TRAIL_BUCKET as DEV_BUCKET
 from tests.demo import MGMT as M
@@ -19,39 +21,39 @@ AS_OF = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 EXPECTED = {
     # fact 13: the dev trail is stopped, single-region, write-only, unvalidated, unencrypted,
     # without SNS or CloudWatch Logs, and its bucket has no files (unknown, never clean)
-    ("CLOUDTRAIL.NOT_LOGGING", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NOT_MULTI_REGION", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.MANAGEMENT_EVENTS", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NO_LOG_VALIDATION", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NO_KMS", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.NO_ALERTING", DEV_TRAIL, Outcome.FAIL),
-    ("CLOUDTRAIL.BUCKET_VERSIONING", DEV_BUCKET, Outcome.UNKNOWN),
-    ("CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES", DEV_BUCKET, Outcome.UNKNOWN),
-    ("CLOUDTRAIL.BUCKET_POLICY_TAMPER", DEV_BUCKET, Outcome.UNKNOWN),
+    ("CLOUDTRAIL.NOT_LOGGING", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NOT_MULTI_REGION", DEV_TRAIL, False),
+    ("CLOUDTRAIL.MANAGEMENT_EVENTS", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NO_LOG_VALIDATION", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NO_KMS", DEV_TRAIL, False),
+    ("CLOUDTRAIL.NO_ALERTING", DEV_TRAIL, False),
+    ("CLOUDTRAIL.BUCKET_VERSIONING", DEV_BUCKET, True),
+    ("CLOUDTRAIL.BUCKET_LIFECYCLE_DELETES", DEV_BUCKET, True),
+    ("CLOUDTRAIL.BUCKET_POLICY_TAMPER", DEV_BUCKET, True),
     # facts 12 and 15: the organization trail, its bucket and key are clean; every account is
     # covered by it (no NO_TRAIL); the key's kms:* goes to its own account root (delegation)
     # fact 19: exactly two non-MFA principals can tamper with a trail
-    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:user/ci-deployer", Outcome.FAIL),
-    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:role/lambda-org-maintenance", Outcome.FAIL),
+    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:user/ci-deployer", False),
+    ("CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:role/lambda-org-maintenance", False),
     # the tree: protect-cloudtrail at the root covers every member (no SCP findings); the
     # management account holds workloads
-    ("ORG.MANAGEMENT.WORKLOADS", "111122223333", Outcome.FAIL),
+    ("ORG.MANAGEMENT.WORKLOADS", "111122223333", False),
 }
 
 
 @pytest.fixture(scope="module")
 def found(demo) -> list[Finding]:
     ctx = AuditContext(demo, AS_OF)
-    return [f for c in (*cloudtrail.CHECKS, *organizations.CHECKS) for f in c.run(ctx)]
+    return [f for c in (*trail.CHECKS, *organizations.CHECKS) for f in c.run(ctx)]
 
 
 def _get(found: list[Finding], check: str, subject: str) -> Finding:
-    [f] = [f for f in found if f.check == check and f.subject == subject]
+    [f] = [f for f in found if f.rule.id == check and f.subject == subject]
     return f
 
 
 def test_exactly_the_findings_the_readme_implies(found) -> None:
-    assert {(f.check, f.subject, f.outcome) for f in found} == EXPECTED
+    assert {(f.rule.id, f.subject, f.unknown) for f in found} == EXPECTED
     assert len(found) == len(EXPECTED)
 
 
@@ -75,7 +77,7 @@ def test_tamper_paths(found) -> None:
     [hop] = ci.evidence["hops"]  # fact 1 (PassRole + Lambda) or fact 18 (UpdateFunctionCode)
     assert (hop["from"], hop["to"]) == (f"{M}:user/ci-deployer", f"{M}:role/lambda-org-maintenance")
     assert ci.evidence["trail"] == ORG_TRAIL
-    assert ci.evidence["action"] in cloudtrail.TRAIL_TAMPER
+    assert ci.evidence["action"] in TRAIL_TAMPER
     role = _get(found, "CLOUDTRAIL.TAMPER_WITHOUT_MFA", f"{M}:role/lambda-org-maintenance")
     assert role.evidence["hops"] == [] and role.evidence["start_mode"] == "no-mfa"
     assert role.evidence["statements"] == [

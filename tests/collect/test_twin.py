@@ -677,7 +677,7 @@ def analyse(snap: Snapshot, folder: Path) -> Analysis:
         summary={k: v for k, v in plain(summarize(snap)).items() if k != "snapshot"},
         lint=tuple(
             sorted(
-                (f.rule.id, f.rule.severity.value, f.policy, f.message)
+                (f.rule.id, f.rule.severity.compiler_word, f.subject, f.message)
                 for f in lint_paths([folder])
             )
         ),

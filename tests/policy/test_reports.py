@@ -18,9 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
-from iamgraph.finding import Item, Location
+from iamgraph.finding import Finding, Location
+from iamgraph.premerge.rules import NEW_ACCESS
 from iamgraph.render.markdown import code, markdown
-from iamgraph.render.premerge import NEW_ACCESS
 from tests.conftest import DEMO, FIXTURES, REPO
 
 runner = CliRunner()
@@ -215,7 +215,7 @@ def test_markdown_for_a_pull_request(tmp_path):
 
 def test_markdown_escapes_input():
     hostile = "arn:aws:iam::1:role/x`|<img src=x onerror=alert(1)>"
-    item = Item(
+    item = Finding(
         NEW_ACCESS, hostile, "grants <b>*all*</b> | [x](y)", locations=(Location("a|b", 2, 3),)
     )
     md = markdown("t", "FAIL", [item], [])

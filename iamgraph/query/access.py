@@ -23,7 +23,6 @@ from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING
 
-from iamgraph.audit.model import AuditContext
 from iamgraph.catalog import CLASSIC_LEVELS, catalog
 from iamgraph.evaluate.gather import (
     Mfa,
@@ -372,16 +371,15 @@ def statements(decision: Decision) -> list[str]:
 # -- the table ---------------------------------------------------------------------------------
 
 
-def _is_admin(ctx: AuditContext, arn: str, modes: tuple[Mfa, ...]) -> tuple[bool | None, str]:
+def _is_admin(snap: Snapshot, arn: str, modes: tuple[Mfa, ...], pg=None) -> tuple[bool | None, str]:
     """Admin in a mode the principal holds (the graph's verdicts when it is built already)."""
     from iamgraph.graph.admin import decide_admin
     from iamgraph.verdict import Verdict
 
-    pg = ctx.__dict__.get("graph")
     unknown = False
     for mode in modes:
         verdict = pg.admin.get((arn, mode)) if pg is not None else None
-        verdict = verdict or decide_admin(ctx.snapshot, arn, mode)
+        verdict = verdict or decide_admin(snap, arn, mode)
         if verdict.verdict is Verdict.REACHABLE:
             return True, mode.value
         unknown |= verdict.verdict is Verdict.UNKNOWN
@@ -435,17 +433,17 @@ def _split(own: OwnPermissions, level: str, left: set[int], why) -> dict[str, Le
 
 
 def principal_rows(
-    ctx: AuditContext,
+    snap: Snapshot,
     arn: str,
     timeout_ms: int = TIMEOUT_MS,
     levels: tuple[str, ...] = CLASSIC_LEVELS,
+    graph=None,
 ) -> list[AccessRow]:
-    snap = ctx.snapshot
     p = snap.principals[arn]
     held = held_modes(snap, p)
     modes = held or USER_MODES  # no credential yet: what it could do if it got one
     note = "" if held else "holds no credential: every MFA mode assumed"
-    admin, mode = _is_admin(ctx, arn, modes)
+    admin, mode = _is_admin(snap, arn, modes, graph)
     if admin:
         every = tuple(LevelAccess(lv, Status.ALLOWED, mfa=mode) for lv in levels)
         why = f"administrator ({mode}): everything the SCPs of its account allow"
@@ -463,10 +461,11 @@ def principal_rows(
 
 
 def access_table(
-    ctx: AuditContext,
+    snap: Snapshot,
     principals: list[str] | None = None,
     timeout_ms: int = TIMEOUT_MS,
     levels: tuple[str, ...] = CLASSIC_LEVELS,
+    graph=None,
 ) -> list[AccessRow]:
     """Per principal (default: every user, role and root user of the snapshot) and service,
     the access levels its own permissions allow, each with a replayed witness, or unknown.
@@ -474,7 +473,8 @@ def access_table(
     An administrator by its own permissions (`decide_admin` reachable in a mode it holds) gets
     one row, service "*": everything the SCPs of its account allow, not enumerated. A
     principal with a policy text missing gets one "*" row, every level unknown. `levels`
-    narrows the question (a check that needs one level pays for that one only).
+    narrows the question (a check that needs one level pays for that one only). `graph`, a
+    PermissionGraph already built, lends its admin verdicts.
     """
-    arns = principals if principals is not None else list(ctx.snapshot.principals)
-    return [row for arn in arns for row in principal_rows(ctx, arn, timeout_ms, levels)]
+    arns = principals if principals is not None else list(snap.principals)
+    return [row for arn in arns for row in principal_rows(snap, arn, timeout_ms, levels, graph)]
