@@ -19,11 +19,11 @@ from tests.golden.cases import CASES
 def outputs(request) -> dict:
     """Every selected case's output, run two at a time (each in a process of its own) once
     for the module; each test then compares one."""
-    selected = [
-        item.callspec.params["case"]
-        for item in request.session.items
-        if item.module is request.module and "case" in getattr(item, "callspec", {}).params
-    ]
+    selected = []
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if item.module is request.module and callspec is not None and "case" in callspec.params:
+            selected.append(callspec.params["case"])
     return run_all(selected)
 
 
