@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.finding import Finding, Rule, Severity, check, found, rules_of
+from iamgraph.verdict import Verdict
 
 
 def _escalation(ctx: AuditContext) -> Iterator[Finding]:
     from iamgraph.graph.paths import modes_filter, privesc
-    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     for f in privesc(pg, ctx.paths, modes_filter(None)):
@@ -43,7 +43,6 @@ def _partial(ctx: AuditContext) -> Iterator[Finding]:
     and that no path exists, so a reviewer can close the pattern tool's alarm with a proof."""
     from iamgraph.graph.methods import METHODS
     from iamgraph.graph.paths import modes_filter, privesc
-    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     for f in privesc(pg, ctx.paths, modes_filter(None)):

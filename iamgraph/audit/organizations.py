@@ -24,6 +24,7 @@ from iamgraph.model.policy import Effect, Policy, PolicyKind, parse_policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
+from iamgraph.verdict import Verdict
 
 # The management account should hold only what running the organization needs. Allowed there:
 # service-linked roles (AWS creates them), and users or roles whose name matches one of these
@@ -200,7 +201,6 @@ def _ordinary(org: Organization, account: str) -> tuple[PolicySet, list]:
 
 
 def run_no_cloudtrail_protection(ctx: AuditContext) -> Iterator[Finding]:
-    from iamgraph.verdict import Verdict
 
     snap = ctx.snapshot
     org = snap.organization

@@ -29,11 +29,11 @@ from iamgraph.query.access import (
     credential_row,
     statements,
 )
+from iamgraph.verdict import Answer, Verdict
 
 if TYPE_CHECKING:
     from iamgraph.graph.build import Hop
     from iamgraph.graph.paths import Found
-    from iamgraph.verdict import Answer
 
 WRITE_LEVELS = ("Write", "Permissions management")
 CLOUDTRAIL_TAMPER = (
@@ -139,7 +139,6 @@ def run_privileged_no_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """Every principal a credential without MFA (one an attacker can hold: its own keys or
     password, or a session its trust lets someone obtain) makes admin, itself or over paths."""
     from iamgraph.graph.paths import NON_MFA, who_can
-    from iamgraph.verdict import Verdict
 
     pg = ctx.graph
     paths = ctx.paths
@@ -214,7 +213,6 @@ def _witness(answer: Answer) -> dict:
 
 
 def sensitive(ctx: AuditContext, p: Principal) -> Finding | None:
-    from iamgraph.verdict import Verdict
 
     modes, assumed = non_mfa_modes(ctx.snapshot, p)
     if not modes:

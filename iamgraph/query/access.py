@@ -21,9 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING
 
-from iamgraph.catalog import CLASSIC_LEVELS, catalog
+from iamgraph.catalog import CLASSIC_LEVELS, catalog, merge_ids
 from iamgraph.evaluate.gather import (
     Mfa,
     credential_context,
@@ -32,14 +31,12 @@ from iamgraph.evaluate.gather import (
     policies_for,
 )
 from iamgraph.evaluate.layers import Decision, PolicySet
-from iamgraph.evaluate.request import ContextValue
+from iamgraph.evaluate.request import CallerType, ContextValue
 from iamgraph.model.credentials import CredentialRow
 from iamgraph.model.policy import Effect, Statement
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-
-if TYPE_CHECKING:  # z3 is slow to load: the solver is imported where it is used
-    from iamgraph.verdict import Answer
+from iamgraph.verdict import Answer, Verdict, Witness
 
 __all__ = ["AccessRow", "LevelAccess", "OwnPermissions", "Status", "access_table"]
 
@@ -112,8 +109,6 @@ def allow_ids(ps: PolicySet) -> frozenset[int]:
     (conditions and resources ignored, so never too small): what some identity Allow names
     (E10, E11; a root user needs none, E20), cut by the boundary's Allows and each SCP
     level's Allows (E4), less what a Deny without condition denies on every resource (E2)."""
-    from iamgraph.evaluate.request import CallerType
-
     everything = frozenset(range(len(catalog())))
     if ps.caller.type is CallerType.ROOT or ps.unresolved:  # a policy we cannot read: anything
         ids = set(everything)
@@ -280,8 +275,6 @@ class OwnPermissions:
         """Concrete requests spelled out by the identity Allow statements (the action, a
         resource their Resource names, the condition values they ask for), replayed in every
         mode: the first one allowed. Finding none proves nothing."""
-        from iamgraph.verdict import Answer, Verdict, Witness
-
         cat = catalog()
         wanted = frozenset(ids)
         for st, st_ids in self.allows:
@@ -327,10 +320,8 @@ class OwnPermissions:
 
     def solve(self, ids: Iterable[int]) -> Answer:
         """Is some request for an action of `ids`, on any resource, allowed in some mode?"""
-        from iamgraph.catalog import merge_ids
         from iamgraph.solvers.replay import ReplayContext
         from iamgraph.solvers.solve import solve
-        from iamgraph.verdict import Answer, Verdict
 
         ids = sorted(ids)
         if not ids or not self.modes:
@@ -354,8 +345,6 @@ class OwnPermissions:
 
     def ask(self, ids: Iterable[int]) -> Answer:
         """`probe` on a few ids per service, then `solve` on all of them."""
-        from iamgraph.verdict import Answer, Verdict
-
         ids = frozenset(ids) & self.allow_ids
         if not ids:
             return Answer(self.arn, Verdict.UNREACHABLE)
@@ -374,7 +363,6 @@ def statements(decision: Decision) -> list[str]:
 def _is_admin(snap: Snapshot, arn: str, modes: tuple[Mfa, ...], pg=None) -> tuple[bool | None, str]:
     """Admin in a mode the principal holds (the graph's verdicts when it is built already)."""
     from iamgraph.graph.admin import decide_admin
-    from iamgraph.verdict import Verdict
 
     unknown = False
     for mode in modes:
@@ -388,8 +376,6 @@ def _is_admin(snap: Snapshot, arn: str, modes: tuple[Mfa, ...], pg=None) -> tupl
 
 def _level(own: OwnPermissions, level: str) -> dict[str, LevelAccess]:
     """Every service where a request of `level` is allowed (or undecided)."""
-    from iamgraph.verdict import Verdict
-
     left = set(level_ids(level) & own.allow_ids)
     out: dict[str, LevelAccess] = {}
 
@@ -416,8 +402,6 @@ def _level(own: OwnPermissions, level: str) -> dict[str, LevelAccess]:
 
 def _split(own: OwnPermissions, level: str, left: set[int], why) -> dict[str, LevelAccess]:
     """An undecided level: per service, when there are few; else one "*" row says so."""
-    from iamgraph.verdict import Verdict
-
     by_service = services_of(left)
     if len(by_service) > FALLBACK_SERVICES:
         return {"*": LevelAccess(level, Status.UNKNOWN, reasons=tuple(why))}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import (
@@ -18,10 +17,6 @@ from iamgraph.model.cloudtrail import Trail
 from iamgraph.model.resources import Bucket, LifecycleRule
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-
-if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
-    pass
-
 
 # -- the trail bucket ----------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import (
@@ -17,10 +16,6 @@ from iamgraph.audit.trail.facts import (
 from iamgraph.finding import Finding, found
 from iamgraph.model.cloudtrail import EventSelectors, FieldSelector, Trail, TrailStatus
 from iamgraph.model.snapshot import Snapshot
-
-if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
-    pass
-
 
 # -- trail configuration -----------------------------------------------------------------------
 

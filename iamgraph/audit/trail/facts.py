@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from iamgraph.evaluate.layers import Decision, Reason
 from iamgraph.model.cloudtrail import Trail
@@ -15,10 +14,6 @@ from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
 from iamgraph.query.vocabulary import S3_OBJECT_ACTIONS, VERBS
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS
-
-if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
-    pass
-
 
 SOLVER_TIMEOUT_MS = DEFAULT_TIMEOUT_MS  # per solver call
 

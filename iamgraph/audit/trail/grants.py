@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.bucket import missing_file, no_bucket, trails_by_bucket
@@ -41,10 +40,7 @@ from iamgraph.model.policy import Effect, Policy, PolicyKind, parse_policy
 from iamgraph.model.resources import KmsKey
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.model.source import SourceRef
-
-if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
-    from iamgraph.verdict import Answer
-
+from iamgraph.verdict import Answer, Verdict
 
 # -- resource policies: what the bucket and key policies grant on their own ----------------------
 
@@ -263,8 +259,6 @@ def policy_grants(
     """For every grantee of the policy: which tamper requests the policy alone allows it
     (`_identity_for` says what the caller's side brings). SCPs and RCPs are left out: the
     question is what the policy itself lets through."""
-    from iamgraph.verdict import Verdict
-
     out = []
     for g in _grantees(snap, policy, {a for a, _ in requests}, owner):
         ps = PolicySet(

@@ -18,6 +18,7 @@ from iamgraph.audit.trail.facts import (
 from iamgraph.finding import Finding, found
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.verdict import Verdict
 
 if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is used
     from iamgraph.graph.build import Hop
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # the solver pulls in z3, slow to load: imported where it is 
 def run_tamper_without_mfa(ctx: AuditContext) -> Iterator[Finding]:
     """`ask "can any non-MFA principal tamper with the trail"`, over every trail."""
     from iamgraph.query import reach as query
-    from iamgraph.verdict import Verdict
 
     snap = ctx.snapshot
     arns = [t.arn for t in sorted_trails(snap)]
