@@ -16,7 +16,6 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
 from iamgraph.cli.draw import check_render, write_render
 from iamgraph.load.snapshot import load_snapshot
@@ -25,6 +24,7 @@ from iamgraph.query.asked import checked_request
 from iamgraph.query.grammar import parse
 from iamgraph.render.answers import ask_lines
 from iamgraph.render.json import ask_json, print_json
+from iamgraph.render.text import say
 
 
 @reports_input_errors

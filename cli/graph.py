@@ -16,7 +16,6 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
 from iamgraph.cli.draw import check_render, emit, write_render
 from iamgraph.errors import InputError
@@ -27,6 +26,7 @@ from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import paths_lines, picture_lines, privesc_lines
 from iamgraph.render.diagrams import picture_diagram, privesc_diagram
 from iamgraph.render.json import paths_json, print_json, privesc_json
+from iamgraph.render.text import say
 from iamgraph.verdict import Verdict
 
 

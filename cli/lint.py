@@ -15,12 +15,12 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    stdout,
 )
 from iamgraph.model.policy import PolicyKind
 from iamgraph.premerge.lint import failing, lint_paths
 from iamgraph.render.json import print_json
 from iamgraph.render.lint import lint_json, lint_line, lint_totals
+from iamgraph.render.text import stdout
 
 
 class FailOn(StrEnum):

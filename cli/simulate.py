@@ -16,7 +16,6 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import Mfa, find_principal
@@ -37,6 +36,7 @@ from iamgraph.query.simulate import (
 )
 from iamgraph.render.json import print_json
 from iamgraph.render.simulate import simulate_json, simulate_lines
+from iamgraph.render.text import say
 
 
 class Engine(StrEnum):
