@@ -121,9 +121,6 @@ def graph(
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-        for a in account:
-            if a not in snap.account_ids():
-                raise InputError(str(snapshot), "--account", f"no account {a} in the snapshot")
         drawn = answer.picture(
             snap, account, escalation_only, timeout_ms=round(timeout * 1000), progress=progress
         )
