@@ -47,7 +47,6 @@ def ask(
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-    with progress_bar(quiet) as progress:
         answered = answer.ask_question(
             snap,
             question,
