@@ -1,6 +1,6 @@
 """Options shared by the pre-merge and audit commands: the report format, what an UNKNOWN
-exits with, and a suppressions file. The findings are judged in `premerge.findings`, written
-by `render.premerge`."""
+exits with, and a suppressions file. The findings are judged in `premerge.report`, written
+by `render.report`."""
 
 from __future__ import annotations
 

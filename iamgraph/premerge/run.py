@@ -1,7 +1,7 @@
 """One library call per pre-merge command: `diff-policy`, `check-access`, `check` and `diff`.
 
 Each takes the paths and options the user gave, reads them, answers the question and returns
-a typed result with its findings judged (`findings.Report`: suppressions applied, the verdict
+a typed result with its findings judged (`report.Report`: suppressions applied, the verdict
 they leave); writing it is `render.premerge`'s, the exit code the CLI's.
 """
 
