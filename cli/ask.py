@@ -16,15 +16,13 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
 from iamgraph.cli.draw import check_render, write_render
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query import answer
-from iamgraph.query.asked import checked_request
-from iamgraph.query.grammar import parse
 from iamgraph.render.answers import ask_lines
 from iamgraph.render.json import ask_json, print_json
+from iamgraph.render.text import say
 
 
 @reports_input_errors
@@ -49,14 +47,10 @@ def ask(
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-    query = parse(question, snap, allow_unknown_action)
-    actions, resources = answer.flat(query)
-    asked = checked_request("ask", actions, resources, allow_unknown_action, labels=("$", "$"))
-    with progress_bar(quiet) as progress:
-        answered = answer.ask(
+        answered = answer.ask_question(
             snap,
-            query,
-            asked=asked,
+            question,
+            allow_unknown_action=allow_unknown_action,
             direct=direct,
             timeout_ms=round(timeout * 1000),
             progress=progress,

@@ -22,7 +22,6 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
 from iamgraph.cli.draw import check_render, write_render
 from iamgraph.load.snapshot import load_snapshot
@@ -31,6 +30,7 @@ from iamgraph.query.asked import checked_request
 from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import can_lines, who_can_lines
 from iamgraph.render.json import can_json, print_json, who_can_json
+from iamgraph.render.text import say
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 DirectOption = typer.Option(

@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from iamgraph.cli import common
-from iamgraph.cli.common import EXIT_INPUT, QuietOption, reports_input_errors, stdout
+from iamgraph.cli.common import EXIT_INPUT, QuietOption, reports_input_errors
 from iamgraph.collect import have_boto3
 from iamgraph.collect.options import (
     DEFAULT_ROLE,
@@ -24,9 +24,10 @@ from iamgraph.collect.options import (
     parse_accounts,
     parse_regions,
 )
+from iamgraph.render.collect import collect_lines
+from iamgraph.render.text import say
 
 MISSING_BOTO3 = "iamgraph: collect: boto3 is not installed: pip install 'iamgraph[collect]'"
-SHOWN_FAILURES = 20
 
 
 @reports_input_errors
@@ -65,28 +66,7 @@ def collect(
     )
     with account_bars(quiet) as progress:
         result = run_collect(options, progress=progress)
-    org = f"organization {result.organization}" if result.organization else "no organization"
-    resumed = f" ({len(result.resumed)} from an earlier run)" if result.resumed else ""
-    stdout.print(
-        f"Collected {len(result.accounts)} accounts{resumed} in {', '.join(result.regions)} "
-        f"into {result.out_dir}: {org}",
-        highlight=False,
-        markup=False,
-    )
-    stdout.print(
-        f"{len(result.facts)} not configured (facts), {len(result.failures)} failed calls "
-        "(listed in snapshot.json)",
-        highlight=False,
-    )
-    for issue in result.failures[:SHOWN_FAILURES]:
-        stdout.print(
-            f"  failed: {issue.account} {issue.region} {issue.service}:{issue.operation} "
-            f"{issue.code}",
-            highlight=False,
-            markup=False,
-        )
-    if len(result.failures) > SHOWN_FAILURES:
-        stdout.print(f"  ... and {len(result.failures) - SHOWN_FAILURES} more", highlight=False)
+    say(collect_lines(result))
 
 
 @contextmanager

@@ -1,11 +1,11 @@
 """What every command shares: exit codes, output formats, input-error handling, progress on
-stderr, lines on stdout."""
+stderr (lines on stdout are `render.text.say`'s)."""
 
 from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
@@ -17,8 +17,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from iamgraph.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_CODES = {"PASS": EXIT_OK, "FAIL": EXIT_FINDINGS, "UNKNOWN": EXIT_UNKNOWN}  # by verdict
 
-stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 
 
@@ -51,12 +51,6 @@ def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper
-
-
-def say(lines: Iterable[str]) -> None:
-    """Lines on stdout as written: no rich markup or highlighting in names and ARNs."""
-    for line in lines:
-        stdout.print(line, highlight=False, markup=False)
 
 
 @contextmanager

@@ -16,7 +16,6 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
 from iamgraph.cli.draw import check_render, emit, write_render
 from iamgraph.errors import InputError
@@ -27,6 +26,7 @@ from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import paths_lines, picture_lines, privesc_lines
 from iamgraph.render.diagrams import picture_diagram, privesc_diagram
 from iamgraph.render.json import paths_json, print_json, privesc_json
+from iamgraph.render.text import say
 from iamgraph.verdict import Verdict
 
 
@@ -121,9 +121,6 @@ def graph(
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
-        for a in account:
-            if a not in snap.account_ids():
-                raise InputError(str(snapshot), "--account", f"no account {a} in the snapshot")
         drawn = answer.picture(
             snap, account, escalation_only, timeout_ms=round(timeout * 1000), progress=progress
         )

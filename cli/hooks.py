@@ -9,7 +9,6 @@ nothing, so everything it grants is reported. The worst exit code wins (1 over 3
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,16 +16,7 @@ from pathlib import Path
 import typer
 
 from iamgraph.cli.app import app
-
-EMPTY = '{"Version": "2012-10-17", "Statement": []}'
-
-
-def _base_text(path: str, ref: str) -> str | None:
-    """The file at `ref`, or None when it did not exist there."""
-    done = subprocess.run(
-        ["git", "show", f"{ref}:./{path}"], capture_output=True, text=True, check=False
-    )
-    return done.stdout if done.returncode == 0 else None
+from iamgraph.load.revision import base_policy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0
     with tempfile.TemporaryDirectory(prefix="iamgraph-hook-") as tmp:
         for i, path in enumerate(files):
-            old = Path(tmp) / f"{i}-{Path(path).name}"
-            old.write_text(_base_text(path, ref) or EMPTY, encoding="utf-8")
+            old = base_policy(path, ref, Path(tmp), i)
             code = _exit_code(["diff-policy", str(old), path, *options])
             worst = max(worst, code, key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3))
     return worst

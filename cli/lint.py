@@ -15,12 +15,12 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    stdout,
 )
 from iamgraph.model.policy import PolicyKind
 from iamgraph.premerge.lint import failing, lint_paths
 from iamgraph.render.json import print_json
 from iamgraph.render.lint import lint_json, lint_line, lint_totals
+from iamgraph.render.text import say
 
 
 class FailOn(StrEnum):
@@ -55,7 +55,5 @@ def lint(
     if output is OutputFormat.JSON:
         print_json(lint_json(findings))
     else:
-        for f in findings:
-            stdout.print(lint_line(f), highlight=False, markup=False)
-        stdout.print(lint_totals(findings), highlight=False)
+        say([*(lint_line(f) for f in findings), lint_totals(findings)])
     raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on.value) else EXIT_OK)

@@ -16,27 +16,13 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    say,
 )
-from iamgraph.errors import InputError
-from iamgraph.evaluate.gather import Mfa, find_principal
-from iamgraph.evaluate.layers import Outcome
-from iamgraph.load.policy_file import load_policy_file
-from iamgraph.load.snapshot import load_snapshot
-from iamgraph.model.policy import PolicyKind
-from iamgraph.query.asked import checked_request
-from iamgraph.query.simulate import (
-    custom_case,
-    parse_context_entries,
-    parse_context_pairs,
-    policy_from_file,
-    policy_level,
-    refuse_patterns,
-    snapshot_case,
-    with_unknown_actions,
-)
+from iamgraph.evaluate.gather import Mfa
+from iamgraph.query.simulate import Custom, any_unknown
+from iamgraph.query.simulate import simulate as run_simulation
 from iamgraph.render.json import print_json
 from iamgraph.render.simulate import simulate_json, simulate_lines
+from iamgraph.render.text import say
 
 
 class Engine(StrEnum):
@@ -121,64 +107,35 @@ def simulate(
     Snapshot mode: SNAPSHOT --principal ARN --action A --resource ARN. Custom mode (no
     SNAPSHOT): policy files and caller facts, like `aws iam simulate-custom-policy`.
     """
-    asked = checked_request("simulate", action, resource, allow_unknown_action)
-    refuse_patterns(asked.known)
-    known = list(asked.known)
-    ctx = parse_context_pairs(context)
-    if context_entries:
-        ctx += parse_context_entries(context_entries)
-    if snapshot is not None:
-        custom = {
-            "identity-policy": identity_policy,
-            "boundary": boundary,
-            "session-policy": session_policy,
-            "resource-policy": resource_policy,
-            "scp-level": scp_level,
-            "rcp-level": rcp_level,
-            "caller-arn": caller_arn,
-            "caller-role-arn": caller_role_arn,
-            "resource-owner": resource_owner,
-        }
-        given = [name for name, value in custom.items() if value]
-        if given:
-            raise InputError(
-                "simulate",
-                "$",
-                f"--{given[0]} is for custom mode (without SNAPSHOT)",
-            )
-        if not principal:
-            raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
-        with progress_bar(quiet) as progress:
-            snap = load_snapshot(snapshot, progress)
-        find_principal(snap, principal)
-        results = snapshot_case(snap, principal, known, resource, ctx, mfa, engine.value)
-    else:
-        if principal:
-            raise InputError(
-                "simulate", "$", "--principal needs a SNAPSHOT; in custom mode use --caller-arn"
-            )
-        results = custom_case(
-            identity=[p for f in identity_policy for p in load_policy_file(f, PolicyKind.IDENTITY)],
-            boundary=policy_from_file(boundary, PolicyKind.BOUNDARY),
-            session=policy_from_file(session_policy, PolicyKind.SESSION),
-            resource_policy=policy_from_file(resource_policy, None),
-            scp_levels=[policy_level(level, PolicyKind.SCP) for level in scp_level],
-            rcp_levels=[policy_level(level, PolicyKind.RCP) for level in rcp_level],
-            caller_arn=caller_arn,
-            caller_role_arn=caller_role_arn,
-            resource_owner=resource_owner,
-            management_account=management_account,
-            service_linked=service_linked,
-            actions=known,
-            resources=resource,
-            context=ctx,
+    custom = Custom(
+        tuple(identity_policy),
+        boundary,
+        session_policy,
+        resource_policy,
+        tuple(scp_level),
+        tuple(rcp_level),
+        caller_arn,
+        caller_role_arn,
+        resource_owner,
+        management_account,
+        service_linked,
+    )
+    with progress_bar(quiet) as progress:
+        results = run_simulation(
+            snapshot,
+            principal,
+            action,
+            resource,
+            context=context,
+            context_entries=context_entries,
             mfa=mfa,
+            custom=custom,
             engine=engine.value,
+            allow_unknown_action=allow_unknown_action,
+            progress=progress,
         )
-    results = with_unknown_actions(results, action, resource, asked)
     if output is OutputFormat.JSON:
         print_json(simulate_json(results))
     else:
         say(simulate_lines(results))
-    unknown = any(r.decision.outcome is Outcome.UNKNOWN for r in results)
-    raise typer.Exit(EXIT_UNKNOWN if unknown else EXIT_OK)
+    raise typer.Exit(EXIT_UNKNOWN if any_unknown(results) else EXIT_OK)

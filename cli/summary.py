@@ -12,12 +12,12 @@ from iamgraph.cli.common import (
     QuietOption,
     progress_bar,
     reports_input_errors,
-    stdout,
 )
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.summary import summarize
 from iamgraph.render.json import print_json
 from iamgraph.render.summary import print_summary
+from iamgraph.render.text import stdout
 
 
 @reports_input_errors

@@ -25,7 +25,7 @@ from iamgraph.errors import InputError
 from iamgraph.evaluate.matching import glob_match
 from iamgraph.graph.build import PermissionGraph
 from iamgraph.graph.paths import Paths, modes_filter, privesc
-from iamgraph.load.settings import Invariant, load_settings
+from iamgraph.load.settings import Invariant, Settings, load_settings
 from iamgraph.query import reach as graph_query
 from iamgraph.query.grammar import parse
 from iamgraph.query.reach import Reach
@@ -45,7 +45,12 @@ class InvariantResult:
 def load_invariants(path: Path) -> list[Invariant]:
     """Read and check the file (`load.settings`); every mistake is one InputError naming the
     file and place."""
-    return list(load_settings(path, invariants=True, audit_check=_is_audit_check).invariants)
+    return list(read_invariants(path).invariants)
+
+
+def read_invariants(path: Path) -> Settings:
+    """The invariants file read once: its invariants, and the suppressions it also holds."""
+    return load_settings(path, invariants=True, audit_check=_is_audit_check)
 
 
 def _is_audit_check(check_id: str) -> bool:

@@ -27,6 +27,15 @@ def load_suppressions(path: Path, data: dict | None = None) -> list[Suppression]
     return suppressions_of(load_settings(path, data=data))
 
 
+def suppressions_from(*files: Path | None) -> list[Suppression]:
+    """The suppressions of every file given (`--suppressions FILE`), in order."""
+    out: list[Suppression] = []
+    for f in files:
+        if f is not None:
+            out += load_suppressions(f)
+    return out
+
+
 def suppressions_of(settings: Settings) -> list[Suppression]:
     return [
         Suppression(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import find_principal
 from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph.build import Hop, PermissionGraph, build
@@ -21,8 +22,8 @@ from iamgraph.graph.paths import Found, Paths, State, modes_filter
 from iamgraph.graph.paths import privesc as privesc_all
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query import reach as over_paths
-from iamgraph.query.asked import NOTHING_UNKNOWN, Asked
-from iamgraph.query.grammar import Query
+from iamgraph.query.asked import NOTHING_UNKNOWN, Asked, checked_request
+from iamgraph.query.grammar import Query, parse
 from iamgraph.query.reach import Check, Reach, proof_note
 from iamgraph.solvers import properties
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
@@ -191,6 +192,23 @@ def flat(query: Query) -> tuple[list[str], list[str]]:
     return actions, resources
 
 
+def ask_question(
+    snap: Snapshot,
+    question: str,
+    *,
+    allow_unknown_action: bool = False,
+    direct: bool = False,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
+) -> Answered:
+    """`ask`'s one call: the question parsed (`query.grammar`), its actions checked against
+    the catalog, and answered as `ask`."""
+    query = parse(question, snap, allow_unknown_action)
+    actions, resources = flat(query)
+    asked = checked_request("ask", actions, resources, allow_unknown_action, labels=("$", "$"))
+    return ask(snap, query, asked=asked, direct=direct, timeout_ms=timeout_ms, progress=progress)
+
+
 def ask(
     snap: Snapshot,
     query: Query,
@@ -329,7 +347,11 @@ def picture(
     progress: Progress = None,
 ) -> Picture:
     """Every escalation step between the principals of `accounts` (all when empty), without
-    an administrator's steps inside its own account (they add nothing to the picture)."""
+    an administrator's steps inside its own account (they add nothing to the picture). An
+    account the snapshot does not hold is bad input."""
+    for a in accounts:
+        if a not in snap.account_ids():
+            raise InputError(snap.root, "--account", f"no account {a} in the snapshot")
     pg, _ = graph_for(snap, timeout_ms, progress)
 
     def tick(done: int, total: int) -> None:

@@ -2,11 +2,13 @@
 `simulate-principal-policy`, but with SCPs, RCPs, boundaries and resource policies included.
 
 Two ways in: a snapshot and a principal ARN (`snapshot_case`), or policy files and caller
-facts (`custom_case`). Results are shaped like AWS's `EvaluationResults` so they read familiar.
+facts (`custom_case`); `simulate` chooses between them. Results are shaped like AWS's
+`EvaluationResults` so they read familiar.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import (
     Mfa,
     credential_context,
+    find_principal,
     mfa_context,
     policies_for,
     request_context,
@@ -23,10 +26,11 @@ from iamgraph.evaluate.layers import Decision, Level, Outcome, PolicySet, decide
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.load.fields import Doc
 from iamgraph.load.policy_file import load_policy_file
+from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.arn import ArnError, parse_arn
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.query.asked import Asked
+from iamgraph.query.asked import Asked, checked_request
 
 DEFAULT_CALLER = "arn:aws:iam::123456789012:user/simulated"
 
@@ -312,3 +316,100 @@ def policy_from_file(path: Path | None, kind: PolicyKind | None) -> Policy | Non
 def policy_level(spec: str, kind: PolicyKind) -> list[Policy]:
     """The policies of one SCP or RCP level: files separated by commas."""
     return [p for f in spec.split(",") if f for p in load_policy_file(Path(f), kind)]
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Custom mode's policy files and caller facts, as the options name them."""
+
+    identity_policy: tuple[Path, ...] = ()
+    boundary: Path | None = None
+    session_policy: Path | None = None
+    resource_policy: Path | None = None
+    scp_level: tuple[str, ...] = ()
+    rcp_level: tuple[str, ...] = ()
+    caller_arn: str | None = None
+    caller_role_arn: str | None = None
+    resource_owner: str | None = None
+    management_account: bool = False
+    service_linked: bool = False
+
+    def given(self) -> list[str]:
+        """The options given that only custom mode takes (the flags aside)."""
+        values = {
+            "identity-policy": self.identity_policy,
+            "boundary": self.boundary,
+            "session-policy": self.session_policy,
+            "resource-policy": self.resource_policy,
+            "scp-level": self.scp_level,
+            "rcp-level": self.rcp_level,
+            "caller-arn": self.caller_arn,
+            "caller-role-arn": self.caller_role_arn,
+            "resource-owner": self.resource_owner,
+        }
+        return [name for name, value in values.items() if value]
+
+
+def simulate(
+    snapshot: Path | None,
+    principal: str | None,
+    actions: list[str],
+    resources: list[str],
+    *,
+    context: Iterable[str] = (),
+    context_entries: str | None = None,
+    mfa: Mfa | None = None,
+    custom: Custom = Custom(),
+    engine: str = "evaluator",
+    allow_unknown_action: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Result]:
+    """The `simulate` command's one call: snapshot mode with a SNAPSHOT (and `principal`),
+    else custom mode from `custom`'s files; an option of the other mode is bad input. The
+    results come in the order asked, unknown actions decided `unknown`."""
+    asked = checked_request("simulate", actions, resources, allow_unknown_action)
+    refuse_patterns(asked.known)
+    known = list(asked.known)
+    ctx = parse_context_pairs(list(context))
+    if context_entries:
+        ctx += parse_context_entries(context_entries)
+    if snapshot is not None:
+        given = custom.given()
+        if given:
+            raise InputError("simulate", "$", f"--{given[0]} is for custom mode (without SNAPSHOT)")
+        if not principal:
+            raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
+        snap = load_snapshot(snapshot, progress)
+        find_principal(snap, principal)
+        results = snapshot_case(snap, principal, known, resources, ctx, mfa, engine)
+    else:
+        if principal:
+            raise InputError(
+                "simulate", "$", "--principal needs a SNAPSHOT; in custom mode use --caller-arn"
+            )
+        results = custom_case(
+            identity=[
+                p for f in custom.identity_policy for p in load_policy_file(f, PolicyKind.IDENTITY)
+            ],
+            boundary=policy_from_file(custom.boundary, PolicyKind.BOUNDARY),
+            session=policy_from_file(custom.session_policy, PolicyKind.SESSION),
+            resource_policy=policy_from_file(custom.resource_policy, None),
+            scp_levels=[policy_level(level, PolicyKind.SCP) for level in custom.scp_level],
+            rcp_levels=[policy_level(level, PolicyKind.RCP) for level in custom.rcp_level],
+            caller_arn=custom.caller_arn,
+            caller_role_arn=custom.caller_role_arn,
+            resource_owner=custom.resource_owner,
+            management_account=custom.management_account,
+            service_linked=custom.service_linked,
+            actions=known,
+            resources=resources,
+            context=ctx,
+            mfa=mfa,
+            engine=engine,
+        )
+    return with_unknown_actions(results, actions, resources, asked)
+
+
+def any_unknown(results: list[Result]) -> bool:
+    """Whether some request could not be decided (exit code 3)."""
+    return any(r.decision.outcome is Outcome.UNKNOWN for r in results)

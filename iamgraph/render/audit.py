@@ -1,12 +1,21 @@
-"""The audit's own text and JSON reports (SARIF, Markdown and HTML are the shared writers):
-one line pair per finding, the counts line, and the JSON document with each check's title and
-remediation beside its findings."""
+"""The audit's own text and JSON reports (SARIF and Markdown are the shared writers): one line
+pair per finding, the counts line, and the JSON document with each check's title and
+remediation beside its findings; the check list, and the HTML page with its diagrams."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from datetime import datetime
 
+from iamgraph.audit.run import Audit
 from iamgraph.finding import Finding, Rule, Severity
+from iamgraph.query.access import Status
+from iamgraph.render.diagrams import audit_diagrams
+from iamgraph.render.dot import svg
+from iamgraph.render.html import html_report
+from iamgraph.render.report import write
+from iamgraph.render.text import warn
 
 
 def outcome(f: Finding) -> str:
@@ -58,3 +67,60 @@ def audit_json(result: str, findings: list[Finding], checks: list[Rule], as_of: 
             for f in findings
         ],
     }
+
+
+def check_list(checks: Iterable[Rule]) -> list[str]:
+    """`audit --list`: one line per check, id, severity and title."""
+    return [f"{c.id:<45} {c.severity.value:<8} {c.title}" for c in checks]
+
+
+def audit_report(fmt: str, a: Audit) -> None:
+    """The audit as text, JSON, SARIF or Markdown (HTML is `render.html.audit_html`)."""
+    items = list(a.report.items)
+    write(
+        fmt,
+        a.report,
+        title=f"audit {a.folder}",
+        text=lambda: audit_text(a.report.result, items, len(a.checks), a.context.as_of),
+        json_doc=lambda: audit_json(a.report.result, items, list(a.checks), a.context.as_of),
+        findings_in_json=False,
+    )
+
+
+def _svgs(a: Audit) -> list[tuple[str, str]]:
+    """The diagrams as SVG text; none (with a note on stderr) when Graphviz's `dot` is
+    missing."""
+    if a.diagrams is None:
+        return []
+    out = []
+    for caption, dot in audit_diagrams(a.context.snapshot, a.diagrams):
+        try:
+            out.append((caption, svg(dot)))
+        except Exception as exc:  # graphviz.ExecutableNotFound, CalledProcessError
+            warn(f"diagrams left out: {exc}")
+            return []
+    return out
+
+
+def audit_html(a: Audit) -> None:
+    """The audit as one self-contained HTML page on standard output (`render.html`)."""
+    access = [
+        (
+            r.principal,
+            r.service,
+            [x.level for x in r.levels if x.status is Status.ALLOWED]
+            + (["unknown"] if any(x.status is Status.UNKNOWN for x in r.levels) else []),
+        )
+        for r in a.context.access
+    ]
+    sys.stdout.write(
+        html_report(
+            title=f"iamgraph audit of {a.folder.name}",
+            snapshot=str(a.folder),
+            as_of=a.context.as_of.date().isoformat(),
+            checks=list(a.checks),
+            findings=list(a.found),
+            access=access,
+            diagrams=_svgs(a),
+        )
+    )

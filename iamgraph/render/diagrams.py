@@ -4,6 +4,7 @@ permission graph's picture."""
 
 from __future__ import annotations
 
+from iamgraph.audit.run import DiagramPaths
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.answer import Escalation, Picture
 from iamgraph.query.reach import Reach
@@ -41,3 +42,23 @@ def picture_diagram(snap: Snapshot, p: Picture, accounts: list[str]):
     """The organization's permission graph, administrators in gold."""
     title = "permission graph" + (f" of {', '.join(accounts)}" if accounts else "")
     return diagram(snap, list(p.hops), title=title, principals=p.principals, ends=p.admins)
+
+
+def audit_diagrams(snap: Snapshot, paths: DiagramPaths) -> list[tuple[str, object]]:
+    """The audit report's diagrams with their captions: the escalation paths to admin, and the
+    non-MFA paths to tamper with the trail (each left out when there is none)."""
+    out: list[tuple[str, object]] = []
+    found = paths.escalations
+    if found:
+        dot = diagram(
+            snap,
+            [h for f in found if f.verdict is Verdict.REACHABLE for h in f.hops],
+            title="privilege escalation to admin",
+            goals=[Goal("admin", f.hops[-1].target, "becomes admin") for f in found],
+            starts=[f.principal for f in found],
+        )
+        out.append(("Paths to administrator", dot))
+    if paths.tampering:
+        dot = answers_diagram(snap, paths.tampering, title="trail tampering without MFA")
+        out.append(("Trail tampering without MFA", dot))
+    return out

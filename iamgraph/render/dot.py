@@ -188,3 +188,8 @@ def write(dot: graphviz.Digraph, path: Path) -> Path:
             f"`dot -T{fmt} {source} -o {path}`)"
         ) from None
     return path
+
+
+def svg(dot: graphviz.Digraph) -> str:
+    """The diagram as SVG text (Graphviz's `dot` draws it: ExecutableNotFound without it)."""
+    return dot.pipe(format="svg").decode()

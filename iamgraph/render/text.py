@@ -1,12 +1,32 @@
-"""Pieces every plain-text writer shares: columns, short ARNs, the deciding statement's line,
-the words for a credential's MFA mode, and a path hop by hop."""
+"""Pieces every plain-text writer shares: lines on stdout (and a note on stderr), columns,
+short ARNs, the deciding statement's line, the words for a credential's MFA mode, and a path
+hop by hop."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
 
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
 from iamgraph.query.reach import Reach
 from iamgraph.verdict import Verdict
+
+stdout = Console(soft_wrap=True)  # writes to sys.stdout as it is at print time
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def say(lines: Iterable[str]) -> None:
+    """Lines on stdout as written: no rich markup or highlighting in names and ARNs."""
+    for line in lines:
+        stdout.print(line, highlight=False, markup=False)
+
+
+def warn(line: str) -> None:
+    """A note on stderr, beside a report that is still written (a diagram left out)."""
+    stderr.print(line, highlight=False, markup=False)
+
 
 MODE_WORDS = {
     Mfa.LONG_TERM_KEYS: "access keys",
