@@ -30,7 +30,7 @@ from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.domains import expand_star
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.guess import concrete_arn, context_for, fill_variables
-from iamgraph.verdict import DEFAULT_TIMEOUT_MS
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Comparison, NewAccess, Result
 
 MAX_CLASSES = 50
 MAX_UNDECIDED = 10  # actions whose candidates did not replay, before the search stops
@@ -43,48 +43,6 @@ WITNESS_ACCOUNT = "111122223333"  # the account a witness ARN names when any wou
 
 def _account_of_caller() -> str:
     return WITNESS_ACCOUNT
-
-
-class Result:
-    PASS = "PASS"
-    FAIL = "FAIL"
-    UNKNOWN = "UNKNOWN"
-
-
-@dataclass(frozen=True)
-class NewAccess:
-    """One class of new access and the request that witnesses it (replayed on both sides)."""
-
-    action: str
-    resource: str
-    context: tuple[tuple[str, ContextValue], ...]
-    statements: tuple[str, ...]  # the after side's Allow statements that grant it
-    service: str
-    access_level: str
-    caller: str = ""
-    chosen: tuple[str, ...] | None = None  # the keys the request chose (None: all of them)
-    # (file, line, column) of each granting statement, for SARIF and Markdown locations
-    locations: tuple[tuple[str, int, int], ...] = ()
-    # the before side's Deny statement the request escapes (an SCP or RCP that lost a Deny)
-    denied_before: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """PASS (proven none), FAIL (new access exists: each class listed with a witness) or
-    UNKNOWN. `reasons` say what was left undecided: with FAIL, that the list may not be all
-    (a solver timeout, the class limit, a candidate that did not replay), which a report must
-    show as an open question beside the classes found, never as a shorter list."""
-
-    result: str
-    new_access: tuple[NewAccess, ...] = ()
-    reasons: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()  # what the verdict does not cover; never turns PASS into UNKNOWN
-
-    @property
-    def complete(self) -> bool:
-        """Nothing was left undecided: PASS, or FAIL with every class of new access listed."""
-        return self.result != Result.UNKNOWN and not self.reasons
 
 
 def new_access(

@@ -10,7 +10,7 @@ from iamgraph.finding import Finding, Location, Rule
 from iamgraph.graph.build import Hop
 from iamgraph.premerge.invariants import InvariantResult
 from iamgraph.premerge.rules import ACCESS_GRANTED, INVARIANT_BROKEN, NEW_ACCESS, NOT_PROVEN
-from iamgraph.solvers.compare import Comparison, NewAccess, Result
+from iamgraph.verdict import Comparison, NewAccess, Result
 
 
 def access_items(comparison: Comparison, subject: str, rule: Rule = NEW_ACCESS) -> list[Finding]:

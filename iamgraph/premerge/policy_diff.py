@@ -29,16 +29,13 @@ from iamgraph.model.policy import Effect, Policy, PolicyKind, Statement, parse_p
 from iamgraph.model.source import SourceRef
 from iamgraph.solvers.compare import (
     WITNESS_ACCOUNT,
-    Comparison,
-    NewAccess,
-    Result,
     new_access,
     statement_label,
     statement_locations,
 )
 from iamgraph.solvers.domains import expand_star
 from iamgraph.solvers.solve import solve
-from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Comparison, NewAccess, Result, Verdict
 
 OTHER_ACCOUNT = "999999999999"  # an account neither policy names
 

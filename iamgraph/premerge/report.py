@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from iamgraph.finding import Finding, Location, Rule, Suppression
 from iamgraph.premerge.suppressions import apply
-from iamgraph.solvers.compare import Result
+from iamgraph.verdict import Result
 
 
 def verdict(items: Iterable[Finding]) -> str:

@@ -38,8 +38,7 @@ from iamgraph.premerge.suppressions import suppressions_from, suppressions_of
 from iamgraph.query.answer import graph_for
 from iamgraph.query.asked import Asked, checked_request
 from iamgraph.query.reach import Reach
-from iamgraph.solvers.compare import Comparison, Result
-from iamgraph.verdict import Answer
+from iamgraph.verdict import Answer, Comparison, Result
 
 Progress = Callable[[int, int, str], None] | None
 

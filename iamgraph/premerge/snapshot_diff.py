@@ -26,9 +26,9 @@ from iamgraph.model.source import SourceRef
 from iamgraph.premerge.invariants import InvariantResult
 from iamgraph.premerge.invariants import check as check_invariants
 from iamgraph.premerge.policy_diff import diff_policies, open_wildcards
-from iamgraph.solvers.compare import Comparison, Result, new_access
+from iamgraph.solvers.compare import new_access
 from iamgraph.solvers.constraints import fixed_for
-from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Comparison, Result, Verdict
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,7 @@ from iamgraph.query.reach import Reach
 from iamgraph.render.json import path_json
 from iamgraph.render.markdown import escape
 from iamgraph.render.report import write
-from iamgraph.solvers.compare import Comparison, NewAccess, Result
-from iamgraph.verdict import Answer
+from iamgraph.verdict import Answer, Comparison, NewAccess, Result
 
 
 def comparison_json(result: Comparison) -> dict:

@@ -21,7 +21,8 @@ from iamgraph.load.policy_file import load_policy_file
 from iamgraph.model.policy import PolicyKind
 from iamgraph.premerge.policy_diff import diff_policies, settings
 from iamgraph.solvers import compare
-from iamgraph.solvers.compare import Result, new_access
+from iamgraph.solvers.compare import new_access
+from iamgraph.verdict import Result
 from tests.conftest import FIXTURES, REPO
 
 runner = CliRunner()

@@ -17,7 +17,7 @@ from iamgraph.model.plan import TRUST, PlannedSnapshot
 from iamgraph.model.source import SourceRef
 from iamgraph.premerge.plan.apply import apply_plan
 from iamgraph.premerge.snapshot_diff import diff_snapshots
-from iamgraph.solvers.compare import Result
+from iamgraph.verdict import Result
 from tests.conftest import FIXTURES
 from tests.demo import MGMT, PROD, SHARED
 

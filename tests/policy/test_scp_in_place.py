@@ -36,7 +36,7 @@ from iamgraph.premerge.policy_diff import (
     placement_in,
     settings,
 )
-from iamgraph.solvers.compare import Result
+from iamgraph.verdict import Result
 from tests.conftest import DEMO, FIXTURES, REPO
 
 runner = CliRunner()
