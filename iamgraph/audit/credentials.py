@@ -97,6 +97,11 @@ def per_user(rule: RowRule) -> Run:
             report = data.credential_report if data else None
             if report is None:
                 what = "credential report" if data else "account folder"
+                why = data and (
+                    data.unreadable.get("iam/credential-report.csv")
+                    or data.unreadable.get("iam/credential-report.json")
+                )
+                what = f"readable {what} ({why})" if why else what
                 yield no_account_data(account, account, what)
                 continue
             yield from _unreported_users(data, report)

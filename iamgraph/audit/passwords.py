@@ -50,6 +50,9 @@ def _missing(data: AccountData | None) -> str | None:
     (a single-file snapshot has one)."""
     if data is None:
         return "account folder"
+    unreadable = data.unreadable.get(f"iam/{POLICY_FILE}")
+    if unreadable:  # present but unreadable: whether a policy is set is unknown, not "no"
+        return f"readable password policy file ({unreadable})"
     if data.password_policy is not None or data.credential_report or data.summary:
         return None
     if data.authorization is None:

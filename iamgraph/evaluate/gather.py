@@ -192,16 +192,24 @@ def find_target(snap: Snapshot, action: str, resource: str) -> Target:
             return Target(
                 None, None, False, (f"bucket policy of {resource} (bucket not in the snapshot)",)
             )
+        why = snap.unreadable_reason(bucket.account, f"s3/{bucket.name}/get-bucket-policy.json")
+        if why:  # present but unreadable: the policy may grant or deny anything
+            return Target(bucket.account, None, False, (f"bucket policy of {resource} ({why})",))
         return Target(bucket.account, bucket.policy, False)
     if arn.service == "kms" and arn.resource_type == "key":
         key = snap.kms_key(resource)
         if key is None:
-            return Target(
-                arn.account, None, True, (f"key policy of {resource} (key not in the snapshot)",)
-            )
+            file = f"kms/{resource.rsplit('/', 1)[-1]}/get-key-policy.json"
+            why = snap.unreadable_reason(arn.account, file) or "key not in the snapshot"
+            return Target(arn.account, None, True, (f"key policy of {resource} ({why})",))
         return Target(arn.account, key.policy, True)
     if arn.service == "sns":
         topic = snap.topic(resource)
+        why = snap.unreadable_reason(
+            arn.account, f"sns/{arn.resource.split(':', 1)[0]}/get-topic-attributes.json"
+        )
+        if topic is None and why:
+            return Target(arn.account, None, False, (f"topic policy of {resource} ({why})",))
         return Target(arn.account, topic.policy if topic else None, False)
     return Target(arn.account or None, None, False)
 

@@ -703,6 +703,9 @@ def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
     if inventory is None or method.inventory not in inventory.collected:
         # which resources exist is unknown: any role that trusts the service may be behind one
         why = f"no {method.inventory} inventory for {p.account}: which resources exist is unknown"
+        left_out = inventory.unreadable.get(method.inventory) if inventory else None
+        if left_out:
+            why = f"{method.inventory} inventory unreadable ({left_out})"
         for role in _same_account(b.snap, p, PrincipalKind.ROLE):
             behind = []  # (resource pattern, detail) of what could run as the role
             if (not method.instance_profile or role.role.instance_profiles) and b.trusts(

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc
+from iamgraph.load.optional import Skip, reason
 from iamgraph.model.inventory import Inventory, Runner
 from iamgraph.model.principals import AccountAuthorization
 
@@ -141,25 +143,46 @@ READERS: dict[str, tuple[str, Reader]] = {
 
 
 def load_inventory(
-    folder: Path, account: str, auth: AccountAuthorization | None, display: Callable[[Path], str]
+    folder: Path,
+    account: str,
+    auth: AccountAuthorization | None,
+    display: Callable[[Path], str],
+    skip: Skip = None,
 ) -> Inventory:
-    """Every inventory file present in an account folder."""
+    """Every inventory file present in an account folder. With `skip`, a kind whose file cannot
+    be read is left uncollected (its answers `unknown`) and its error handed to `skip`."""
     profiles = {
         ip.arn: role.arn for role in (auth.roles if auth else ()) for ip in role.instance_profiles
     }
     runners: list[Runner] = []
     collected = set()
+    unreadable: dict[str, str] = {}
+
+    def left_out(kind: str, exc: InputError) -> None:
+        if skip is None:
+            raise exc
+        skip(exc)
+        unreadable[kind] = f"{exc.file}: {reason(exc)}"
+
     for kind, (rel, reader) in READERS.items():
         path = folder / rel
         if path.exists():
+            try:
+                runners += reader(Doc.read(path, display(path)), account, profiles)
+            except InputError as exc:
+                left_out(kind, exc)
+                continue
             collected.add(kind)
-            runners += reader(Doc.read(path, display(path)), account, profiles)
     if (folder / SSM_FOLDER).is_dir():
         ec2 = [r for r in runners if r.kind == "ec2-instances"]
-        nodes = _managed_nodes(
-            folder, account, auth, ec2 if "ec2-instances" in collected else None, display
-        )
+        try:
+            nodes = _managed_nodes(
+                folder, account, auth, ec2 if "ec2-instances" in collected else None, display
+            )
+        except InputError as exc:
+            left_out("ssm-managed-instances", exc)
+            nodes = None
         if nodes is not None:
             collected.add("ssm-managed-instances")
             runners += nodes
-    return Inventory(tuple(runners), frozenset(collected))
+    return Inventory(tuple(runners), frozenset(collected), unreadable)

@@ -1,6 +1,7 @@
 """One S3 bucket's folder in a snapshot: bucket policy, versioning and lifecycle (FORMATS 1.7).
 
-Each file is optional; a file that was not collected gives None for that part of the Bucket.
+Each file is optional; a file that was not collected gives None for that part of the Bucket,
+and so does one that cannot be read when `skip` is given (load/optional.py).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc, Path_
+from iamgraph.load.optional import Skip, optional
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.resources import Bucket, LifecycleRule
 
@@ -17,29 +19,31 @@ VERSIONING_FILE = "get-bucket-versioning.json"
 LIFECYCLE_FILE = "get-bucket-lifecycle-configuration.json"
 
 
-def load_bucket(folder: Path | str, account: str) -> Bucket:
+def load_bucket(folder: Path | str, account: str, skip: Skip = None) -> Bucket:
     """`folder` is `.../s3/<bucket-name>/`; the bucket is named after it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(str(folder), "$", "bucket folder not found")
     name = folder.name
-    policy_doc = _read(folder / POLICY_FILE)
-    versioning_doc = _read(folder / VERSIONING_FILE)
-    lifecycle_doc = _read(folder / LIFECYCLE_FILE)
-    versioning, mfa_delete = _versioning(versioning_doc) if versioning_doc else (None, None)
+    policy = optional(skip, _read, folder / POLICY_FILE, lambda d: _policy(d, name))
+    versioning, mfa_delete = optional(skip, _read, folder / VERSIONING_FILE, _versioning) or (
+        None,
+        None,
+    )
     return Bucket(
         name=name,
         account=account,
-        policy=_policy(policy_doc, name) if policy_doc else None,
-        has_policy_file=policy_doc is not None,
+        policy=policy,
+        has_policy_file=policy is not None,
         versioning=versioning,
         mfa_delete=mfa_delete,
-        lifecycle=_lifecycle(lifecycle_doc) if lifecycle_doc else None,
+        lifecycle=optional(skip, _read, folder / LIFECYCLE_FILE, _lifecycle),
     )
 
 
-def _read(file: Path) -> Doc | None:
-    return Doc.read(file, str(file)) if file.exists() else None
+def _read(file: Path, parse):
+    """The file parsed, or None where it was not collected."""
+    return parse(Doc.read(file, str(file))) if file.exists() else None
 
 
 def _policy(doc: Doc, name: str) -> Policy:

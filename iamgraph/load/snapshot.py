@@ -2,8 +2,13 @@
 
 A snapshot is a folder with `organization/` and/or `accounts/<id>/`; a single
 `get-account-authorization-details` file is accepted as a one-account snapshot. Files that are
-absent become `gaps` ("no credential report for 444455556666"); files that are present but
-unreadable are InputErrors.
+absent become `gaps` ("no credential report for 444455556666"). An optional file of an account
+(credential report, password policy, account summary, CloudTrail, bucket, key and topic files,
+inventory) that is present but unreadable is left out as if absent: its InputError goes into
+`Snapshot.unreadable` (the CLI names it once on stderr) and its reason into the account's
+`unreadable`, so the answers that need it say `unknown` with that reason. With `strict=True` it
+stops the load, as do an unreadable authorization-details file and the organization's files,
+which every answer reads.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from iamgraph.load.credential_report import load_credential_report
 from iamgraph.load.fields import Doc
 from iamgraph.load.inventory import load_inventory
 from iamgraph.load.kms import load_key_policy
+from iamgraph.load.optional import Skip, optional, reason
 from iamgraph.load.organizations import load_organization
 from iamgraph.load.password_policy import load_password_policy
 from iamgraph.load.s3 import load_bucket
@@ -42,8 +48,11 @@ AUTH_PAGES = "get-account-authorization-details"
 _ACCOUNT_DIR = re.compile(r"^\d{12}$")
 
 
-def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapshot:
-    """Load a snapshot folder, or one authorization-details file as a one-account snapshot."""
+def load_snapshot(
+    path: Path | str, progress: Progress | None = None, *, strict: bool = False
+) -> Snapshot:
+    """Load a snapshot folder, or one authorization-details file as a one-account snapshot;
+    `strict`: an unreadable optional file is an InputError instead of left out."""
     root = Path(path)
     if not root.exists():
         raise InputError(str(root), "$", "snapshot not found")
@@ -84,9 +93,10 @@ def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapsho
     else:
         gaps.append("no organization/ folder: SCPs and RCPs unknown")
     accounts: dict[str, AccountData] = {}
+    unreadable: list[InputError] = []
     for folder in folders:
         _tick(progress, done, total, f"account {folder.name}")
-        accounts[folder.name] = _load_account(folder, root, gaps)
+        accounts[folder.name] = _load_account(folder, root, gaps, None if strict else unreadable)
         done += 1
     _tick(progress, done, total, "resolving policies")
     if organization:
@@ -96,7 +106,7 @@ def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapsho
         for aid in sorted(accounts):
             if aid not in organization.accounts:
                 gaps.append(f"account {aid} has a folder but is not in the organization tree")
-    return assemble(root, organization, accounts, gaps, meta)
+    return assemble(root, organization, accounts, gaps, meta, unreadable)
 
 
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
@@ -109,10 +119,24 @@ def _rel(path: Path, root: Path) -> str:
     return str(path)
 
 
-def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
+def _load_account(
+    folder: Path, root: Path, gaps: list[str], unreadable: list[InputError] | None
+) -> AccountData:
     aid = folder.name
     iam, ct = folder / "iam", folder / "cloudtrail"
     auth = report = policy = summary = None
+    why: dict[str, str] = {}  # path below the account folder -> why it was left out
+
+    def left_out(exc: InputError) -> None:
+        assert unreadable is not None
+        unreadable.append(exc)
+        file = Path(exc.file)
+        why[file.relative_to(folder).as_posix() if file.is_relative_to(folder) else exc.file] = (
+            reason(exc)
+        )
+        gaps.append(f"{exc.file} unreadable ({reason(exc)}): left out, its answers unknown")
+
+    skip: Skip = None if unreadable is None else left_out
     if iam.is_dir():
         if (iam / AUTH_FILE).exists():
             auth = load_authorization_details(iam / AUTH_FILE, aid)
@@ -128,15 +152,15 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
         csv, cli = iam / "credential-report.csv", iam / "credential-report.json"
         if csv.exists() or cli.exists():
             file = csv if csv.exists() else cli
-            report = load_credential_report(file, aid, _rel(file, root))
+            report = optional(skip, load_credential_report, file, aid, _rel(file, root))
         else:
             gaps.append(f"no credential report for {aid}")
         pp = iam / "get-account-password-policy.json"
         if pp.exists():
-            policy = load_password_policy(pp, _rel(pp, root))
+            policy = optional(skip, load_password_policy, pp, _rel(pp, root))
         sm = iam / "get-account-summary.json"
         if sm.exists():
-            summary = load_account_summary(sm, _rel(sm, root))
+            summary = optional(skip, load_account_summary, sm, _rel(sm, root))
         else:
             gaps.append(f"no account summary for {aid}")
     else:
@@ -144,10 +168,16 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
             f"no iam/ folder for {aid}: principals, credentials and password policy unknown"
         )
     trails, status, selectors = (), {}, {}
+    listed = None
     if (ct / "describe-trails.json").exists():
-        trails = load_describe_trails(
-            ct / "describe-trails.json", _rel(ct / "describe-trails.json", root)
+        listed = optional(
+            skip,
+            load_describe_trails,
+            ct / "describe-trails.json",
+            _rel(ct / "describe-trails.json", root),
         )
+    if listed is not None:
+        trails = listed
         by_name = {}
         for t in trails:  # a name may be shared by an org trail and a local one: prefer our own
             if t.account == aid or t.name not in by_name:
@@ -164,25 +194,30 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
                         "$",
                         f"no trail named {file.stem!r} in describe-trails.json",
                     )
-                into[trail.arn] = loader(file, _rel(file, root))
+                read = optional(skip, loader, file, _rel(file, root))
+                if read is not None:
+                    into[trail.arn] = read
         for t in trails:
             if t.account == aid and t.arn not in status:
                 gaps.append(f"no get-trail-status for trail {t.name} in {aid}")
     else:
         gaps.append(f"no CloudTrail describe-trails for {aid}")
-    buckets = {b.name: load_bucket(b, aid) for b in _subdirs(folder / "s3")}
+    buckets = {b.name: load_bucket(b, aid, skip) for b in _subdirs(folder / "s3")}
     keys = {}
     for k in _subdirs(folder / "kms"):
         f = k / "get-key-policy.json"
         if f.exists():
-            keys[k.name] = load_key_policy(f, k.name, aid, _rel(f, root))
+            key = optional(skip, load_key_policy, f, k.name, aid, _rel(f, root))
+            if key is not None:
+                keys[k.name] = key
     topics = {}
     for t in _subdirs(folder / "sns"):
         f = t / "get-topic-attributes.json"
         if f.exists():
-            topic = load_topic_attributes(f, aid, _rel(f, root))
-            topics[topic.arn] = topic
-    inventory = load_inventory(folder, aid, auth, lambda f: _rel(f, root))
+            topic = optional(skip, load_topic_attributes, f, aid, _rel(f, root))
+            if topic is not None:
+                topics[topic.arn] = topic
+    inventory = load_inventory(folder, aid, auth, lambda f: _rel(f, root), skip)
     return AccountData(
         aid,
         auth,
@@ -196,6 +231,7 @@ def _load_account(folder: Path, root: Path, gaps: list[str]) -> AccountData:
         keys,
         topics,
         inventory,
+        why,
     )
 
 
@@ -208,7 +244,12 @@ def _natural(path: Path) -> tuple:
 
 
 def assemble(
-    root, organization, accounts: dict[str, AccountData], gaps: list[str], meta: dict
+    root,
+    organization,
+    accounts: dict[str, AccountData],
+    gaps: list[str],
+    meta: dict,
+    unreadable: list[InputError] | tuple[InputError, ...] = (),
 ) -> Snapshot:
     managed: dict[str, ManagedPolicy] = {}
     groups: dict[str, Group] = {}
@@ -255,6 +296,7 @@ def assemble(
         trails=trails,
         gaps=tuple(dict.fromkeys(gaps)),
         meta=meta,
+        unreadable=tuple(unreadable),
     )
 
 

@@ -25,6 +25,7 @@ class Inventory:
 
     runners: tuple[Runner, ...] = ()
     collected: frozenset[str] = field(default_factory=frozenset)
+    unreadable: dict[str, str] = field(default_factory=dict)  # kind -> why its file was left out
 
     def of(self, kind: str) -> tuple[Runner, ...]:
         return tuple(r for r in self.runners if r.kind == kind)

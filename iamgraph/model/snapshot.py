@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from iamgraph.errors import InputError
 from iamgraph.model.cloudtrail import EventSelectors, Trail, TrailStatus
 from iamgraph.model.credentials import AccountSummary, CredentialReport, PasswordPolicy
 from iamgraph.model.inventory import Inventory
@@ -28,6 +29,9 @@ class AccountData:
     keys: dict[str, KmsKey] = field(default_factory=dict)
     topics: dict[str, SnsTopic] = field(default_factory=dict)
     inventory: Inventory = field(default_factory=Inventory)
+    # Files present but unreadable, left out as if missing: path below the account folder
+    # (`iam/credential-report.csv`, `sns/NAME/get-topic-attributes.json`) -> why.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_iam(self) -> bool:
@@ -54,6 +58,13 @@ class Snapshot:
     trails: dict[str, Trail]  # by trail ARN, unique across accounts
     gaps: tuple[str, ...]  # what the snapshot lacks, in words
     meta: dict = field(default_factory=dict)
+    # Optional files that could not be read (default mode): each left out, its answers unknown.
+    unreadable: tuple[InputError, ...] = ()
+
+    def unreadable_reason(self, account: str, rel: str) -> str | None:
+        """Why the account's file `rel` was left out, if it was present but unreadable."""
+        data = self.accounts.get(account)
+        return data.unreadable.get(rel) if data else None
 
     def account_ids(self) -> tuple[str, ...]:
         ids = set(self.accounts) | {p.account for p in self.principals.values()}

@@ -42,9 +42,11 @@ def no_bucket(name: str, trails: list[Trail]) -> Finding:
 
 def missing_file(snap: Snapshot, bucket: Bucket, trails: list[Trail], file: str) -> Finding:
     path = account_file(snap, bucket.account, "s3", bucket.name, file)
+    why = snap.unreadable_reason(bucket.account, f"s3/{bucket.name}/{file}")
     return found(
         bucket.arn,
-        f"bucket {bucket.name}: {file} is not in the snapshot ({path})",
+        f"bucket {bucket.name}: {file} is "
+        + (f"unreadable ({why})" if why else f"not in the snapshot ({path})"),
         {"bucket": bucket.name, "trails": [t.name for t in trails], "missing": path},
         SourceRef(path),
         True,

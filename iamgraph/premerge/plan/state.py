@@ -146,7 +146,7 @@ class Work(Resolver):
         regenerated = ("no document for managed policy ", "user arn:")
         gaps = [g for g in snap.gaps if not g.startswith(regenerated)]
         meta = {**snap.meta, "terraform_plan": self.doc.file}
-        assembled = assemble(snap.root, org, accounts, gaps, meta)
+        assembled = assemble(snap.root, org, accounts, gaps, meta, snap.unreadable)
         unresolved, extra = self._unresolved(assembled, org)
         principals = {
             arn: _with_unresolved(p, extra[arn]) if arn in extra else p
