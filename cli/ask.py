@@ -14,6 +14,7 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
 )
@@ -22,7 +23,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query import answer
 from iamgraph.render.answers import ask_lines
 from iamgraph.render.json import ask_json, print_json
-from iamgraph.render.text import say
+from iamgraph.render.text import say, unreadable
 
 
 @reports_input_errors
@@ -36,6 +37,7 @@ def ask(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Answer a question such as "who can tamper with the trail bucket" (grammar: README).
@@ -46,7 +48,7 @@ def ask(
     """
     check_render(render)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
         answered = answer.ask_question(
             snap,
             question,
@@ -55,6 +57,7 @@ def ask(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    unreadable(snap.unreadable)
     if render is not None:
         write_render(render, snap, list(answered.reaches), title=question)
     if output is OutputFormat.JSON:

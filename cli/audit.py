@@ -16,6 +16,7 @@ from iamgraph.cli.can import TimeoutOption
 from iamgraph.cli.common import (
     EXIT_CODES,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
     stderr,
@@ -24,7 +25,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
-from iamgraph.render.text import say
+from iamgraph.render.text import say, unreadable
 
 
 class AuditFormat(StrEnum):
@@ -64,6 +65,7 @@ def audit(
     suppressions: Path | None = SuppressionsOption,
     timeout: float = TimeoutOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
 ) -> None:
     """Audit the snapshot against the IAM and CloudTrail best practices; "privileged" means
     able to reach admin (the graph), not a policy name. Exit 0 no findings, 1 findings,
@@ -83,7 +85,9 @@ def audit(
             timeout_ms=round(timeout * 1000),
             diagrams=fmt is AuditFormat.HTML,
             progress=progress,
+            strict=strict,
         )
+    unreadable(audited.context.snapshot.unreadable)
     with _writing(out_file):
         if fmt is AuditFormat.HTML:
             audit_html(audited)

@@ -20,6 +20,7 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
 )
@@ -30,7 +31,7 @@ from iamgraph.query.asked import checked_request
 from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import can_lines, who_can_lines
 from iamgraph.render.json import can_json, print_json, who_can_json
-from iamgraph.render.text import say
+from iamgraph.render.text import say, unreadable
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 DirectOption = typer.Option(
@@ -77,6 +78,7 @@ def can(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Can PRINCIPAL, or a principal it can become, make some request for ACTION on RESOURCE?
@@ -93,7 +95,7 @@ def can(
     check_render(render)
     where = parse_context_pairs(context)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
         reach = answer.can(
             snap,
             principal,
@@ -106,6 +108,7 @@ def can(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    unreadable(snap.unreadable)
     if render is not None:
         write_render(render, snap, [reach], title=f"{principal}: {' | '.join(actions)}")
     if output is OutputFormat.JSON:
@@ -131,6 +134,7 @@ def who_can(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Which principals of the snapshot can make such a request, themselves or through the
@@ -142,7 +146,7 @@ def who_can(
     check_render(render)
     pinned = parse_context_pairs(where)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
         reaches = answer.who_can(
             snap,
             [(action, resource)],
@@ -153,6 +157,7 @@ def who_can(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    unreadable(snap.unreadable)
     if render is not None:
         write_render(render, snap, reaches, title=" | ".join(action))
     if output is OutputFormat.JSON:

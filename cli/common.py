@@ -31,6 +31,13 @@ FormatOption = typer.Option(
     OutputFormat.TEXT, "--format", "-f", case_sensitive=False, help="Output format."
 )
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+StrictOption = typer.Option(
+    False,
+    "--strict",
+    help="Stop (exit 2) at an optional snapshot file that cannot be read (credential report, "
+    "password policy, bucket, key or topic policy, inventory, ...) instead of leaving it out "
+    "with a warning and answering `unknown` where it matters.",
+)
 AllowUnknownActionOption = typer.Option(
     False,
     "--allow-unknown-action",

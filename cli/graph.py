@@ -14,6 +14,7 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
 )
@@ -26,7 +27,7 @@ from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import paths_lines, picture_lines, privesc_lines
 from iamgraph.render.diagrams import picture_diagram, privesc_diagram
 from iamgraph.render.json import paths_json, print_json, privesc_json
-from iamgraph.render.text import say
+from iamgraph.render.text import say, unreadable
 from iamgraph.verdict import Verdict
 
 
@@ -38,15 +39,17 @@ def privesc(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
 ) -> None:
     """For every user, role and root user: is it admin, can it become admin (and how), or is
     there proof it cannot? Exit code 0 when every principal is decided, 3 when any is unknown."""
     check_render(render)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
         found = answer.privesc(
             snap, mfa=mfa_mode(mfa), timeout_ms=round(timeout * 1000), progress=progress
         )
+    unreadable(snap.unreadable)
     if render is not None:
         emit(privesc_diagram(snap, found), render)
     if output is OutputFormat.JSON:
@@ -70,6 +73,7 @@ def paths(
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """The shortest path from a principal to another principal, to admin, or to a request,
@@ -82,7 +86,7 @@ def paths(
     check_render(render)
     where = parse_context_pairs(context)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
         reach = answer.paths(
             snap,
             source,
@@ -95,6 +99,7 @@ def paths(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    unreadable(snap.unreadable)
     if render is not None:
         target = " | ".join(action) if action else to
         write_render(render, snap, [reach], title=f"{source} -> {target}")
@@ -115,14 +120,16 @@ def graph(
     ),
     timeout: float = TimeoutOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
 ) -> None:
     """Draw the organization's permission graph: accounts inside their OUs, every escalation
     step between principals (dashed when unknown). Prints what was drawn."""
     check_render(render)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
         drawn = answer.picture(
             snap, account, escalation_only, timeout_ms=round(timeout * 1000), progress=progress
         )
+    unreadable(snap.unreadable)
     emit(picture_diagram(snap, drawn, account), render)
     say(picture_lines(drawn))

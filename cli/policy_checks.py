@@ -14,6 +14,7 @@ from iamgraph.cli.common import (
     EXIT_CODES,
     AllowUnknownActionOption,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
 )
@@ -29,6 +30,7 @@ from iamgraph.model.policy import PolicyKind
 from iamgraph.premerge import run
 from iamgraph.premerge.report import counted
 from iamgraph.render import premerge as write
+from iamgraph.render.text import unreadable
 
 __all__ = ["OnUnknown", "check_access", "check_invariants", "diff", "diff_policy"]
 
@@ -143,6 +145,7 @@ def check_invariants(
     suppressions: Path | None = SuppressionsOption,
     render: Path | None = RenderOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
 ) -> None:
     """Hold the snapshot to the invariants file: PASS, FAIL (with the principals that break an
     invariant and their paths) or UNKNOWN per invariant. Exit 0 when all pass, 1 when one
@@ -155,7 +158,9 @@ def check_invariants(
             timeout_ms=round(timeout * 1000),
             suppressions=suppressions,
             progress=progress,
+            strict=strict,
         )
+    unreadable(checked.snapshot.unreadable)
     if render is not None:
         write_render(render, checked.snapshot, checked.paths, f"invariants broken in {snapshot}")
     write.invariant_check(output, checked, str(render) if render else "")
@@ -186,6 +191,7 @@ def diff(
     suppressions: Path | None = SuppressionsOption,
     render: Path | None = RenderOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
 ) -> None:
     """What does the change from BEFORE to AFTER grant that was not granted? New access per
     principal whose own layers changed (proven absent, or shown with witnesses) grouped per
@@ -202,7 +208,9 @@ def diff(
             timeout_ms=round(timeout * 1000),
             suppressions=suppressions,
             progress=progress,
+            strict=strict,
         )
+    unreadable(change.unreadable)
     if render is not None:
         title = f"new paths: {before} -> {change.side}"
         write_render(render, change.after, change.paths, title=title)

@@ -14,15 +14,17 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
 )
+from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.query.simulate import Custom, any_unknown
 from iamgraph.query.simulate import simulate as run_simulation
 from iamgraph.render.json import print_json
 from iamgraph.render.simulate import simulate_json, simulate_lines
-from iamgraph.render.text import say
+from iamgraph.render.text import say, unreadable
 
 
 class Engine(StrEnum):
@@ -100,6 +102,7 @@ def simulate(
     ),
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Decide requests the way AWS does, with the statements that decided.
@@ -120,6 +123,7 @@ def simulate(
         management_account,
         service_linked,
     )
+    left_out: list[InputError] = []
     with progress_bar(quiet) as progress:
         results = run_simulation(
             snapshot,
@@ -133,7 +137,10 @@ def simulate(
             engine=engine.value,
             allow_unknown_action=allow_unknown_action,
             progress=progress,
+            strict=strict,
+            left_out=left_out,
         )
+    unreadable(left_out)
     if output is OutputFormat.JSON:
         print_json(simulate_json(results))
     else:

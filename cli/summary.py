@@ -10,6 +10,7 @@ from iamgraph.cli.common import (
     FormatOption,
     OutputFormat,
     QuietOption,
+    StrictOption,
     progress_bar,
     reports_input_errors,
 )
@@ -17,7 +18,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.summary import summarize
 from iamgraph.render.json import print_json
 from iamgraph.render.summary import print_summary
-from iamgraph.render.text import stdout
+from iamgraph.render.text import stdout, unreadable
 
 
 @reports_input_errors
@@ -27,10 +28,12 @@ def summary(
     ),
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = StrictOption,
 ) -> None:
     """Count what a snapshot holds and say what it lacks."""
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
+    unreadable(snap.unreadable)
     result = summarize(snap)
     if output is OutputFormat.JSON:
         print_json(result.as_dict())

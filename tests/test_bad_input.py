@@ -191,39 +191,39 @@ CASES = [
     ),
     snapshot_case(
         "snapshot-summary-string-value",
-        ["summary", f"{B}/snapshot-summary-string-value"],
+        ["summary", "--strict", f"{B}/snapshot-summary-string-value"],
         f"iamgraph: {B}/snapshot-summary-string-value/accounts/111122223333/iam/"
         "get-account-summary.json: $.SummaryMap.AccountMFAEnabled: "
         "AccountMFAEnabled must be a number, got a string",
     ),
     snapshot_case(
         "snapshot-credential-report-no-mfa",
-        ["summary", f"{B}/snapshot-credential-report-no-mfa"],
+        ["summary", "--strict", f"{B}/snapshot-credential-report-no-mfa"],
         f"iamgraph: {B}/snapshot-credential-report-no-mfa/accounts/111122223333/iam/"
         "credential-report.csv: line 1: credential report lacks column(s) mfa_active",
     ),
     snapshot_case(
         "snapshot-trail-islogging-yes",
-        ["summary", f"{B}/snapshot-trail-islogging-yes"],
+        ["summary", "--strict", f"{B}/snapshot-trail-islogging-yes"],
         f"iamgraph: {B}/snapshot-trail-islogging-yes/accounts/111122223333/cloudtrail/"
         "get-trail-status/main-trail.json: $.IsLogging: IsLogging must be a boolean, got a string",
     ),
     snapshot_case(
         "snapshot-lambda-role-not-arn",
-        ["summary", f"{B}/snapshot-lambda-role-not-arn"],
+        ["summary", "--strict", f"{B}/snapshot-lambda-role-not-arn"],
         f"iamgraph: {B}/snapshot-lambda-role-not-arn/accounts/111122223333/lambda/"
         "list-functions.json: $.Functions[0].Role: not an ARN "
         "(expected arn:partition:service:region:account:resource): 'nightly-export-role'",
     ),
     snapshot_case(
         "snapshot-instances-not-list",
-        ["summary", f"{B}/snapshot-instances-not-list"],
+        ["summary", "--strict", f"{B}/snapshot-instances-not-list"],
         f"iamgraph: {B}/snapshot-instances-not-list/accounts/111122223333/ec2/"
         "describe-instances.json: $.Reservations: Reservations must be a list, got an object",
     ),
     snapshot_case(
         "snapshot-ssm-node-id-number",
-        ["summary", f"{B}/snapshot-ssm-node-id-number"],
+        ["summary", "--strict", f"{B}/snapshot-ssm-node-id-number"],
         f"iamgraph: {B}/snapshot-ssm-node-id-number/accounts/111122223333/ssm/"
         "describe-instance-information/eu-west-1.json: $.InstanceInformationList[0].InstanceId: "
         "InstanceId must be a string, got a number",
@@ -356,3 +356,31 @@ def test_the_table_covers_every_fixture() -> None:
     used = {Path(a).parts[2] for c in CASES for a in _args(c)[1:] if a.startswith(B)}
     present = {p.name for p in BAD.iterdir() if p.name != "README.md"}
     assert present == used
+
+
+# An optional file that cannot be read is left out with one warning (default), or stops the run
+# with exit 2 (`--strict`, the cases above): the same fixtures, now without --strict.
+DEGRADED = [
+    ("snapshot-summary-string-value", "iam/get-account-summary.json"),
+    ("snapshot-credential-report-no-mfa", "iam/credential-report.csv"),
+    ("snapshot-trail-islogging-yes", "cloudtrail/get-trail-status/main-trail.json"),
+    ("snapshot-lambda-role-not-arn", "lambda/list-functions.json"),
+    ("snapshot-instances-not-list", "ec2/describe-instances.json"),
+    ("snapshot-ssm-node-id-number", "ssm/describe-instance-information/eu-west-1.json"),
+]
+
+
+@pytest.mark.parametrize(("name", "rel"), DEGRADED, ids=[d[0] for d in DEGRADED])
+def test_unreadable_optional_file_is_left_out_with_one_warning(
+    name: str, rel: str, repo: Path
+) -> None:
+    strict = next(c for c in CASES if c.id == name)
+    result = run(["summary", f"{B}/{name}"], repo)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    file = f"{B}/{name}/accounts/111122223333/{rel}"
+    # the same file, JSON path and reason as --strict, named once, as a warning
+    assert line.startswith("iamgraph: warning: " + strict.values[1][len("iamgraph: ") :]), line
+    assert file in line
+    assert f"{file} unreadable" in result.stdout  # the summary lists it among what is lacking

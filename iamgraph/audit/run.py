@@ -137,11 +137,12 @@ def audit_snapshot(
     timeout_ms: int,
     diagrams: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    strict: bool = False,
 ) -> Audit:
     checks = checks_for(ids, severity)
     when = as_of_date(as_of)
     accepted = suppressions_from(suppressions)
-    snap = load_snapshot(folder, progress)
+    snap = load_snapshot(folder, progress, strict=strict)
     if when is not None:  # no request is made before it: the time floor (aws:CurrentTime)
         snap = with_as_of(snap, when)
     ctx = context_for(snap, when, graph=graph_for(snap, timeout_ms, progress)[0])

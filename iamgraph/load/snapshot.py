@@ -131,9 +131,8 @@ def _load_account(
         assert unreadable is not None
         unreadable.append(exc)
         file = Path(exc.file)
-        why[file.relative_to(folder).as_posix() if file.is_relative_to(folder) else exc.file] = (
-            reason(exc)
-        )
+        rel = file.relative_to(folder).as_posix() if file.is_relative_to(folder) else exc.file
+        why[rel] = f"{exc.file} unreadable: {reason(exc)}"
         gaps.append(f"{exc.file} unreadable ({reason(exc)}): left out, its answers unknown")
 
     skip: Skip = None if unreadable is None else left_out

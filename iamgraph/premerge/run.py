@@ -93,6 +93,7 @@ class Change:
     assumptions: tuple[str, ...]  # what the plan left unknown and was assumed
     unresolved: tuple[str, ...]  # what the plan leaves unknown until apply
     report: Report
+    unreadable: tuple[InputError, ...] = ()  # optional files left out of BEFORE and AFTER
 
     @property
     def paths(self) -> list[Reach]:
@@ -218,12 +219,13 @@ def check_invariants(
     timeout_ms: int,
     suppressions: Path | None = None,
     progress: Progress = None,
+    strict: bool = False,
 ) -> InvariantCheck:
     """The invariants file is read once: its invariants, and the suppressions it holds."""
     settings = read_invariants(file)
     invs = list(settings.invariants)
     accepted = suppressions_of(settings) + suppressions_from(suppressions)
-    snap = load_snapshot(folder, progress)
+    snap = load_snapshot(folder, progress, strict=strict)
     pg, paths = graph_for(snap, timeout_ms, progress)
     outcomes = check_all(pg, paths, invs, str(file))
     report = judge(
@@ -269,6 +271,7 @@ def diff(
     timeout_ms: int,
     suppressions: Path | None = None,
     progress: Progress = None,
+    strict: bool = False,
 ) -> Change:
     """AFTER is a snapshot, or BEFORE with `plan` applied (exactly one of them)."""
     if (after is None) == (plan is None):
@@ -278,7 +281,7 @@ def diff(
     accepted = (suppressions_of(settings) if settings else []) + suppressions_from(suppressions)
     assumptions: list[str] = []
     unresolved: list[str] = []
-    old = load_snapshot(before, progress)
+    old = load_snapshot(before, progress, strict=strict)
     if plan is not None:
         from iamgraph.premerge.plan.apply import apply_plan
 
@@ -294,7 +297,7 @@ def diff(
         ]
     else:
         assert after is not None
-        new = load_snapshot(after, progress)
+        new = load_snapshot(after, progress, strict=strict)
     side = str(plan or after)
     result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=timeout_ms)
     items = _change_items(result, _invariant_locations(invs, invariants))
@@ -304,4 +307,7 @@ def diff(
     ]
     fallback = Location(str(plan) if plan else str(Path(side) / "snapshot.json"), 1, 1)
     report = judge(items, accepted, RULES[:3] + RULES[4:], fallback)
-    return Change(before, side, new, result, tuple(assumptions), tuple(unresolved), report)
+    left_out = (*old.unreadable, *(new.unreadable if after is not None else ()))
+    return Change(
+        before, side, new, result, tuple(assumptions), tuple(unresolved), report, left_out
+    )

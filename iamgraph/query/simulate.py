@@ -363,10 +363,13 @@ def simulate(
     engine: str = "evaluator",
     allow_unknown_action: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    strict: bool = False,
+    left_out: list[InputError] | None = None,
 ) -> list[Result]:
     """The `simulate` command's one call: snapshot mode with a SNAPSHOT (and `principal`),
     else custom mode from `custom`'s files; an option of the other mode is bad input. The
-    results come in the order asked, unknown actions decided `unknown`."""
+    results come in the order asked, unknown actions decided `unknown`; `left_out` receives
+    the snapshot's unreadable optional files (none with `strict`: they are bad input)."""
     asked = checked_request("simulate", actions, resources, allow_unknown_action)
     refuse_patterns(asked.known)
     known = list(asked.known)
@@ -379,7 +382,9 @@ def simulate(
             raise InputError("simulate", "$", f"--{given[0]} is for custom mode (without SNAPSHOT)")
         if not principal:
             raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
-        snap = load_snapshot(snapshot, progress)
+        snap = load_snapshot(snapshot, progress, strict=strict)
+        if left_out is not None:
+            left_out.extend(snap.unreadable)
         find_principal(snap, principal)
         results = snapshot_case(snap, principal, known, resources, ctx, mfa, engine)
     else:

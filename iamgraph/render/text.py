@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from rich.console import Console
 
+from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
 from iamgraph.query.reach import Reach
@@ -26,6 +27,13 @@ def say(lines: Iterable[str]) -> None:
 def warn(line: str) -> None:
     """A note on stderr, beside a report that is still written (a diagram left out)."""
     stderr.print(line, highlight=False, markup=False)
+
+
+def unreadable(errors: Iterable[InputError]) -> None:
+    """Each optional file a snapshot left out because it cannot be read, named once on stderr
+    (file, JSON path, reason) in the shape of an input error: the answers still come."""
+    for line in dict.fromkeys(str(e) for e in errors):
+        warn(f"iamgraph: warning: {line} (left out: what reads it is unknown; --strict stops)")
 
 
 MODE_WORDS = {
