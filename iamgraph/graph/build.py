@@ -705,7 +705,7 @@ def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
         why = f"no {method.inventory} inventory for {p.account}: which resources exist is unknown"
         left_out = inventory.unreadable.get(method.inventory) if inventory else None
         if left_out:
-            why = f"{method.inventory} inventory unreadable ({left_out})"
+            why = f"{method.inventory} inventory left out ({left_out})"
         for role in _same_account(b.snap, p, PrincipalKind.ROLE):
             behind = []  # (resource pattern, detail) of what could run as the role
             if (not method.instance_profile or role.role.instance_profiles) and b.trusts(

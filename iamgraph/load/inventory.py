@@ -162,7 +162,7 @@ def load_inventory(
         if skip is None:
             raise exc
         skip(exc)
-        unreadable[kind] = f"{exc.file}: {reason(exc)}"
+        unreadable[kind] = f"{exc.file} unreadable: {reason(exc)}"
 
     for kind, (rel, reader) in READERS.items():
         path = folder / rel
