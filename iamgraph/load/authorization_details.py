@@ -200,11 +200,16 @@ def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
         raise doc.error(
             (*path, "PolicyVersionList"), f"no version is the default ({default or 'unset'})"
         )
+    # moto and LocalStack omit PolicyName and PolicyId: the ARN is authoritative, and its
+    # resource (`policy/PATH/NAME`) gives the name and path (no lookup uses the id)
+    in_arn = parse_arn(arn).resource.split("/")[1:]
     return ManagedPolicy(
         arn=arn,
-        name=doc.field(item, path, "PolicyName", str),
+        name=doc.field(item, path, "PolicyName", str, required=False, default=in_arn[-1]),
         policy_id=doc.field(item, path, "PolicyId", str, required=False, default=""),
-        path=doc.field(item, path, "Path", str, required=False, default="/"),
+        path=doc.field(
+            item, path, "Path", str, required=False, default="/".join(["", *in_arn[:-1], ""])
+        ),
         default_version=default,
         document=document,
         versions=tuple(versions),

@@ -1,4 +1,5 @@
-"""`aws iam get-credential-report`: the raw CSV, or the CLI's JSON with base64 `Content`.
+"""`aws iam get-credential-report`: the raw CSV, or the CLI's JSON with base64 `Content`
+(or `Content` already decoded to CSV text, as cloudmapper stores it: base64 has no commas).
 
 FORMATS 1.2. `N/A`, `no_information`, `not_supported` and empty cells become None; errors in the
 CSV name the line and column (`line 3 column mfa_active`), prefixed by `$.Content` in JSON form.
@@ -69,11 +70,14 @@ def _from_json(text: str, name: str) -> tuple[_Csv, datetime | None]:
     fmt = doc.field(top, (), "ReportFormat", str, required=False, default="text/csv")
     if fmt != "text/csv":
         raise doc.error(("ReportFormat",), f"ReportFormat must be 'text/csv', got {fmt!r}")
-    try:
-        raw = base64.b64decode("".join(content.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise doc.error(("Content",), "Content is not base64") from None
-    csv_text = decode_text(raw, name, "$.Content", REPORT)
+    if "," in content:  # decoded CSV text: the header row alone has commas, base64 none
+        csv_text = content
+    else:
+        try:
+            raw = base64.b64decode("".join(content.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise doc.error(("Content",), "Content is neither base64 nor CSV text") from None
+        csv_text = decode_text(raw, name, "$.Content", REPORT)
     position = doc.located.position(("Content",))
     return _Csv(name, csv_text, "$.Content ", position), doc.date(top, (), "GeneratedTime")
 
