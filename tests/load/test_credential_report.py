@@ -113,11 +113,23 @@ def test_error_inside_json_content_is_prefixed(tmp_path: Path) -> None:
 
 
 def test_content_that_is_not_base64(tmp_path: Path) -> None:
+    """`Content` without a comma is base64 or nothing (CSV text always has commas)."""
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"Content": "%%% not base64 %%%", "ReportFormat": "text/csv"}))
+    with pytest.raises(InputError) as info:
+        load_credential_report(path, ACCOUNT, "report.json")
+    assert str(info.value) == "report.json: $.Content: Content is neither base64 nor CSV text"
+
+
+def test_content_as_csv_text_is_read_as_csv(tmp_path: Path) -> None:
+    """cloudmapper stores the report decoded: its CSV is checked like any other."""
     path = tmp_path / "report.json"
     path.write_text(json.dumps({"Content": "user,arn,mfa_active", "ReportFormat": "text/csv"}))
     with pytest.raises(InputError) as info:
         load_credential_report(path, ACCOUNT, "report.json")
-    assert str(info.value) == "report.json: $.Content: Content is not base64"
+    assert str(info.value).startswith(
+        "report.json: $.Content line 1: credential report lacks column(s) password_enabled"
+    )
 
 
 def test_bad_arn_and_short_row(tmp_path: Path) -> None:
