@@ -403,6 +403,10 @@ add(
     "diff-plan-no-account-given",
     f"diff {DEMO} --plan {PLANS}/bad/no-account.json --account 111122223333 {T}",
 )
+add(
+    "diff-plan-one-account",
+    f"diff fixtures/privesc/iam-writes --plan {PLANS}/bad/no-account.json {T}",
+)
 add("diff-plan-and-after", f"diff {DEMO} {DEMO} --plan {PLANS}/scp-edit.json")
 
 # -- check ------------------------------------------------------------------------------------
