@@ -12,8 +12,8 @@ import pytest
 
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import policies_for
-from iamgraph.load.snapshot import load_snapshot
 from iamgraph.load.settings import Invariant
+from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.plan import TRUST, PlannedSnapshot
 from iamgraph.model.source import SourceRef
 from iamgraph.premerge.plan.apply import apply_plan
