@@ -78,7 +78,13 @@ def simulate(
         [], "--rcp-level", help="Custom mode: RCP files at one level, like --scp-level."
     ),
     caller_arn: str | None = typer.Option(
-        None, "--caller-arn", help="Custom mode: the caller (user, assumed-role session, root)."
+        None,
+        "--caller-arn",
+        help=(
+            "Custom mode: the caller (user, assumed-role session, root), or an IAM OIDC or SAML "
+            "provider for a web-identity or SAML caller (decided by --resource-policy, the "
+            "role's trust policy; the token's keys in --context-entries)."
+        ),
     ),
     caller_role_arn: str | None = typer.Option(
         None, "--caller-role-arn", help="Custom mode: the role of an assumed-role session."

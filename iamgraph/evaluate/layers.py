@@ -260,7 +260,7 @@ def _identity_and_resource(run: _Run, ps: PolicySet, details: dict[str, str]):
     session_ok = ps.session is None or bool(session)  # E12
     chain_ok = identity_ok and boundary_ok and session_ok
     for layer, ok, present in (
-        (Layer.IDENTITY, identity_ok, True),
+        (Layer.IDENTITY, identity_ok, not service),  # services, tokens: no identity side
         (Layer.BOUNDARY, boundary_ok, ps.boundary is not None),
         (Layer.SESSION, session_ok, ps.session is not None),
     ):

@@ -120,10 +120,28 @@ def custom_case(
     mfa: Mfa | None = None,
     engine: str = "evaluator",
 ) -> list[Result]:
-    try:
-        base = Caller.from_arn(caller_arn or DEFAULT_CALLER, caller_role_arn)
-    except ArnError as exc:
-        raise InputError("--caller-arn", "$", str(exc)) from None
+    federated = federated_caller(caller_arn) if caller_arn else None
+    if federated is not None:
+        check_federated(
+            federated,
+            actions,
+            resources,
+            identity=bool(identity),
+            boundary=boundary is not None,
+            session=session is not None,
+            resource_policy=resource_policy is not None,
+            scp=bool(scp_levels),
+            caller_role_arn=caller_role_arn,
+            service_linked=service_linked,
+            mfa=mfa,
+        )
+        scp_levels = []  # Q2: SCPs never restrict a principal outside the organization's IAM
+        base = federated
+    else:
+        try:
+            base = Caller.from_arn(caller_arn or DEFAULT_CALLER, caller_role_arn)
+        except ArnError as exc:
+            raise InputError("--caller-arn", "$", str(exc)) from None
     caller = Caller(
         base.arn, base.type, base.account, base.role_arn, management_account, service_linked
     )
@@ -200,7 +218,11 @@ def policy_required(action: str, resource: str) -> bool:
 
 
 def caller_context(caller: Caller, mfa: Mfa | None) -> list[tuple[str, ContextValue]]:
-    """The keys AWS sets from any credential (the snapshot adds tags and organization keys)."""
+    """The keys AWS sets from any credential (the snapshot adds tags and organization keys).
+    A federated caller signs with no AWS credential: the keys of its token (`HOST:sub`,
+    `SAML:aud`) come from `--context-entries`, and the request carries nothing else of it."""
+    if caller.type is CallerType.WEB_IDENTITY:
+        return []
     out = [
         ("aws:PrincipalArn", ContextValue((caller.role_arn or caller.arn,))),
         ("aws:PrincipalAccount", ContextValue((caller.account,))),
@@ -208,6 +230,96 @@ def caller_context(caller: Caller, mfa: Mfa | None) -> list[tuple[str, ContextVa
     if caller.type is CallerType.USER:
         out.append(("aws:username", ContextValue((caller.arn.rsplit("/", 1)[-1],))))
     return out + mfa_context(caller.type, mfa)
+
+
+# T2, T3: the STS call a federated caller makes, by the kind of its IAM identity provider.
+FEDERATED_ACTIONS = {
+    "oidc-provider": "sts:AssumeRoleWithWebIdentity",
+    "saml-provider": "sts:AssumeRoleWithSAML",
+}
+# Session tags and a source identity passed in the token or assertion are authorized by the
+# same trust policy, in the same call (IAM User Guide, id_session-tags.html, id_credentials_temp_
+# control-access_monitor.html).
+FEDERATED_EXTRA_ACTIONS = ("sts:TagSession", "sts:SetSourceIdentity")
+
+
+def federated_caller(arn: str) -> Caller | None:
+    """The web-identity or SAML caller an IAM identity provider ARN stands for (T2, T3), None
+    for any other ARN. It is represented as the graph and `diff-policy` represent it: its ARN
+    is the trust policy's `Federated` value, matched exactly."""
+    try:
+        parsed = parse_arn(arn)
+    except ArnError:
+        return None
+    if parsed.service != "iam" or parsed.resource_type not in FEDERATED_ACTIONS:
+        return None
+    if not parsed.resource_id:
+        raise InputError(
+            "--caller-arn", "$", f"an identity provider ARN names no provider: {arn!r}"
+        )
+    return Caller(arn, CallerType.WEB_IDENTITY, parsed.account)
+
+
+def check_federated(
+    caller: Caller,
+    actions: list[str],
+    resources: list[str],
+    *,
+    identity: bool,
+    boundary: bool,
+    session: bool,
+    resource_policy: bool,
+    scp: bool,
+    caller_role_arn: str | None,
+    service_linked: bool,
+    mfa: Mfa | None,
+) -> None:
+    """What a federated request is: the provider's one STS call (and the session tags and
+    source identity it carries) on a role, decided by the role's trust policy (T2, T3) and the
+    RCPs of the role's account (E9). Anything else would be decided on facts that do not apply
+    to it, so it is bad input rather than an answer."""
+    kind = parse_arn(caller.arn).resource_type
+    call = FEDERATED_ACTIONS[kind]
+    where = "simulate"
+    not_for = [
+        (identity, "--identity-policy", "a federated caller has no identity policy (T2)"),
+        (boundary, "--boundary", "a role's boundary limits its sessions, not who assumes it"),
+        (session, "--session-policy", "a session policy limits the session, not the call"),
+        (scp, "--scp-level", "SCPs do not apply to principals outside the organization (Q2)"),
+        (bool(caller_role_arn), "--caller-role-arn", "a federated caller is no role session"),
+        (service_linked, "--service-linked", "a federated caller is no service-linked role"),
+        (
+            mfa is not None,
+            "--mfa",
+            "a token carries no IAM credential; give its keys in --context-entries",
+        ),
+    ]
+    for given, option, why in not_for:
+        if given:
+            raise InputError(where, "$", f"{option} does not apply to {caller.arn}: {why}")
+    if not resource_policy:
+        raise InputError(
+            where,
+            "$",
+            f"the role's trust policy decides {call} for {caller.arn}: pass it with "
+            "--resource-policy",
+        )
+    allowed = {call.lower()} | {a.lower() for a in FEDERATED_EXTRA_ACTIONS}
+    for action in actions:
+        if action.lower() not in allowed:  # P1: action names compare case-insensitively
+            raise InputError(
+                where,
+                "$",
+                f"{caller.arn} makes {call} (with sts:TagSession, sts:SetSourceIdentity), "
+                f"not {action}",
+            )
+    for resource in resources:
+        try:
+            arn = parse_arn(resource)
+        except ArnError:
+            arn = None
+        if arn is None or arn.service != "iam" or arn.resource_type != "role":
+            raise InputError(where, "$", f"{call} is made on an IAM role ARN, not {resource!r}")
 
 
 def parse_context_pairs(pairs: list[str]) -> list[tuple[str, ContextValue]]:

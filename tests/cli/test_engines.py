@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from tests.cli.test_simulate import S
+from tests.cli.test_simulate_federated import FEDERATED_CASES
 from tests.conftest import REPO
 from tests.demo import DATALAKE, DEV, DEV_ID, MGMT, PROD
 from tests.demo import ORG_TRAIL as TRAIL
@@ -116,6 +117,8 @@ CASES = [
         f"{DATALAKE}/raw/x.csv",
     ],
 ]
+
+CASES += [args for args, _ in FEDERATED_CASES.values()]  # web-identity and SAML callers
 
 
 @pytest.fixture(autouse=True)

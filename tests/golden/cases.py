@@ -49,6 +49,7 @@ LOADERS = "fixtures/loaders"
 T = "--timeout 120"  # seconds per solver call: far beyond what any case needs
 TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/acme-org-trail"
 M = "arn:aws:iam::111122223333"  # the demo organization's management account
+DEV = "arn:aws:iam::555566667777"  # the data-lake account of fixtures/simulate
 CI_DEPLOYER = f"{M}:user/ci-deployer"
 ONCALL = f"{M}:user/oncall-engineer"
 BREAK_GLASS = f"{M}:role/BreakGlassAdmin"
@@ -165,6 +166,32 @@ add("simulate-pattern", f"simulate {DEMO} --principal {ONCALL} --action 's3:Get*
 add(
     "simulate-unknown-principal",
     f"simulate {DEMO} --principal {M}:user/nobody --action s3:GetObject",
+)
+
+# federated callers (issue 16 item 3): GitHub Actions OIDC and IAM Identity Center SAML
+GH = f"{SIM}/github-deploy-trust.json --caller-arn {DEV}:oidc-provider/token.actions.githubusercontent.com"
+FEDERATED = {
+    "github-main": f"--resource-policy {GH} --action sts:AssumeRoleWithWebIdentity"
+    f" --resource {DEV}:role/github-actions-deploy"
+    f" --context-entries file://{SIM}/github-token-main.json",
+    "github-pull-request": f"--resource-policy {GH} --action sts:AssumeRoleWithWebIdentity"
+    f" --resource {DEV}:role/github-actions-deploy"
+    f" --context-entries file://{SIM}/github-token-pull-request.json",
+    "sso": f"--resource-policy {SIM}/sso-administrator-trust.json"
+    f" --caller-arn {DEV}:saml-provider/AWSSSO_5f2c8e1a9b3d4c07_DO_NOT_DELETE"
+    " --action sts:AssumeRoleWithSAML --action sts:TagSession"
+    f" --resource {DEV}:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+    "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6789"
+    f" --context-entries file://{SIM}/sso-assertion.json",
+}
+for n, args in FEDERATED.items():
+    add(f"simulate-federated-{n}", f"simulate {args}")
+    add(f"simulate-federated-{n}-solver", f"simulate {args} --engine solver")
+add("simulate-federated-sso-json", f"simulate {FEDERATED['sso']} -f json")
+add(
+    "simulate-federated-no-trust",
+    f"simulate --caller-arn {DEV}:oidc-provider/token.actions.githubusercontent.com"
+    f" --action sts:AssumeRoleWithWebIdentity --resource {DEV}:role/github-actions-deploy",
 )
 
 # -- can --------------------------------------------------------------------------------------
@@ -402,6 +429,10 @@ for bad in (
 add(
     "diff-plan-no-account-given",
     f"diff {DEMO} --plan {PLANS}/bad/no-account.json --account 111122223333 {T}",
+)
+add(
+    "diff-plan-one-account",
+    f"diff fixtures/privesc/iam-writes --plan {PLANS}/bad/no-account.json {T}",
 )
 add("diff-plan-and-after", f"diff {DEMO} {DEMO} --plan {PLANS}/scp-edit.json")
 

@@ -13,6 +13,7 @@ import pytest
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import policies_for
 from iamgraph.load.settings import Invariant
+from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.plan import TRUST, PlannedSnapshot
 from iamgraph.model.source import SourceRef
 from iamgraph.premerge.plan.apply import apply_plan
@@ -382,6 +383,23 @@ def test_an_explicit_account_decides(demo):
     assert f"{MGMT}:policy/deploy" in planned.snapshot.managed_policies
     with pytest.raises(InputError, match="account must be 12 digits"):
         apply_plan(demo, BAD / "no-account.json", account="prod")
+
+
+def test_a_one_account_snapshot_settles_the_account_of_a_plan_that_names_none():
+    """Issue 16 item 5: with one account in the snapshot the plan can only be for it; the
+    default is said as an assumption. With several (the demo) the error above stays."""
+    one = load_snapshot(FIXTURES / "privesc" / "iam-writes")
+    (only,) = one.accounts
+    planned = apply_plan(one, BAD / "no-account.json")
+    assert planned.account == only
+    assert f"arn:aws:iam::{only}:policy/deploy" in planned.snapshot.managed_policies
+    assert ("plan", "account", only) in [
+        (a.address, a.attribute, a.value) for a in planned.assumptions
+    ]
+    # an account the caller gives still wins
+    given = apply_plan(one, BAD / "no-account.json", account="111122223333")
+    assert given.account == "111122223333"
+    assert "plan" not in [a.address for a in given.assumptions]
 
 
 def test_a_missing_plan_file_is_an_input_error(demo, tmp_path):

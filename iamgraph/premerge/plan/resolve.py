@@ -48,8 +48,9 @@ class Resolver:
     """The plan's changes and what is known of their values: the account, the configuration's
     references, the values planned so far; what is assumed and what stays unresolved."""
 
-    def __init__(self, doc: Doc, account: str | None) -> None:
+    def __init__(self, doc: Doc, account: str | None, only_account: str | None = None) -> None:
         self.doc = doc
+        self._only_account = only_account  # the snapshot's one account, when it holds one
         self.changes = read_plan(doc)  # first: it checks the plan is an object
         top = doc.root
         self.expressions = config_expressions(top)
@@ -65,6 +66,16 @@ class Resolver:
         """The account of the plan's IAM resources; InputError when the plan cannot say."""
         if self._account is None:
             found = sorted(self._candidates)
+            if not found and self._only_account:
+                found = [self._only_account]  # a plan for this snapshot's one account
+                self.assumptions.append(
+                    Assumption(
+                        "plan",
+                        "account",
+                        self._only_account,
+                        "the plan names no account and the snapshot holds only this one",
+                    )
+                )
             if len(found) != 1:
                 why = (
                     f"it names several ({', '.join(found)})"

@@ -41,7 +41,8 @@ class Work(Resolver):
     """Mutable tables for the duration of one apply_plan call; `result` freezes them."""
 
     def __init__(self, snapshot: Snapshot, doc: Doc, account: str | None) -> None:
-        super().__init__(doc, account)
+        only = list(snapshot.accounts) if len(snapshot.accounts) == 1 else [None]
+        super().__init__(doc, account, only[0])
         self.snapshot = snapshot
         self.tables: dict[str, Tables] = {}
         for aid, data in snapshot.accounts.items():
