@@ -22,7 +22,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query import answer
 from iamgraph.render.answers import ask_lines
 from iamgraph.render.json import ask_json, print_json
-from iamgraph.render.text import say
+from iamgraph.render.text import input_warnings, say
 
 
 @reports_input_errors
@@ -55,6 +55,7 @@ def ask(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    input_warnings(snap)
     if render is not None:
         write_render(render, snap, list(answered.reaches), title=question)
     if output is OutputFormat.JSON:

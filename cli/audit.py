@@ -24,7 +24,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
-from iamgraph.render.text import say
+from iamgraph.render.text import input_warnings, say
 
 
 class AuditFormat(StrEnum):
@@ -84,6 +84,7 @@ def audit(
             diagrams=fmt is AuditFormat.HTML,
             progress=progress,
         )
+    input_warnings(audited.context.snapshot)
     with _writing(out_file):
         if fmt is AuditFormat.HTML:
             audit_html(audited)

@@ -30,7 +30,7 @@ from iamgraph.query.asked import checked_request
 from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import can_lines, who_can_lines
 from iamgraph.render.json import can_json, print_json, who_can_json
-from iamgraph.render.text import say
+from iamgraph.render.text import input_warnings, say
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 DirectOption = typer.Option(
@@ -106,6 +106,7 @@ def can(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    input_warnings(snap)
     if render is not None:
         write_render(render, snap, [reach], title=f"{principal}: {' | '.join(actions)}")
     if output is OutputFormat.JSON:
@@ -153,6 +154,7 @@ def who_can(
             timeout_ms=round(timeout * 1000),
             progress=progress,
         )
+    input_warnings(snap)
     if render is not None:
         write_render(render, snap, reaches, title=" | ".join(action))
     if output is OutputFormat.JSON:

@@ -17,7 +17,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.summary import summarize
 from iamgraph.render.json import print_json
 from iamgraph.render.summary import print_summary
-from iamgraph.render.text import stdout
+from iamgraph.render.text import input_warnings, stdout
 
 
 @reports_input_errors
@@ -31,6 +31,7 @@ def summary(
     """Count what a snapshot holds and say what it lacks."""
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress)
+    input_warnings(snap)
     result = summarize(snap)
     if output is OutputFormat.JSON:
         print_json(result.as_dict())

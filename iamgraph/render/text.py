@@ -10,6 +10,7 @@ from rich.console import Console
 
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
+from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.reach import Reach
 from iamgraph.verdict import Verdict
 
@@ -26,6 +27,15 @@ def say(lines: Iterable[str]) -> None:
 def warn(line: str) -> None:
     """A note on stderr, beside a report that is still written (a diagram left out)."""
     stderr.print(line, highlight=False, markup=False)
+
+
+def input_warnings(snap: Snapshot) -> None:
+    """Each contradiction in the snapshot's input once on stderr, beside the answer (`lint`
+    reports them as IAMG-L009 findings instead)."""
+    for w in snap.warnings:
+        src = w.source
+        where = f"{src.file}:{src.line}:{src.column}" if src.line else src.file
+        warn(f"iamgraph: warning: {where}: {w.message}")
 
 
 MODE_WORDS = {

@@ -19,7 +19,9 @@ def test_a_folder_holding_another_accounts_dump_is_named_once():
     snap = load_snapshot(WRONG)
     [w] = snap.warnings
     assert "folder of account 111111111111 names account 012345678901 in 2 ARNs" in w.message
-    assert w.source.file.endswith("accounts/111111111111/iam/get-account-authorization-details.json")
+    assert w.source.file.endswith(
+        "accounts/111111111111/iam/get-account-authorization-details.json"
+    )
     assert (w.source.line, w.source.json_path) == (3, "$.UserDetailList[0]")
 
 
