@@ -59,3 +59,14 @@ def test_no_such_entity_means_not_set(tmp_path):
 def test_another_accounts_answer_says_nothing_here(tmp_path):
     other = {**NO_POLICY, "account": "141421356237"}
     assert ("IAM.PASSWORD.MISSING", True) in _password(_snapshot(tmp_path, facts=[other]))
+
+
+def test_the_text_report_groups_the_unknowns_of_one_missing_file(tmp_path):
+    from iamgraph.render.audit import audit_text
+
+    audited = audit_snapshot(_snapshot(tmp_path), timeout_ms=60_000)
+    lines = audit_text("UNKNOWN", list(audited.report.items), 47, audited.context.as_of)
+    need = "accounts/271828182845/iam/get-account-password-policy.json"
+    i = lines.index(f"unknown   8 checks need {need}, which the snapshot lacks:")
+    assert lines[i + 1].split(", ")[:2] == ["          IAM.PASSWORD.LENGTH", "IAM.PASSWORD.MISSING"]
+    assert not any("IAM.PASSWORD.EXPIRY  271828182845" in line for line in lines)
