@@ -23,7 +23,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query import answer
 from iamgraph.render.answers import ask_lines
 from iamgraph.render.json import ask_json, print_json
-from iamgraph.render.text import say, unreadable
+from iamgraph.render.text import input_warnings, say, unreadable
 
 
 @reports_input_errors
@@ -58,6 +58,7 @@ def ask(
             progress=progress,
         )
     unreadable(snap.unreadable)
+    input_warnings(snap)
     if render is not None:
         write_render(render, snap, list(answered.reaches), title=question)
     if output is OutputFormat.JSON:

@@ -25,7 +25,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
-from iamgraph.render.text import say, unreadable
+from iamgraph.render.text import input_warnings, say, unreadable
 
 
 class AuditFormat(StrEnum):
@@ -88,6 +88,7 @@ def audit(
             strict=strict,
         )
     unreadable(audited.context.snapshot.unreadable)
+    input_warnings(audited.context.snapshot)
     with _writing(out_file):
         if fmt is AuditFormat.HTML:
             audit_html(audited)

@@ -31,7 +31,7 @@ from iamgraph.query.asked import checked_request
 from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import can_lines, who_can_lines
 from iamgraph.render.json import can_json, print_json, who_can_json
-from iamgraph.render.text import say, unreadable
+from iamgraph.render.text import input_warnings, say, unreadable
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
 
 DirectOption = typer.Option(
@@ -109,6 +109,7 @@ def can(
             progress=progress,
         )
     unreadable(snap.unreadable)
+    input_warnings(snap)
     if render is not None:
         write_render(render, snap, [reach], title=f"{principal}: {' | '.join(actions)}")
     if output is OutputFormat.JSON:
@@ -158,6 +159,7 @@ def who_can(
             progress=progress,
         )
     unreadable(snap.unreadable)
+    input_warnings(snap)
     if render is not None:
         write_render(render, snap, reaches, title=" | ".join(action))
     if output is OutputFormat.JSON:

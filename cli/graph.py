@@ -27,7 +27,7 @@ from iamgraph.query.simulate import parse_context_pairs
 from iamgraph.render.answers import paths_lines, picture_lines, privesc_lines
 from iamgraph.render.diagrams import picture_diagram, privesc_diagram
 from iamgraph.render.json import paths_json, print_json, privesc_json
-from iamgraph.render.text import say, unreadable
+from iamgraph.render.text import input_warnings, say, unreadable
 from iamgraph.verdict import Verdict
 
 
@@ -50,6 +50,7 @@ def privesc(
             snap, mfa=mfa_mode(mfa), timeout_ms=round(timeout * 1000), progress=progress
         )
     unreadable(snap.unreadable)
+    input_warnings(snap)
     if render is not None:
         emit(privesc_diagram(snap, found), render)
     if output is OutputFormat.JSON:
@@ -100,6 +101,7 @@ def paths(
             progress=progress,
         )
     unreadable(snap.unreadable)
+    input_warnings(snap)
     if render is not None:
         target = " | ".join(action) if action else to
         write_render(render, snap, [reach], title=f"{source} -> {target}")
@@ -131,5 +133,6 @@ def graph(
             snap, account, escalation_only, timeout_ms=round(timeout * 1000), progress=progress
         )
     unreadable(snap.unreadable)
+    input_warnings(snap)
     emit(picture_diagram(snap, drawn, account), render)
     say(picture_lines(drawn))

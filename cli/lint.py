@@ -17,9 +17,9 @@ from iamgraph.cli.common import (
     reports_input_errors,
 )
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.lint import failing, lint_paths
+from iamgraph.premerge.lint import failing, lint_run
 from iamgraph.render.json import print_json
-from iamgraph.render.lint import lint_json, lint_line, lint_totals
+from iamgraph.render.lint import lint_json, lint_text
 from iamgraph.render.text import say
 
 
@@ -46,14 +46,22 @@ def lint(
         case_sensitive=False,
         help="Lowest severity that makes the exit code 1.",
     ),
+    include_aws_managed: bool = typer.Option(
+        False,
+        "--include-aws-managed",
+        help="Also show findings in AWS managed policies (arn:aws:iam::aws:policy/...), which "
+        "you cannot change; by default they are counted in one line and do not decide the exit "
+        "code.",
+    ),
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Report grammar errors, unknown actions and keys, and resource-type mismatches."""
     with progress_bar(quiet) as progress:
-        findings = lint_paths(paths, kind, progress)
+        linted = lint_run(paths, kind, progress, include_aws_managed=include_aws_managed)
     if output is OutputFormat.JSON:
-        print_json(lint_json(findings))
+        print_json(lint_json(linted))
     else:
-        say([*(lint_line(f) for f in findings), lint_totals(findings)])
-    raise typer.Exit(EXIT_FINDINGS if failing(findings, fail_on.value) else EXIT_OK)
+        say(lint_text(linted))
+    failed = failing(list(linted.findings), fail_on.value)
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -30,7 +30,7 @@ from iamgraph.model.policy import PolicyKind
 from iamgraph.premerge import run
 from iamgraph.premerge.report import counted
 from iamgraph.render import premerge as write
-from iamgraph.render.text import unreadable
+from iamgraph.render.text import input_warnings, unreadable
 
 __all__ = ["OnUnknown", "check_access", "check_invariants", "diff", "diff_policy"]
 
@@ -161,6 +161,7 @@ def check_invariants(
             strict=strict,
         )
     unreadable(checked.snapshot.unreadable)
+    input_warnings(checked.snapshot)
     if render is not None:
         write_render(render, checked.snapshot, checked.paths, f"invariants broken in {snapshot}")
     write.invariant_check(output, checked, str(render) if render else "")
@@ -211,6 +212,7 @@ def diff(
             strict=strict,
         )
     unreadable(change.unreadable)
+    input_warnings(change.after)
     if render is not None:
         title = f"new paths: {before} -> {change.side}"
         write_render(render, change.after, change.paths, title=title)

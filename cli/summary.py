@@ -18,7 +18,7 @@ from iamgraph.load.snapshot import load_snapshot
 from iamgraph.query.summary import summarize
 from iamgraph.render.json import print_json
 from iamgraph.render.summary import print_summary
-from iamgraph.render.text import stdout, unreadable
+from iamgraph.render.text import input_warnings, stdout, unreadable
 
 
 @reports_input_errors
@@ -34,6 +34,7 @@ def summary(
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress, strict=strict)
     unreadable(snap.unreadable)
+    input_warnings(snap)
     result = summarize(snap)
     if output is OutputFormat.JSON:
         print_json(result.as_dict())

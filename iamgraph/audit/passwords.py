@@ -41,25 +41,41 @@ class PolicyState:
 def policy_states(snapshot: Snapshot) -> Iterator[PolicyState]:
     for account in audited_accounts(snapshot):
         data = snapshot.accounts.get(account)
-        yield PolicyState(account, data.password_policy if data else None, _missing(data))
+        unset = answered_unset(snapshot.meta, account)
+        yield PolicyState(account, data.password_policy if data else None, _missing(data, unset))
 
 
-def _missing(data: AccountData | None) -> str | None:
-    """An absent policy file means "no policy" only where the iam/ folder was collected: the
-    credential report or the account summary shows it was; the authorization dump alone does not
-    (a single-file snapshot has one)."""
+def answered_unset(meta: object, account: str) -> bool:
+    """Whether snapshot.json records that AWS answered `NoSuchEntity` to the account's
+    GetAccountPasswordPolicy: the collector asked, and no policy is set (`collect.ledger`
+    records it as a fact and writes no file)."""
+    facts = meta.get("facts") if isinstance(meta, dict) else None
+    return any(
+        isinstance(f, dict)
+        and f.get("operation") == "GetAccountPasswordPolicy"
+        and f.get("code") == "NoSuchEntity"
+        and f.get("account") == account
+        for f in (facts if isinstance(facts, list) else ())
+    )
+
+
+def _missing(data: AccountData | None, unset: bool) -> str | None:
+    """An absent policy file means "no policy" only where snapshot.json says AWS answered that
+    no policy is set. Other files of iam/ (a credential report, the account summary) prove
+    nothing about this one: a partial snapshot, or a hand-made one without snapshot.json, may
+    hold them and still lack the policy because it was never collected."""
     if data is None:
         return "account folder"
     unreadable = data.unreadable.get(f"iam/{POLICY_FILE}")
     if unreadable:  # present but unreadable: whether a policy is set is unknown, not "no"
         return f"readable password policy file ({unreadable})"
-    if data.password_policy is not None or data.credential_report or data.summary:
+    if data.password_policy is not None or unset:
         return None
-    if data.authorization is None:
+    if data.authorization is None and data.credential_report is None and data.summary is None:
         return "IAM data (iam/ folder)"
     return (
-        "password policy file (only the authorization details were collected, so an unset "
-        "policy cannot be told from an uncollected one)"
+        "password policy file (snapshot.json records no NoSuchEntity answer for it, so an "
+        "unset policy cannot be told from an uncollected one)"
     )
 
 

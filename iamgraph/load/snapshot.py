@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.load.account_summary import load_account_summary
 from iamgraph.load.authorization_details import load_authorization_details
 from iamgraph.load.cloudtrail import load_describe_trails, load_event_selectors, load_trail_status
+from iamgraph.load.consistency import contradictions
 from iamgraph.load.credential_report import load_credential_report
 from iamgraph.load.fields import Doc
 from iamgraph.load.inventory import load_inventory
@@ -30,7 +32,7 @@ from iamgraph.load.organizations import load_organization
 from iamgraph.load.password_policy import load_password_policy
 from iamgraph.load.s3 import load_bucket
 from iamgraph.load.sns import load_topic_attributes
-from iamgraph.model.arn import account_root_arn
+from iamgraph.model.arn import account_root_arn, is_account_id
 from iamgraph.model.principals import (
     Group,
     ManagedPolicy,
@@ -59,13 +61,14 @@ def load_snapshot(
     if root.is_file():
         auth = load_authorization_details(root)
         account = AccountData(auth.account, authorization=auth)
-        return assemble(
+        snap = assemble(
             root,
             None,
             {auth.account: account},
             [f"{root} is a single dump: no organization, credential report or trails"],
             {},
         )
+        return replace(snap, warnings=contradictions([account], by_folder=False))
     org_dir, acct_dir = root / "organization", root / "accounts"
     if not org_dir.is_dir() and not acct_dir.is_dir():
         raise InputError(
@@ -106,7 +109,8 @@ def load_snapshot(
         for aid in sorted(accounts):
             if aid not in organization.accounts:
                 gaps.append(f"account {aid} has a folder but is not in the organization tree")
-    return assemble(root, organization, accounts, gaps, meta, unreadable)
+    snap = assemble(root, organization, accounts, gaps, meta, unreadable)
+    return replace(snap, warnings=contradictions(accounts.values(), by_folder=True))
 
 
 def _tick(progress: Progress | None, done: int, total: int, label: str) -> None:
@@ -271,7 +275,7 @@ def assemble(
             principals[role.arn] = _role_principal(role, managed, missing_docs)
     account_ids = set(accounts) | (set(organization.accounts) if organization else set())
     account_ids |= {p.account for p in principals.values()}  # a merged dump may span accounts
-    for aid in sorted(account_ids):
+    for aid in sorted(a for a in account_ids if is_account_id(a)):  # `aws` has no root user
         arn = account_root_arn(aid)
         principals[arn] = Principal(
             PrincipalKind.ROOT, arn, "root", aid, ResolvedPolicies((), None, None, ())

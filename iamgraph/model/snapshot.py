@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iamgraph.errors import InputError
+from iamgraph.model.arn import is_account_id
 from iamgraph.model.cloudtrail import EventSelectors, Trail, TrailStatus
 from iamgraph.model.credentials import AccountSummary, CredentialReport, PasswordPolicy
 from iamgraph.model.inventory import Inventory
 from iamgraph.model.organization import Organization
 from iamgraph.model.principals import AccountAuthorization, Group, ManagedPolicy, Principal
 from iamgraph.model.resources import Bucket, KmsKey, SnsTopic
+from iamgraph.model.source import SourceRef
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,15 @@ class AccountData:
 
 
 @dataclass(frozen=True)
+class InputWarning:
+    """The input contradicts itself (a folder's id against its dump's ARNs, an account that is
+    not a 12-digit id): the snapshot still loads, and the user is told once where to look."""
+
+    message: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
 class TrailResources:
     """The bucket, KMS key and SNS topic a trail delivers to, where the snapshot has them."""
 
@@ -58,6 +69,7 @@ class Snapshot:
     trails: dict[str, Trail]  # by trail ARN, unique across accounts
     gaps: tuple[str, ...]  # what the snapshot lacks, in words
     meta: dict = field(default_factory=dict)
+    warnings: tuple[InputWarning, ...] = ()  # contradictions in the input, each once
     # Optional files that could not be read (default mode): each left out, its answers unknown.
     unreadable: tuple[InputError, ...] = ()
 
@@ -67,10 +79,12 @@ class Snapshot:
         return data.unreadable.get(rel) if data else None
 
     def account_ids(self) -> tuple[str, ...]:
+        """Every 12-digit account the snapshot names; `aws` (AWS managed policies) or a
+        hand-edited non-id is no account (E18)."""
         ids = set(self.accounts) | {p.account for p in self.principals.values()}
         if self.organization:
             ids |= set(self.organization.accounts)
-        return tuple(sorted(ids))
+        return tuple(sorted(i for i in ids if is_account_id(i)))
 
     def bucket(self, name: str) -> Bucket | None:
         return next((a.buckets[name] for a in self.accounts.values() if name in a.buckets), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from iamgraph.catalog import Catalog, catalog
@@ -19,7 +20,7 @@ from iamgraph.load.fields import policy_errors
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.policy import Effect, Policy, PolicyKind, Statement
-from iamgraph.model.snapshot import Snapshot
+from iamgraph.model.snapshot import InputWarning, Snapshot
 from iamgraph.model.source import SourceRef
 
 
@@ -37,6 +38,7 @@ UNKNOWN_KEY = _rule("IAMG-L005", Severity.MEDIUM, "unknown condition key")
 SCP_WILDCARD = _rule("IAMG-L006", Severity.MEDIUM, "SCP action wildcard not at the end")
 LITERAL_VARIABLE = _rule("IAMG-L007", Severity.MEDIUM, "policy variable is literal text")
 NOT_PRINCIPAL_ALLOW = _rule("IAMG-L008", Severity.MEDIUM, "NotPrincipal with Allow")
+CONTRADICTION = _rule("IAMG-L009", Severity.MEDIUM, "the snapshot contradicts itself")
 
 
 def lint_finding(
@@ -170,6 +172,7 @@ RULES = (
     SCP_WILDCARD,
     LITERAL_VARIABLE,
     NOT_PRINCIPAL_ALLOW,
+    CONTRADICTION,
 )
 
 
@@ -228,17 +231,52 @@ def snapshot_policies(snap: Snapshot) -> Iterator[Policy]:
             yield op.document
 
 
+def in_aws_managed(f: Finding) -> bool:
+    """Whether the finding is in a policy AWS owns (`arn:PARTITION:iam::aws:policy/...`): the
+    user cannot change it, and its actions may be of services the catalog no longer lists."""
+    parts = f.subject.split(":", 5)
+    return len(parts) == 6 and parts[2] == "iam" and parts[4] == "aws"
+
+
+@dataclass(frozen=True)
+class Linted:
+    """`lint`'s result: the findings shown (they decide the exit code) and how many findings in
+    AWS managed policies were left out (`--include-aws-managed` shows them instead)."""
+
+    findings: tuple[Finding, ...]
+    aws_managed_hidden: int = 0
+
+
+def lint_run(
+    paths: Iterable[Path],
+    kind: PolicyKind | None = None,
+    progress=None,
+    *,
+    include_aws_managed: bool = False,
+) -> Linted:
+    """The `lint` command's one library call."""
+    findings = lint_paths(paths, kind, progress)
+    if include_aws_managed:
+        return Linted(tuple(findings))
+    shown = tuple(f for f in findings if not in_aws_managed(f))
+    return Linted(shown, len(findings) - len(shown))
+
+
 def lint_paths(
     paths: Iterable[Path], kind: PolicyKind | None = None, progress=None
 ) -> list[Finding]:
-    """Lint policy files and snapshot folders; unreadable files raise InputError."""
+    """Lint policy files and snapshot folders, AWS managed policies included; unreadable files
+    raise InputError."""
     collected: list[InputError] = []
     token = policy_errors.set(collected)
     policies: list[Policy] = []
+    warnings: list[InputWarning] = []
     try:
         for path in paths:
             if path.is_dir() or _is_authorization_dump(path):
-                policies.extend(snapshot_policies(load_snapshot(path, progress)))
+                snap = load_snapshot(path, progress)
+                warnings += snap.warnings
+                policies.extend(snapshot_policies(snap))
             else:
                 policies.extend(load_policy_file(path, kind))
     finally:
@@ -247,6 +285,17 @@ def lint_paths(
         lint_finding(GRAMMAR, e.message, e.file, *(e.position or (0, 0)), e.path) for e in collected
     ]
     findings += lint_policies(policies)
+    findings += [
+        lint_finding(
+            CONTRADICTION,
+            w.message,
+            w.source.file,
+            w.source.line,
+            w.source.column,
+            w.source.json_path,
+        )
+        for w in warnings
+    ]
     return sorted(findings, key=lambda f: (*_where(f), f.rule.id, f.message))
 
 

@@ -23,9 +23,44 @@ def outcome(f: Finding) -> str:
     return "unknown" if f.unknown else "fail"
 
 
+# what an unknown's `missing` names -> the file it needs, inside accounts/<id>/
+_NEEDED = {
+    "credential report": "iam/credential-report.csv",
+    "IAM authorization details": "iam/get-account-authorization-details.json",
+    "password policy file": "iam/get-account-password-policy.json",
+    "account folder": "",
+    "IAM data (iam/ folder)": "iam/",
+}
+
+
+def _needs(f: Finding) -> str:
+    """The file an unknown finding lacks (`no_account_data`), or "" for other unknowns."""
+    missing, account = f.evidence.get("missing"), f.evidence.get("account")
+    if not (f.unknown and f.suppression is None and isinstance(missing, str) and account):
+        return ""
+    key = "password policy file" if missing.startswith("password policy file (") else missing
+    file = _NEEDED.get(key)
+    return "" if file is None else f"accounts/{account}/{file}"
+
+
 def audit_text(result: str, findings: list[Finding], checks: int, as_of: datetime) -> list[str]:
+    """A line pair per finding; the unknowns that lack one file are one pair, naming the file
+    once and the checks it leaves open."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if _needs(f):
+            groups.setdefault(_needs(f), []).append(f)
     out = []
     for f in findings:
+        group = groups.get(_needs(f), [])
+        if len(group) > 1:
+            if f is group[0]:
+                ids = ", ".join(dict.fromkeys(g.rule.id for g in group))
+                out.append(
+                    f"unknown   {len(group)} checks need {_needs(f)}, which the snapshot lacks:"
+                )
+                out.append(f"          {ids}")
+            continue
         state = "unknown" if f.unknown else f.rule.severity.value
         out.append(f"{state:<8}  {f.rule.id}  {f.subject}")
         out.append(f"          {f.message}")

@@ -5,7 +5,7 @@ as a compiler says it (`error` or `warning`)."""
 from __future__ import annotations
 
 from iamgraph.finding import Finding
-from iamgraph.premerge.lint import is_error
+from iamgraph.premerge.lint import Linted, is_error
 
 
 def lint_line(f: Finding) -> str:
@@ -19,8 +19,23 @@ def lint_totals(findings: list[Finding]) -> str:
     return f"{errors} errors, {len(findings) - errors} warnings"
 
 
-def lint_json(findings: list[Finding]) -> dict:
-    return {"findings": [_as_dict(f) for f in findings]}
+def lint_text(linted: Linted) -> list[str]:
+    """A line per finding, the line that counts those in AWS managed policies (when some were
+    left out), and the totals."""
+    out = [lint_line(f) for f in linted.findings]
+    if linted.aws_managed_hidden:
+        out.append(
+            f"{linted.aws_managed_hidden} findings in AWS managed policies not shown; "
+            "--include-aws-managed shows them"
+        )
+    return [*out, lint_totals(list(linted.findings))]
+
+
+def lint_json(linted: Linted) -> dict:
+    return {
+        "findings": [_as_dict(f) for f in linted.findings],
+        "aws_managed_not_shown": linted.aws_managed_hidden,
+    }
 
 
 def _as_dict(f: Finding) -> dict:

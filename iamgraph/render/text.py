@@ -11,6 +11,7 @@ from rich.console import Console
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
+from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.reach import Reach
 from iamgraph.verdict import Verdict
 
@@ -34,6 +35,15 @@ def unreadable(errors: Iterable[InputError]) -> None:
     (file, JSON path, reason) in the shape of an input error: the answers still come."""
     for line in dict.fromkeys(str(e) for e in errors):
         warn(f"iamgraph: warning: {line} (left out: what reads it is unknown; --strict stops)")
+
+
+def input_warnings(snap: Snapshot) -> None:
+    """Each contradiction in the snapshot's input once on stderr, beside the answer (`lint`
+    reports them as IAMG-L009 findings instead)."""
+    for w in snap.warnings:
+        src = w.source
+        where = f"{src.file}:{src.line}:{src.column}" if src.line else src.file
+        warn(f"iamgraph: warning: {where}: {w.message}")
 
 
 MODE_WORDS = {

@@ -112,6 +112,18 @@ add(
 add("lint-loaders-json", f"lint {LOADERS}/authorization/json-string-documents.json -f json")
 add("lint-kind-trust", f"lint --kind trust {POL}/read-reports.json")
 add("lint-kind-rcp", f"lint --kind rcp {SCP}/rcp-data-perimeter.json")
+# issue 16 item 7: findings in AWS managed policies counted in one line unless asked for
+add("lint-aws-managed", f"lint {LOADERS}/aws-managed/get-account-authorization-details.json")
+add(
+    "lint-aws-managed-included",
+    f"lint --include-aws-managed {LOADERS}/aws-managed/get-account-authorization-details.json",
+)
+# issue 16 item 6: a dump in the wrong account folder, an ARN account that is not an id
+add(
+    "lint-contradictions",
+    f"lint {LOADERS}/contradictions/wrong-folder {LOADERS}/contradictions/not-an-account.json",
+)
+add("summary-wrong-folder", f"summary {LOADERS}/contradictions/wrong-folder")
 
 # -- simulate: the README's requests, both engines, custom mode -------------------------------
 SIMULATE = {
@@ -531,7 +543,7 @@ BAD_SNAPSHOTS = (
 for bad in BAD_SNAPSHOTS:
     add(f"bad-summary-{bad}", f"summary {BAD}/{bad}")
 add("bad-privesc-snapshot-org-missing-id", f"privesc {BAD}/snapshot-org-missing-id")
-add("bad-audit-snapshot-trail-islogging-yes", f"audit {BAD}/snapshot-trail-islogging-yes")
+add("bad-audit-snapshot-trail-islogging-yes", f"audit {BAD}/snapshot-trail-islogging-yes --as-of 2026-11-20")
 add("bad-lint-snapshot-scp-content-not-json", f"lint {BAD}/snapshot-scp-content-not-json")
 add("bad-summary-empty-folder", "summary {out}/empty", setup="empty-folder")
 add("bad-summary-missing", "summary {out}/missing")

@@ -8,6 +8,7 @@ A difference is a behaviour change. If it is intended, regenerate the file
 from __future__ import annotations
 
 import difflib
+from datetime import date
 
 import pytest
 
@@ -55,3 +56,11 @@ def test_every_golden_file_has_a_case():
     names = {c.name for c in CASES}
     stale = sorted(p.name for p in EXPECTED.glob("*.txt") if p.stem not in names)
     assert stale == [], "golden files without a case (delete them or restore the case)"
+
+
+def test_no_golden_depends_on_the_day_it_runs():
+    """An output that prints today's date (an audit without --as-of) passes the day it is
+    captured and fails the next: every case that dates must pin the clock."""
+    today = date.today().isoformat()
+    dated = sorted(p.name for p in EXPECTED.glob("*.txt") if today in p.read_text())
+    assert dated == [], f"goldens holding today's date {today}: pin it with --as-of"
