@@ -37,6 +37,7 @@ UNKNOWN_KEY = _rule("IAMG-L005", Severity.MEDIUM, "unknown condition key")
 SCP_WILDCARD = _rule("IAMG-L006", Severity.MEDIUM, "SCP action wildcard not at the end")
 LITERAL_VARIABLE = _rule("IAMG-L007", Severity.MEDIUM, "policy variable is literal text")
 NOT_PRINCIPAL_ALLOW = _rule("IAMG-L008", Severity.MEDIUM, "NotPrincipal with Allow")
+UNREADABLE = _rule("IAMG-L009", Severity.HIGH, "file cannot be read as a policy")
 
 
 def lint_finding(
@@ -170,6 +171,7 @@ RULES = (
     SCP_WILDCARD,
     LITERAL_VARIABLE,
     NOT_PRINCIPAL_ALLOW,
+    UNREADABLE,
 )
 
 
@@ -229,22 +231,40 @@ def snapshot_policies(snap: Snapshot) -> Iterator[Policy]:
 
 
 def lint_paths(
-    paths: Iterable[Path], kind: PolicyKind | None = None, progress=None
+    paths: Iterable[Path], kind: PolicyKind | None = None, progress=None, *, strict: bool = False
 ) -> list[Finding]:
-    """Lint policy files and snapshot folders; unreadable files raise InputError."""
+    """Lint policy files and snapshot folders. A file that cannot be read (not JSON, not UTF-8,
+    missing, not a policy) is one UNREADABLE finding and the other paths are still linted, so one
+    bad file of many hides nothing; `strict` raises its InputError instead. A snapshot folder's
+    loader decides what it requires (authorization details, organization): those still raise."""
     collected: list[InputError] = []
+    unreadable: list[InputError] = []
     token = policy_errors.set(collected)
     policies: list[Policy] = []
     try:
         for path in paths:
-            if path.is_dir() or _is_authorization_dump(path):
-                policies.extend(snapshot_policies(load_snapshot(path, progress)))
-            else:
-                policies.extend(load_policy_file(path, kind))
+            if path.is_dir():
+                snap = load_snapshot(path, progress, strict=strict)
+                unreadable.extend(snap.unreadable)
+                policies.extend(snapshot_policies(snap))
+                continue
+            mark = len(collected)
+            try:
+                if _is_authorization_dump(path):
+                    policies.extend(snapshot_policies(load_snapshot(path, progress)))
+                else:
+                    policies.extend(load_policy_file(path, kind))
+            except InputError as exc:
+                if strict:
+                    raise
+                del collected[mark:]  # the file is one finding, not its parts read before
+                unreadable.append(exc)
     finally:
         policy_errors.reset(token)
     findings = [
-        lint_finding(GRAMMAR, e.message, e.file, *(e.position or (0, 0)), e.path) for e in collected
+        lint_finding(rule, e.message, e.file, *(e.position or (0, 0)), e.path)
+        for rule, errors in ((GRAMMAR, collected), (UNREADABLE, unreadable))
+        for e in errors
     ]
     findings += lint_policies(policies)
     return sorted(findings, key=lambda f: (*_where(f), f.rule.id, f.message))
