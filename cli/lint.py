@@ -55,10 +55,18 @@ def lint(
     ),
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Stop (exit 2) at a file that cannot be read (a policy file, or an optional file of "
+        "a snapshot) instead of reporting it as one IAMG-L009 error and linting the rest.",
+    ),
 ) -> None:
     """Report grammar errors, unknown actions and keys, and resource-type mismatches."""
     with progress_bar(quiet) as progress:
-        linted = lint_run(paths, kind, progress, include_aws_managed=include_aws_managed)
+        linted = lint_run(
+            paths, kind, progress, include_aws_managed=include_aws_managed, strict=strict
+        )
     if output is OutputFormat.JSON:
         print_json(lint_json(linted))
     else:

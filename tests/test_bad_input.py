@@ -239,36 +239,37 @@ CASES = [
         "iamgraph: {tmp}/no-such-snapshot: $: snapshot not found",
         id="summary-missing-path",
     ),
-    # -- lint: a file that is not JSON at all is an input error, not a finding --
+    # -- lint --strict: a file that cannot be read is an input error (without --strict: one
+    # IAMG-L010 finding, test_lint_without_strict_reports_one_finding_and_goes_on) --
     pytest.param(
-        ["lint", f"{B}/policy-truncated.json"],
+        ["lint", "--strict", f"{B}/policy-truncated.json"],
         f"iamgraph: {B}/policy-truncated.json: $: invalid JSON at line 8 column 1: "
         "expected ',' or '}' in an object",
         id="lint-policy-truncated",
     ),
     pytest.param(
-        ["lint", f"{B}/empty.json"],
+        ["lint", "--strict", f"{B}/empty.json"],
         f"iamgraph: {B}/empty.json: $: empty file, expected JSON",
         id="lint-empty-file",
     ),
     pytest.param(
-        ["lint", f"{B}/not-utf8.json"],
+        ["lint", "--strict", f"{B}/not-utf8.json"],
         f"iamgraph: {B}/not-utf8.json: $: not UTF-8 text (byte 89)",
         id="lint-not-utf8",
     ),
     pytest.param(
-        ["lint", f"{B}/trailing-comma.json"],
+        ["lint", "--strict", f"{B}/trailing-comma.json"],
         f"iamgraph: {B}/trailing-comma.json: $: invalid JSON at line 12 column 9: "
         "expected a property name in double quotes",
         id="lint-trailing-comma",
     ),
     pytest.param(
-        ["lint", f"{B}/top-level-list.json"],
+        ["lint", "--strict", f"{B}/top-level-list.json"],
         f"iamgraph: {B}/top-level-list.json: $: expected an object, got a list",
         id="lint-top-level-list",
     ),
     pytest.param(
-        ["lint", f"{B}/user-missing-username.json"],
+        ["lint", "--strict", f"{B}/user-missing-username.json"],
         f"iamgraph: {B}/user-missing-username.json: $.UserDetailList[0]: "
         "missing required field 'UserName'",
         id="lint-user-missing-username",
@@ -280,7 +281,7 @@ CASES = [
         id="lint-empty-folder",
     ),
     pytest.param(
-        ["lint", "{tmp}/no-such-policy.json"],
+        ["lint", "--strict", "{tmp}/no-such-policy.json"],
         "iamgraph: {tmp}/no-such-policy.json: $: file not found",
         id="lint-missing-path",
     ),
@@ -384,3 +385,30 @@ def test_unreadable_optional_file_is_left_out_with_one_warning(
     assert line.startswith("iamgraph: warning: " + strict.values[1][len("iamgraph: ") :]), line
     assert file in line
     assert f"{file} unreadable" in result.stdout  # the summary lists it among what is lacking
+
+
+# Without --strict, lint reports the file it cannot read as one IAMG-L010 error finding (the same
+# file, JSON path and reason as the --strict line) and goes on: exit 1, nothing on stderr. A folder
+# is a snapshot whose loader decides what it requires: lint-empty-folder stays exit 2 without it.
+LINT_FILES = [c for c in CASES if c.id.startswith("lint-") and "--strict" in _args(c)]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), [c.values for c in LINT_FILES], ids=[c.id for c in LINT_FILES]
+)
+def test_lint_without_strict_reports_one_finding_and_goes_on(
+    args: list[str], expected: str, repo: Path
+) -> None:
+    args = [a for a in args if a != "--strict"]
+    result = run([*args, "fixtures/policies/home-folder-2008.json"], repo)  # after it: linted
+    assert result.exit_code == 1, result.output
+    assert result.stderr == ""
+    file, path, message = expected.replace("{tmp}", str(repo))[len("iamgraph: ") :].split(": ", 2)
+    finding, other, totals = result.stdout.splitlines()
+    assert re.fullmatch(
+        rf"{re.escape(file)}(:\d+:\d+)?: error IAMG-L010: {re.escape(message)} \[{re.escape(path)}\]",
+        finding,
+    ), finding
+    assert other.startswith("fixtures/policies/home-folder-2008.json:4:")
+    assert "warning IAMG-L007" in other
+    assert totals == "1 errors, 1 warnings"

@@ -39,6 +39,7 @@ SCP_WILDCARD = _rule("IAMG-L006", Severity.MEDIUM, "SCP action wildcard not at t
 LITERAL_VARIABLE = _rule("IAMG-L007", Severity.MEDIUM, "policy variable is literal text")
 NOT_PRINCIPAL_ALLOW = _rule("IAMG-L008", Severity.MEDIUM, "NotPrincipal with Allow")
 CONTRADICTION = _rule("IAMG-L009", Severity.MEDIUM, "the snapshot contradicts itself")
+UNREADABLE = _rule("IAMG-L010", Severity.HIGH, "file cannot be read as a policy")
 
 
 def lint_finding(
@@ -173,6 +174,7 @@ RULES = (
     LITERAL_VARIABLE,
     NOT_PRINCIPAL_ALLOW,
     CONTRADICTION,
+    UNREADABLE,
 )
 
 
@@ -253,9 +255,10 @@ def lint_run(
     progress=None,
     *,
     include_aws_managed: bool = False,
+    strict: bool = False,
 ) -> Linted:
     """The `lint` command's one library call."""
-    findings = lint_paths(paths, kind, progress)
+    findings = lint_paths(paths, kind, progress, strict=strict)
     if include_aws_managed:
         return Linted(tuple(findings))
     shown = tuple(f for f in findings if not in_aws_managed(f))
@@ -263,26 +266,44 @@ def lint_run(
 
 
 def lint_paths(
-    paths: Iterable[Path], kind: PolicyKind | None = None, progress=None
+    paths: Iterable[Path], kind: PolicyKind | None = None, progress=None, *, strict: bool = False
 ) -> list[Finding]:
-    """Lint policy files and snapshot folders, AWS managed policies included; unreadable files
-    raise InputError."""
+    """Lint policy files and snapshot folders. A file that cannot be read (not JSON, not UTF-8,
+    missing, not a policy) is one UNREADABLE finding and the other paths are still linted, so one
+    bad file of many hides nothing; `strict` raises its InputError instead. A snapshot folder's
+    loader decides what it requires (authorization details, organization): those still raise."""
     collected: list[InputError] = []
+    unreadable: list[InputError] = []
     token = policy_errors.set(collected)
     policies: list[Policy] = []
     warnings: list[InputWarning] = []
     try:
         for path in paths:
-            if path.is_dir() or _is_authorization_dump(path):
-                snap = load_snapshot(path, progress)
+            if path.is_dir():
+                snap = load_snapshot(path, progress, strict=strict)
+                unreadable.extend(snap.unreadable)
                 warnings += snap.warnings
                 policies.extend(snapshot_policies(snap))
-            else:
-                policies.extend(load_policy_file(path, kind))
+                continue
+            mark = len(collected)
+            try:
+                if _is_authorization_dump(path):
+                    snap = load_snapshot(path, progress)
+                    warnings += snap.warnings
+                    policies.extend(snapshot_policies(snap))
+                else:
+                    policies.extend(load_policy_file(path, kind))
+            except InputError as exc:
+                if strict:
+                    raise
+                del collected[mark:]  # the file is one finding, not its parts read before
+                unreadable.append(exc)
     finally:
         policy_errors.reset(token)
     findings = [
-        lint_finding(GRAMMAR, e.message, e.file, *(e.position or (0, 0)), e.path) for e in collected
+        lint_finding(rule, e.message, e.file, *(e.position or (0, 0)), e.path)
+        for rule, errors in ((GRAMMAR, collected), (UNREADABLE, unreadable))
+        for e in errors
     ]
     findings += lint_policies(policies)
     findings += [

@@ -130,3 +130,20 @@ def test_lint_kind_option():
         app, ["lint", "--kind", "nonsense", "fixtures/policies/scp-mid-wildcard.json"]
     )
     assert bad.exit_code == 2  # a usage error, before any library code runs
+
+
+def test_lint_goes_past_a_file_with_a_comment_and_strict_stops_there():
+    scps = sorted(str(p.relative_to(REPO)) for p in (FIXTURES / "policies/scp-repo").glob("*.json"))
+    result = runner.invoke(app, ["lint", "--kind", "scp", *scps, "--fail-on", "error"])
+    assert result.exit_code == 1 and result.stderr == ""
+    assert [line.split(": ")[1] for line in result.stdout.splitlines()[:-1]] == [
+        "error IAMG-L003",  # deny-guardduty-changes.json
+        "error IAMG-L010",  # deny-s3-public-access-changes.json: the `//` comment
+        "warning IAMG-L005",  # require-imdsv2.json, linted after the bad file
+    ]
+    strict = runner.invoke(app, ["lint", "--kind", "scp", "--strict", *scps])
+    assert strict.exit_code == 2 and strict.stdout == ""
+    assert strict.stderr == (
+        "iamgraph: fixtures/policies/scp-repo/deny-s3-public-access-changes.json: $: "
+        "invalid JSON at line 5 column 7: expected a property name in double quotes\n"
+    )

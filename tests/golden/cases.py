@@ -124,6 +124,19 @@ add(
     f"lint {LOADERS}/contradictions/wrong-folder {LOADERS}/contradictions/not-an-account.json",
 )
 add("summary-wrong-folder", f"summary {LOADERS}/contradictions/wrong-folder")
+SCP_REPO = " ".join(
+    f"{POL}/scp-repo/{n}.json"
+    for n in (
+        "deny-guardduty-changes",
+        "deny-leave-organization",
+        "deny-root-user",
+        "deny-s3-public-access-changes",  # a `//` comment: one IAMG-L010, the rest still linted
+        "require-imdsv2",
+    )
+)
+add("lint-scp-repo", f"lint --kind scp {SCP_REPO}")
+add("lint-scp-repo-json", f"lint --kind scp -f json {SCP_REPO}")
+add("lint-scp-repo-strict", f"lint --kind scp --strict {SCP_REPO}")
 
 # -- simulate: the README's requests, both engines, custom mode -------------------------------
 SIMULATE = {
@@ -543,8 +556,16 @@ BAD_SNAPSHOTS = (
 for bad in BAD_SNAPSHOTS:
     add(f"bad-summary-{bad}", f"summary {BAD}/{bad}")
 add("bad-privesc-snapshot-org-missing-id", f"privesc {BAD}/snapshot-org-missing-id")
-add("bad-audit-snapshot-trail-islogging-yes", f"audit {BAD}/snapshot-trail-islogging-yes --as-of 2026-11-20")
+add(
+    "bad-audit-snapshot-trail-islogging-yes",
+    f"audit {BAD}/snapshot-trail-islogging-yes --as-of 2026-11-20",
+)
 add("bad-lint-snapshot-scp-content-not-json", f"lint {BAD}/snapshot-scp-content-not-json")
+add("bad-lint-snapshot-summary-string-value", f"lint {BAD}/snapshot-summary-string-value")
+add(
+    "bad-lint-strict-snapshot-summary-string-value",
+    f"lint --strict {BAD}/snapshot-summary-string-value",
+)
 add("bad-summary-empty-folder", "summary {out}/empty", setup="empty-folder")
 add("bad-summary-missing", "summary {out}/missing")
 add("bad-lint-missing", "lint {out}/missing.json")
