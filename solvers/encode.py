@@ -61,8 +61,8 @@ class Encoder:
         self.term = term
         self.ctx = ctx
         self.havoc: list[str] = []
-        pinned = list(ctx.pinned.items())
-        names = {k: v for k, v in pinned}
+        # what policy variables read: the pinned keys, or the whole request `outcome_of` decides
+        names = {**(ctx.request or {}), **ctx.pinned}
         self.pinned_request = Request(
             term.action if isinstance(term.action, str) else "",
             term.resource if isinstance(term.resource, str) else "",
@@ -144,12 +144,13 @@ class Encoder:
             parts = substitute(pattern, self.pinned_request, True)
             if parts is None:  # V2: a variable of an absent key: the pattern matches nothing
                 return z3.BoolVal(False)
-            if any(not p and any(c in piece for c in "*?") for piece, p in parts):
-                return self.fresh(f"Resource {pattern!r}: variable value holds a wildcard")
+            # substituted values and escapes are literal, even `*`, `?` and `:` (V1, V5)
             text = "".join(piece for piece, _ in parts)
+            query = self.term.resource_pattern
+            if query is not None and not intersects(glob_tokens(_loose(parts)), glob_tokens(query)):
+                return z3.BoolVal(False)
+            return z3.InRe(r, regex.resource_parts(tuple(parts)))
         if text.count(":") < 5:  # P3: only a `*` that ends a segment crosses `:`
-            if text != pattern:
-                return self.fresh(f"Resource {pattern!r}: a short pattern with a variable")
             return z3.InRe(r, regex.short_resource(text))
         query = self.term.resource_pattern
         if query is not None:  # decide in Python what holds for the whole query pattern
@@ -166,7 +167,7 @@ class Encoder:
             if inner in ("*", "?", "$"):
                 continue
             key = inner.split(",", 1)[0].strip().lower()
-            if not self.ctx.known(key):
+            if not self.ctx.substitutable(key):
                 return True
         return False
 
@@ -497,6 +498,15 @@ def _may_overlap(pattern: str, query: str) -> bool:
         return True
     return all(
         intersects(_tokens(x, i), _tokens(y, i)) for i, (x, y) in enumerate(zip(a, b, strict=True))
+    )
+
+
+def _loose(parts: list[tuple[str, bool]]) -> str:
+    """A substituted pattern as one glob (its `*` spans `:`) where a literal `*` or `?` is
+    `*`: it matches at least what the pattern matches, so "no overlap" with it is exact."""
+    return "".join(
+        piece if is_pattern else "".join("*" if c in "*?" else c for c in piece)
+        for piece, is_pattern in parts
     )
 
 
