@@ -164,7 +164,10 @@ class Encoder:
             )
         text = pattern
         if policy.variables_enabled and "${" in pattern:
-            parts = substitute(pattern, self.pinned_request, True)
+            try:
+                parts = substitute(pattern, self.pinned_request, True)
+            except Uncertain as exc:  # a list read as a variable (V1), unknown there too
+                return self.fresh(str(exc), ("pattern", pattern, str(r)))
             if parts is None:  # V2: a variable of an absent key: the pattern matches nothing
                 return z3.BoolVal(False)
             # substituted values and escapes are literal, even `*`, `?` and `:` (V1, V5)
@@ -310,7 +313,10 @@ class Encoder:
             if "${" not in v:
                 out.append(v)
                 continue
-            parts = substitute(v, self.pinned_request, True)
+            try:
+                parts = substitute(v, self.pinned_request, True)
+            except Uncertain:  # a list read as a variable (V1): the evaluator is unsure too
+                return None
             if parts is None:
                 out.append(None)
             elif spec.wildcards:
