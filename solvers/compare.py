@@ -81,11 +81,7 @@ def new_access(
         solver.add(_ids(action, [i for i, a in enumerate(cat.actions) if a.service in services]))
     found: list[NewAccess] = []
     reasons: list[str] = list(unknown_actions)
-    havocs = [
-        z3.Bool(f"havoc[{tag}{i + 1}]")
-        for tag, enc in (("before", was), ("after", now))
-        for i in range(len(enc.havoc))
-    ]
+    havocs = list({str(h): h for h in [*was.havoc_vars, *now.havoc_vars]}.values())
     retries = 0
     unfinished: list[str] = []  # what the enumeration could not finish: never a shorter list
 

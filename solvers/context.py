@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, getcontext
@@ -127,9 +127,14 @@ class SymContext:
         pinned: dict[str, ContextValue],
         tag: str = "",
         fixed: Callable[[str], bool] | None = None,
+        request: Mapping[str, ContextValue] | None = None,
     ) -> None:
         self.usage = usage
         self.pinned = pinned  # lower-cased key -> value the credential fixes
+        # one concrete request's context (`outcome_of`): every key stays symbolic for the
+        # conditions, but a policy variable reads its value (V1-V3; a key not in it is absent)
+        # and a list gets as many elements as it holds
+        self.request = request
         # keys the credential fixes but does not carry (a tag the principal lacks): absent
         self.fixed = fixed
         self.absent = {k for k in usage if k not in pinned and fixed is not None and fixed(k)}
@@ -144,6 +149,10 @@ class SymContext:
         """Is the key's value (or its absence) fixed rather than chosen by the caller?"""
         return lower in self.pinned or (self.fixed is not None and self.fixed(lower))
 
+    def substitutable(self, lower: str) -> bool:
+        """Can a policy variable of this key be replaced by its value (or its absence)?"""
+        return self.request is not None or self.known(lower)
+
     def _make(self, lower: str, u: Usage) -> Key:
         t = f"{self.tag}{u.name}"
         key = Key(u.name, u, z3.Bool(f"present[{t}]"))
@@ -157,6 +166,9 @@ class SymContext:
             if make is not None:
                 # one element per condition that may need a witness element suffices
                 n = max(1, min(MAX_ELEMENTS, u.qualified + (1 if u.plain else 0)))
+                given = self.request.get(lower) if self.request is not None else None
+                if given is not None:  # a concrete list: room for every value it holds
+                    n = max(n, len(given.values))
                 key.count = z3.Int(f"count[{t}]")
                 key.elems = [make(f"{t}[{i}]") for i in range(n)]
                 self.constraints += [key.count >= 0, key.count <= n]

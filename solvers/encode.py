@@ -11,6 +11,7 @@ one of the choices), and every witness is replayed through the evaluator before 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class Encoded:
     denied: z3.BoolRef  # an explicit Deny applies
     havoc: list[str] = field(default_factory=list)
     allows: list[z3.BoolRef] = field(default_factory=list)  # each identity/resource Allow
+    havoc_vars: list[z3.BoolRef] = field(default_factory=list)  # the Booleans left open
 
 
 class Encoder:
@@ -61,8 +63,9 @@ class Encoder:
         self.term = term
         self.ctx = ctx
         self.havoc: list[str] = []
-        pinned = list(ctx.pinned.items())
-        names = {k: v for k, v in pinned}
+        self.havoc_vars: list[z3.BoolRef] = []
+        # what policy variables read: the pinned keys, or the whole request `outcome_of` decides
+        names = {**(ctx.request or {}), **ctx.pinned}
         self.pinned_request = Request(
             term.action if isinstance(term.action, str) else "",
             term.resource if isinstance(term.resource, str) else "",
@@ -70,9 +73,21 @@ class Encoder:
             {k: k for k in names},
         )
 
-    def fresh(self, why: str) -> z3.BoolRef:
+    def fresh(self, why: str, same: tuple | None = None) -> z3.BoolRef:
+        """A Boolean for what is not encoded. `same` names the truth value it stands for by
+        content (a condition's, a Resource element's over the term's resource), which is one
+        value per request whatever the reason it is not encoded: equal contents share one
+        Boolean, in this encoding and in another over the same context and term, so two
+        policies that spell one element alike stay alike (`diff-policy`)."""
         self.havoc.append(why)
-        return z3.Bool(f"havoc[{self.tag}{len(self.havoc)}]")
+        if same is None:
+            var = z3.Bool(f"havoc[{self.tag}{len(self.havoc)}]")
+        else:
+            digest = hashlib.sha256(repr(same).encode()).hexdigest()[:20]
+            var = z3.Bool(f"havoc[={digest}]")
+        if not any(var.eq(v) for v in self.havoc_vars):
+            self.havoc_vars.append(var)
+        return var
 
     # -- statement_applies -------------------------------------------------------------------
     def applies(self, policy: Policy, st: Statement) -> z3.BoolRef | bool:
@@ -118,13 +133,19 @@ class Encoder:
             if any(self._free_variable(p, policy) for p in st.resources):
                 if not any(_may_hold(p, r) for p in st.resources):
                     return st.not_resource  # no value of the variables lets a pattern match
-                return self.fresh(f"Resource with a variable of a free key in {_where(policy, st)}")
+                return self.fresh(
+                    f"Resource with a variable of a free key in {_where(policy, st)}",
+                    ("resource", st.resources, st.not_resource, r, True),
+                )
             try:
                 hit = resource_matches(
                     st.resources, r, self.pinned_request, policy.variables_enabled
                 )
             except Uncertain as exc:
-                return self.fresh(str(exc))
+                return self.fresh(
+                    str(exc),
+                    ("resource", st.resources, st.not_resource, r, policy.variables_enabled),
+                )
             return hit != st.not_resource
         terms = [self._resource_term(policy, st, p, r) for p in st.resources]
         inside = z3.Or(*terms)
@@ -138,18 +159,24 @@ class Encoder:
                 pattern, self.term.resource_pattern
             ):
                 return z3.BoolVal(False)
-            return self.fresh(f"Resource {pattern!r} uses a variable of a free key")
+            return self.fresh(
+                f"Resource {pattern!r} uses a variable of a free key", ("pattern", pattern, str(r))
+            )
         text = pattern
         if policy.variables_enabled and "${" in pattern:
-            parts = substitute(pattern, self.pinned_request, True)
+            try:
+                parts = substitute(pattern, self.pinned_request, True)
+            except Uncertain as exc:  # a list read as a variable (V1), unknown there too
+                return self.fresh(str(exc), ("pattern", pattern, str(r)))
             if parts is None:  # V2: a variable of an absent key: the pattern matches nothing
                 return z3.BoolVal(False)
-            if any(not p and any(c in piece for c in "*?") for piece, p in parts):
-                return self.fresh(f"Resource {pattern!r}: variable value holds a wildcard")
+            # substituted values and escapes are literal, even `*`, `?` and `:` (V1, V5)
             text = "".join(piece for piece, _ in parts)
+            query = self.term.resource_pattern
+            if query is not None and not intersects(glob_tokens(_loose(parts)), glob_tokens(query)):
+                return z3.BoolVal(False)
+            return z3.InRe(r, regex.resource_parts(tuple(parts)))
         if text.count(":") < 5:  # P3: only a `*` that ends a segment crosses `:`
-            if text != pattern:
-                return self.fresh(f"Resource {pattern!r}: a short pattern with a variable")
             return z3.InRe(r, regex.short_resource(text))
         query = self.term.resource_pattern
         if query is not None:  # decide in Python what holds for the whole query pattern
@@ -166,33 +193,36 @@ class Encoder:
             if inner in ("*", "?", "$"):
                 continue
             key = inner.split(",", 1)[0].strip().lower()
-            if not self.ctx.known(key):
+            if not self.ctx.substitutable(key):
                 return True
         return False
 
     # -- conditions ------------------------------------------------------------------------
     def condition(self, policy: Policy, cond: Condition) -> z3.BoolRef | bool:
         lower = cond.key.lower()
+        site = ("condition", cond.operator, lower, cond.values, policy.variables_enabled)
         variables = any(self._free_variable(v, policy) for v in cond.values)
         if self.ctx.known(lower) and not variables:
             try:
                 return condition_holds(cond, self.pinned_request, policy.variables_enabled)
             except Uncertain as exc:
-                return self.fresh(str(exc))
+                return self.fresh(str(exc), site)
         key = self.ctx.key(cond.key)
         if variables:
             exact = self._equals_free_variable(policy, cond)
             if exact is not None:
                 return exact
             return self.fresh(
-                f"condition {cond.operator} on {cond.key} reads a free policy variable"
+                f"condition {cond.operator} on {cond.key} reads a free policy variable", site
             )
         if key is None:
-            return self.fresh(f"condition {cond.operator} on {cond.key}: key not encoded")
+            return self.fresh(f"condition {cond.operator} on {cond.key}: key not encoded", site)
         values = self._resolve(cond, policy)
         if values is None:
-            return self.fresh(f"condition {cond.operator} on {cond.key} with a policy variable")
-        return self._condition(cond, key, values)
+            return self.fresh(
+                f"condition {cond.operator} on {cond.key} with a policy variable", site
+            )
+        return self._condition(cond, key, values, site)
 
     def _equals_free_variable(self, policy: Policy, cond: Condition) -> z3.BoolRef | None:
         """StringEquals / StringNotEquals whose values read keys the caller chooses: the value
@@ -283,7 +313,10 @@ class Encoder:
             if "${" not in v:
                 out.append(v)
                 continue
-            parts = substitute(v, self.pinned_request, True)
+            try:
+                parts = substitute(v, self.pinned_request, True)
+            except Uncertain:  # a list read as a variable (V1): the evaluator is unsure too
+                return None
             if parts is None:
                 out.append(None)
             elif spec.wildcards:
@@ -293,7 +326,7 @@ class Encoder:
                 out.append("".join(piece for piece, _ in parts))
         return out
 
-    def _condition(self, cond: Condition, key: Key, values: list) -> z3.BoolRef:
+    def _condition(self, cond: Condition, key: Key, values: list, site: tuple) -> z3.BoolRef:
         spec = cond.parsed.spec
         if spec.family is Family.NULL:  # C4: an empty set counts as absent too
             absent = z3.Not(key.present)
@@ -309,7 +342,7 @@ class Encoder:
             ]
             return z3.Or(*options) if options else z3.BoolVal(False)
         if key.usage.rep is Rep.OPAQUE or (key.value is None and key.count is None):
-            return self.fresh(f"{cond.key} is read as several types or as a non-string set")
+            return self.fresh(f"{cond.key} is read as several types or as a non-string set", site)
         if cond.if_exists:
             missing = z3.BoolVal(True)  # C3
         elif cond.qualifier == "ForAllValues":
@@ -320,12 +353,14 @@ class Encoder:
             missing = z3.BoolVal(spec.negated)  # C1, C2
         if cond.qualifier:
             if key.count is None:
-                return self.fresh(f"{cond.operator} on {cond.key} read as a single value elsewhere")
+                return self.fresh(
+                    f"{cond.operator} on {cond.key} read as a single value elsewhere", site
+                )
             holds = [
                 self._holds(cond, key, e, values, _elem_v6(key, i)) for i, e in enumerate(key.elems)
             ]
             if any(h is None for h in holds):
-                return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
+                return self.fresh(f"{cond.operator} on {cond.key}: value not encodable", site)
             inside = [z3.And(i < key.count, h) for i, h in enumerate(holds)]
             if cond.qualifier == "ForAllValues":
                 present = z3.And(*[z3.Implies(i < key.count, h) for i, h in enumerate(holds)])
@@ -336,13 +371,15 @@ class Encoder:
         if key.count is not None:  # a plain operator on a set: a single value compares (C11)
             holds = self._holds(cond, key, key.elems[0], values, _elem_v6(key, 0))
             if holds is None:
-                return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
-            several = self.fresh(f"{cond.operator} on several values of {cond.key} (C11)")
+                return self.fresh(f"{cond.operator} on {cond.key}: value not encodable", site)
+            several = self.fresh(
+                f"{cond.operator} on several values of {cond.key} (C11)", (*site, "several")
+            )
             empty = z3.Or(z3.Not(key.present), key.count == 0)  # read as missing
             return z3.If(empty, missing, z3.If(key.count == 1, holds, several))
         holds = self._holds(cond, key, key.value, values, key.v6)
         if holds is None:
-            return self.fresh(f"{cond.operator} on {cond.key}: value not encodable")
+            return self.fresh(f"{cond.operator} on {cond.key}: value not encodable", site)
         return z3.If(key.present, holds, missing)
 
     def _holds(
@@ -487,7 +524,7 @@ class Encoder:
         else:
             core = combine(caller.account == ps.resource_account)
         allowed = z3.And(z3.Not(denied), *guards, core)
-        return Encoded(allowed, denied, self.havoc, allows)
+        return Encoded(allowed, denied, self.havoc, allows, self.havoc_vars)
 
 
 def _may_overlap(pattern: str, query: str) -> bool:
@@ -497,6 +534,15 @@ def _may_overlap(pattern: str, query: str) -> bool:
         return True
     return all(
         intersects(_tokens(x, i), _tokens(y, i)) for i, (x, y) in enumerate(zip(a, b, strict=True))
+    )
+
+
+def _loose(parts: list[tuple[str, bool]]) -> str:
+    """A substituted pattern as one glob (its `*` spans `:`) where a literal `*` or `?` is
+    `*`: it matches at least what the pattern matches, so "no overlap" with it is exact."""
+    return "".join(
+        piece if is_pattern else "".join("*" if c in "*?" else c for c in piece)
+        for piece, is_pattern in parts
     )
 
 

@@ -81,7 +81,7 @@ def outcome_of(
 ) -> tuple[Outcome, tuple[str, ...]]:
     """Decide one concrete request with z3 (every key free but fixed to the request's value)."""
     usage = key_usage(ps.policies())
-    ctx = SymContext(usage, {})
+    ctx = SymContext(usage, {}, request=request.context)
     cat = catalog()
     info = cat.lookup(request.action)
     action: str | z3.ArithRef = request.action

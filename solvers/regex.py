@@ -88,6 +88,64 @@ def parts(pieces: list[tuple[str, bool]], *, colon: bool = True) -> z3.ReRef:
     return out[0] if len(out) == 1 else z3.Concat(*out)
 
 
+@lru_cache(maxsize=4096)
+def resource_parts(pieces: tuple[tuple[str, bool], ...]) -> z3.ReRef:
+    """A Resource after variable substitution, as `matching._resource_match` matches it (P3,
+    V1, V5): substituted values are literal; with five colons the head's wildcards stay in
+    their segment (the whole pattern one glob when a value holds one of those colons), with
+    fewer a `*` that ends a segment crosses `:` (`matching.short_pattern_regex`)."""
+    text = "".join(piece for piece, _ in pieces)
+    if text.count(":") < 5:
+        return _short_parts(list(pieces))
+    colons = 0
+    for i, (piece, is_pattern) in enumerate(pieces):
+        for j, c in enumerate(piece):
+            if c != ":":
+                continue
+            if not is_pattern:
+                return parts(list(pieces), colon=True)
+            colons += 1
+            if colons == 5:
+                head = [*pieces[:i], (piece[:j], True)]
+                tail = [(piece[j + 1 :], True), *pieces[i + 1 :]]
+                return z3.Concat(parts(head, colon=False), z3.Re(":"), parts(tail, colon=True))
+    return parts(list(pieces), colon=True)
+
+
+def _short_parts(pieces: list[tuple[str, bool]]) -> z3.ReRef:
+    out: list[z3.ReRef] = []
+    for n, (piece, is_pattern) in enumerate(pieces):
+        if not is_pattern:
+            if piece:
+                out.append(literal(piece))
+            continue
+        run = ""
+        for i, c in enumerate(piece):
+            if c not in "*?":
+                run += c
+                continue
+            if run:
+                out.append(literal(run))
+                run = ""
+            nxt = piece[i + 1] if i + 1 < len(piece) else _next_char(pieces, n)
+            if c == "?":
+                out.append(NOT_COLON)
+            else:
+                out.append(z3.Star(ANY_CHAR if nxt in (":", "") else NOT_COLON))
+        if run:
+            out.append(literal(run))
+    if not out:
+        return literal("")
+    return out[0] if len(out) == 1 else z3.Concat(*out)
+
+
+def _next_char(pieces: list[tuple[str, bool]], n: int) -> str:
+    for piece, _ in pieces[n + 1 :]:
+        if piece:
+            return piece[0]
+    return ""
+
+
 @lru_cache(maxsize=8192)
 def resource(pattern: str) -> z3.ReRef:
     """P3 as `matching._segmented`: wildcards stay within the first five ARN segments and may

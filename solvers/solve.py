@@ -175,7 +175,7 @@ def solve(
             return Answer(label, Verdict.REACHABLE, witness)
         if decision.outcome is Outcome.UNKNOWN and ps.unresolved:
             break  # a policy whose text is missing: no retry can settle it
-        havocs = [z3.Bool(f"havoc[{i + 1}]") for i in range(len(enc.havoc))]
+        havocs = enc.havoc_vars
         if not havocs:
             return Answer(
                 label,

@@ -167,6 +167,35 @@ for n, args in SIMULATE.items():
     add(f"simulate-{n}", f"simulate {args}")
     add(f"simulate-{n}-json", f"simulate {args} -f json")
     add(f"simulate-{n}-solver", f"simulate {args} --engine solver")
+# issue 16: policy variables (V1-V5) and request lists (C8-C10), decided by both engines
+HOME = "arn:aws:s3:::acme-home-555566667777"
+VARIABLES = (
+    f"--identity-policy {SIM}/home-folders.json --caller-arn arn:aws:iam::555566667777:user/dana"
+    " --action s3:GetObject --action s3:PutObject"
+    f" --resource {HOME}/home/dana/notes.txt --resource {HOME}/teams/data/plan.md"
+    f" --resource {HOME}/teams/company-wide/handbook.pdf"
+    f" --resource '{HOME}/home/dana/$RECYCLE.BIN/desktop.ini'"
+    f" --context-entries file://{SIM}/context-home.json"
+)
+add("simulate-variables", f"simulate {VARIABLES}")
+add("simulate-variables-solver", f"simulate {VARIABLES} --engine solver")
+TAGGING = (
+    f"--identity-policy {SIM}/tagging-guardrails.json"
+    " --caller-arn arn:aws:sts::555566667777:assumed-role/data-platform/ci --action ec2:CreateTags"
+    " --resource arn:aws:ec2:eu-west-1:555566667777:instance/i-0a1b2c3d4e5f60718"
+)
+for n in ("team-tags", "tag-case", "no-tags"):
+    add(
+        f"simulate-{n}-solver",
+        f"simulate {TAGGING} --context-entries file://{SIM}/context-{n}.json --engine solver",
+    )
+add(
+    "simulate-called-via-solver-json",
+    f"simulate --identity-policy {SIM}/tagging-guardrails.json"
+    " --caller-arn arn:aws:sts::555566667777:assumed-role/data-platform/ci --action s3:GetObject"
+    " --resource arn:aws:s3:::acme-athena-results-555566667777/queries/2026-11-30.csv"
+    f" --context-entries file://{SIM}/context-called-via.json --engine solver -f json",
+)
 ONCALL_SIM = SIMULATE["oncall-break-glass"]
 add("simulate-oncall-mfa-json", f"simulate {ONCALL_SIM} --mfa mfa -f json")
 add("simulate-oncall-keys", f"simulate {ONCALL_SIM} --mfa keys")
@@ -335,6 +364,9 @@ add("diff-policy-expanded-wildcard-json", f"diff-policy {EXPANDED} {WILDCARD} -f
 for fmt in ("text", "json", "sarif", "markdown"):
     add(f"diff-policy-widened-{fmt}", f"diff-policy {WILDCARD} {WIDENED} -f {fmt} {T}")
 add("diff-policy-widened-unknown-pass", f"diff-policy {WILDCARD} {WIDENED} --unknown pass {T}")
+# a variable's value as a string or a one-element list: the same policy (issue 16)
+HOME_STRING, HOME_LIST = f"{DIFF}/home-folder-string.json", f"{DIFF}/home-folder-list.json"
+add("diff-policy-variable-string-list", f"diff-policy {HOME_STRING} {HOME_LIST} {T}")
 BUCKET = f"{DIFF}/bucket-policy-before.json {DIFF}/bucket-policy-after.json"
 add("diff-policy-bucket", f"diff-policy {BUCKET} {T}")
 add("diff-policy-bucket-json", f"diff-policy {BUCKET} -f json {T}")

@@ -154,13 +154,20 @@ RESOURCE_PATTERNS = (
     f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0abc",
     "arn:aws:s3:::other-*/*",
 )
-# Patterns with policy variables (V1, V3, V5): the z3 side answers `unknown` for most of them
-# in `outcome_of` (no key is pinned there), so they are drawn less often.
+# Patterns with policy variables (V1-V5): `outcome_of` substitutes the request's values (its
+# keys are all fixed), defaults when a key is absent, escapes as literal characters; a value
+# may itself hold `*`, `?` or `:` (aws:PrincipalTag/team below), which stay literal.
 VARIABLE_PATTERNS = (
     "arn:aws:s3:::acme-data/home/${aws:username}/*",
     "arn:aws:s3:::acme-data/${aws:PrincipalTag/team, 'data'}/*",
     "arn:aws:s3:::acme-data/reports/q1${*}",
     "arn:aws:iam::*:user/${aws:username}",
+    "arn:aws:s3:::acme-data/home/${aws:username, 'alice'}/notes.txt",
+    "arn:aws:s3:::acme-${aws:PrincipalTag/team}/*",
+    "arn:aws:s3:::acme-data/reports/q${?}.csv",
+    "arn:aws:s3:::${aws:PrincipalTag/team,'acme-data'}*",
+    "arn:aws:s3:::acme-data/reports/q1.csv${$}",
+    "${aws:PrincipalTag/team, 'arn'}:aws:s3:::acme-data/*",  # the value may hold colons
 )
 
 STRING = (
@@ -206,11 +213,28 @@ KEYS = (
     KeySpec(
         "aws:PrincipalTag/team",
         STRING,
-        ("data", "Data", "ops", "d*", "${aws:username}"),
-        ("data", "ops", "DATA", "alice"),
+        (
+            "data",
+            "Data",
+            "ops",
+            "d*",
+            "${aws:username}",
+            "${aws:username, 'data'}",
+            "${aws:RequestedRegion}-team",
+            "d${*}",
+            "${aws:PrincipalTag/owner, 'ops'}",
+        ),
+        ("data", "ops", "DATA", "alice", "d*", "logs", "a:b", "arn"),
         spellings=("aws:principaltag/TEAM",),
     ),
     KeySpec("aws:TagKeys", STRING, ("env", "team", "cost*", "Env"), (), multi=True),
+    KeySpec(
+        "aws:CalledVia",
+        STRING,
+        ("athena.amazonaws.com", "cloudformation.amazonaws.com", "*.amazonaws.com", "ATHENA*"),
+        (),
+        multi=True,
+    ),
     KeySpec(
         "aws:SourceIp",
         IP,
@@ -247,6 +271,14 @@ KEYS = (
 )
 KEY = {k.name: k for k in KEYS}
 TAG_KEYS = ("env", "team", "owner", "costcenter", "Env")
+# C8-C10: services a request went through (aws:CalledVia), in any case, possibly repeated
+SERVICES = (
+    "athena.amazonaws.com",
+    "cloudformation.amazonaws.com",
+    "ATHENA.amazonaws.com",
+    "dynamodb.amazonaws.com",
+)
+LIST_VALUES = {"aws:TagKeys": TAG_KEYS, "aws:CalledVia": SERVICES}
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
 
 
@@ -281,7 +313,7 @@ def statement(pick: Pick, kind: str, effect: str | None = None) -> dict:
     actions = list(dict.fromkeys(pick.some(ACTION_PATTERNS, 1, 2)))
     st_["NotAction" if pick.coin(0.2) else "Action"] = _one_or_list(pick, actions)  # P4, P5
     if kind in ("identity", "boundary", "session", "scp") or pick.coin(0.5):
-        pool = RESOURCE_PATTERNS + VARIABLE_PATTERNS if pick.coin(0.2) else RESOURCE_PATTERNS
+        pool = RESOURCE_PATTERNS + VARIABLE_PATTERNS if pick.coin(0.35) else RESOURCE_PATTERNS
         resources = list(dict.fromkeys(pick.some(pool, 1, 3)))
         st_["NotResource" if pick.coin(0.2) else "Resource"] = _one_or_list(pick, resources)
     if kind == "rcp":
@@ -381,10 +413,12 @@ def make_context(pick: Pick, who: Caller, *, mfa_mode: Mfa | None = None):
         always = mfa_mode is not None and spec.name.lower() == "aws:currenttime"
         if not always and pick.coin(0.35):
             continue  # C1-C3: missing
-        if spec.multi:
-            size = pick.one((1, 0, 1, 2, 3))  # z3 holds as many values as conditions read
-            tags = list(dict.fromkeys(pick.some(TAG_KEYS, size, size)))
-            entries.append((spec.name, ContextValue(tuple(tags), multi=True)))
+        if spec.multi:  # a finite list, empty (C8, C9), with duplicates or in other cases (C10)
+            size = pick.one((1, 0, 1, 2, 3, 5))
+            values = pick.some(LIST_VALUES[spec.name], size, size)
+            if not pick.coin(0.3):
+                values = list(dict.fromkeys(values))
+            entries.append((spec.name, ContextValue(tuple(values), multi=True)))
         else:
             entries.append((spec.name, ContextValue((pick.one(spec.request_values),))))
     return entries
@@ -402,6 +436,44 @@ def make_case(pick: Pick) -> tuple[PolicySet, Request]:
 @st.composite
 def cases(draw) -> tuple[PolicySet, Request]:
     return make_case(DrawPick(draw))
+
+
+def make_variable_case(pick: Pick) -> tuple[PolicySet, Request]:
+    """One identity policy whose statements read policy variables (V1-V5) in Resource and
+    condition values and compare the request's lists (C8-C10), and a request that fixes every
+    key: `outcome_of` must decide it as the evaluator does."""
+    who = make_caller(pick)
+    statements = []
+    for _ in range(pick.count(1, 3)):
+        st_ = statement(pick, "identity")
+        st_.pop("NotResource", None)
+        st_.pop("Resource", None)
+        key = "NotResource" if pick.coin(0.15) else "Resource"
+        st_[key] = _one_or_list(pick, list(dict.fromkeys(pick.some(VARIABLE_PATTERNS, 1, 2))))
+        block: dict[str, dict[str, Any]] = {}
+        if pick.coin(0.5):
+            op = pick.one(STRING)
+            block[op] = {
+                "aws:PrincipalTag/team": pick.some(KEY["aws:PrincipalTag/team"].policy_values, 1, 2)
+            }
+        if pick.coin(0.6):
+            spec = pick.one([KEY["aws:TagKeys"], KEY["aws:CalledVia"]])
+            op = f"{pick.one(['ForAllValues', 'ForAnyValue'])}:{pick.one(STRING)}"
+            block.setdefault(op, {})[spec.name] = pick.some(spec.policy_values, 1, 2)
+        if block:
+            st_["Condition"] = block
+        statements.append(st_)
+    ps = PolicySet(
+        caller=who,
+        resource_account=ACCOUNT,
+        identity=(policy(*statements, kind="identity", name="vars"),),
+    )
+    return ps, make_request(pick, who)
+
+
+@st.composite
+def variable_cases(draw) -> tuple[PolicySet, Request]:
+    return make_variable_case(DrawPick(draw))
 
 
 @st.composite

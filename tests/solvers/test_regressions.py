@@ -210,3 +210,32 @@ def test_evaluator_substitutes_the_variable(name):
 @pytest.mark.parametrize("name", list(VARIABLE_CASES))
 def test_solve_does_not_prove_unreachable_through_a_free_variable(name):
     assert _solve(VARIABLE_CASES[name], "s3:GetObject", HOME).verdict is not Verdict.UNREACHABLE
+
+
+# Bug 3 (found while fixing issue 16): once `outcome_of` substituted the request's own values,
+# a variable naming a list (V1: single-valued keys only) raised `Uncertain` out of the
+# encoder instead of leaving that element open. Both engines now say unknown.
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::acme-data/${aws:TagKeys}/*",
+        },
+        allow(Condition={"StringLike": {"aws:RequestedRegion": "${aws:TagKeys}*"}}),
+    ],
+)
+def test_variable_of_a_list_is_unknown_on_both_engines(statement):
+    ps = alice(statement)
+    req = Request.build(
+        "s3:GetObject",
+        OBJECT,
+        [
+            ("aws:TagKeys", ContextValue(("reports",), multi=True)),
+            ("aws:RequestedRegion", ContextValue(("reports-1",))),
+        ],
+    )
+    assert decide(ps, req).outcome is Outcome.UNKNOWN  # V1
+    outcome, why = outcome_of(ps, req)
+    assert outcome is Outcome.UNKNOWN, why
