@@ -26,7 +26,9 @@ def _owned(rule_id: str, module: str) -> bool:
 
 
 def test_every_id_lives_in_the_module_its_prefix_names():
-    assert len(REGISTRY) == 47 + 10 + 5  # audit checks, lint rules (L009, L010: issue 16), pre-merge rules
+    assert (
+        len(REGISTRY) == 47 + 10 + 5
+    )  # audit checks, lint rules (L009, L010: issue 16), pre-merge rules
     misplaced = {r.id: r.module for r in REGISTRY.values() if not _owned(r.id, r.module)}
     assert misplaced == {}
 
