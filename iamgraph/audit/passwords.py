@@ -41,22 +41,8 @@ class PolicyState:
 def policy_states(snapshot: Snapshot) -> Iterator[PolicyState]:
     for account in audited_accounts(snapshot):
         data = snapshot.accounts.get(account)
-        unset = answered_unset(snapshot.meta, account)
+        unset = snapshot.answered(account, "GetAccountPasswordPolicy", "NoSuchEntity")
         yield PolicyState(account, data.password_policy if data else None, _missing(data, unset))
-
-
-def answered_unset(meta: object, account: str) -> bool:
-    """Whether snapshot.json records that AWS answered `NoSuchEntity` to the account's
-    GetAccountPasswordPolicy: the collector asked, and no policy is set (`collect.ledger`
-    records it as a fact and writes no file)."""
-    facts = meta.get("facts") if isinstance(meta, dict) else None
-    return any(
-        isinstance(f, dict)
-        and f.get("operation") == "GetAccountPasswordPolicy"
-        and f.get("code") == "NoSuchEntity"
-        and f.get("account") == account
-        for f in (facts if isinstance(facts, list) else ())
-    )
 
 
 def _missing(data: AccountData | None, unset: bool) -> str | None:

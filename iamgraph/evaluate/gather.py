@@ -195,6 +195,18 @@ def find_target(snap: Snapshot, action: str, resource: str) -> Target:
         why = snap.unreadable_reason(bucket.account, f"s3/{bucket.name}/get-bucket-policy.json")
         if why:  # present but unreadable: the policy may grant or deny anything
             return Target(bucket.account, None, False, (f"bucket policy of {resource} ({why})",))
+        if bucket.policy is None and not snap.answered(
+            bucket.account, "GetBucketPolicy", "NoSuchBucketPolicy"
+        ):  # absent and not answered "no policy": not collected, so it may grant or deny
+            return Target(
+                bucket.account,
+                None,
+                False,
+                (
+                    f"bucket policy of {resource} (no get-bucket-policy.json, and snapshot.json "
+                    "records no NoSuchBucketPolicy answer for its account)",
+                ),
+            )
         return Target(bucket.account, bucket.policy, False)
     if arn.service == "kms" and arn.resource_type == "key":
         key = snap.kms_key(resource)

@@ -78,6 +78,24 @@ class Snapshot:
         data = self.accounts.get(account)
         return data.unreadable.get(rel) if data else None
 
+    def answered(self, account: str, operation: str, code: str) -> bool:
+        """Did AWS answer "nothing configured" (`code`, e.g. NoSuchBucketPolicy) to the
+        account's `operation`, as snapshot.json records it (the collector's facts), with no
+        failure of that operation there? Only then does an absent file mean "not set"; without
+        the record, a file the snapshot lacks was not collected and what reads it is unknown."""
+        meta = self.meta if isinstance(self.meta, dict) else {}
+
+        def match(items: object, want: str | None) -> bool:
+            return any(
+                isinstance(i, dict)
+                and i.get("account") == account
+                and i.get("operation") == operation
+                and (want is None or i.get("code") == want)
+                for i in (items if isinstance(items, list) else [])
+            )
+
+        return match(meta.get("facts"), code) and not match(meta.get("failures"), None)
+
     def account_ids(self) -> tuple[str, ...]:
         """Every 12-digit account the snapshot names; `aws` (AWS managed policies) or a
         hand-edited non-id is no account (E18)."""

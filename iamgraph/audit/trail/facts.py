@@ -64,18 +64,7 @@ def account_file(snap: Snapshot, account: str, *parts: str) -> str:
 def not_configured(snap: Snapshot, account: str, operation: str, code: str) -> bool:
     """Did the collector record "nothing configured" for this call in this account (a fact in
     snapshot.json), with no failure of the same call there? Only then is a missing file absent."""
-    meta = snap.meta if isinstance(snap.meta, dict) else {}
-
-    def match(items: object, want_code: str | None) -> bool:
-        return any(
-            isinstance(i, dict)
-            and i.get("account") == account
-            and i.get("operation") == operation
-            and (want_code is None or i.get("code") == want_code)
-            for i in (items if isinstance(items, list) else [])
-        )
-
-    return match(meta.get("facts"), code) and not match(meta.get("failures"), None)
+    return snap.answered(account, operation, code)
 
 
 def iso_or_none(value: datetime | None) -> str | None:
