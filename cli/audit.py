@@ -25,6 +25,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
+from iamgraph.render.files import writing
 from iamgraph.render.text import input_warnings, say, unreadable
 
 
@@ -99,25 +100,19 @@ def audit(
 
 @contextmanager
 def _writing(path: Path | None) -> Iterator[None]:
-    """Standard output into `path`, written whole or not at all (a failed run leaves an
-    existing report as it was)."""
+    """Standard output into `path`, written whole or not at all (`render.files.writing`): a
+    failed run, or exit 2, leaves an existing report as it was."""
     if path is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    ok = False
-    try:
-        with tmp.open("w", encoding="utf-8") as fh, redirect_stdout(fh):
-            try:
-                yield
-            except typer.Exit as exc:
-                ok = exc.exit_code in (0, 1, 3)
+    code = None
+    with writing(path, "--output") as fh, redirect_stdout(fh):
+        try:
+            yield
+        except typer.Exit as exc:
+            if exc.exit_code not in (0, 1, 3):
                 raise
-            ok = True
-    finally:
-        if ok:
-            tmp.replace(path)
-            stderr.print(f"wrote {path}", highlight=False, markup=False)
-        else:
-            tmp.unlink(missing_ok=True)
+            code = exc.exit_code
+    stderr.print(f"wrote {path}", highlight=False, markup=False)
+    if code is not None:
+        raise typer.Exit(code)

@@ -22,6 +22,7 @@ from iamgraph.graph.methods import BY_NAME, Family
 from iamgraph.model.organization import NodeKind
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.render.files import write_whole
 from iamgraph.verdict import Verdict
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -173,20 +174,20 @@ def write(dot: graphviz.Digraph, path: Path) -> Path:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"{path}: the diagram format must be one of {', '.join(FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        path.write_text(dot.source)
+        write_whole(path, dot.source, "--render")
         return path
     try:
-        path.write_bytes(dot.pipe(format=fmt))
+        drawn = dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         source = path.with_suffix(".dot")
-        source.write_text(dot.source)
+        write_whole(source, dot.source, "--render")
         raise RenderError(
             f"Graphviz's dot is not installed: wrote {source} instead "
             f"(install it with `sudo apt-get install -y graphviz`, then "
             f"`dot -T{fmt} {source} -o {path}`)"
         ) from None
+    write_whole(path, drawn, "--render")
     return path
 
 
