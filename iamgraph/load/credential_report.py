@@ -83,19 +83,24 @@ def _from_json(text: str, name: str) -> tuple[_Csv, datetime | None]:
 
 
 def _rows(source: _Csv) -> tuple[CredentialRow, ...]:
+    """Every row; a malformed CSV (a field over the csv module's limit of 131,072 characters,
+    a stray NUL) is an input error on its line, never a `csv.Error` traceback."""
     reader = csv.reader(source.text.splitlines())
-    header = next(reader, [])
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise source.error(1, None, f"credential report lacks column(s) {', '.join(missing)}")
-    rows = []
-    for cells in reader:
-        if not cells:
-            continue
-        line = reader.line_num
-        if len(cells) != len(header):
-            raise source.error(line, None, f"expected {len(header)} fields, got {len(cells)}")
-        rows.append(_Row(source, line, dict(zip(header, cells, strict=True))).parse())
+    try:
+        header = next(reader, [])
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise source.error(1, None, f"credential report lacks column(s) {', '.join(missing)}")
+        rows = []
+        for cells in reader:
+            if not cells:
+                continue
+            line = reader.line_num
+            if len(cells) != len(header):
+                raise source.error(line, None, f"expected {len(header)} fields, got {len(cells)}")
+            rows.append(_Row(source, line, dict(zip(header, cells, strict=True))).parse())
+    except csv.Error as exc:
+        raise source.error(max(reader.line_num, 1), None, f"not a CSV row: {exc}") from None
     return tuple(rows)
 
 
