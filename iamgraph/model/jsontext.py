@@ -29,11 +29,21 @@ def _plain(stdlib_message: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+# Python refuses to convert longer digit strings (sys.get_int_max_str_digits); no AWS number
+# comes near it, so a longer one is refused with its path rather than raised as ValueError.
+MAX_INT_DIGITS = 4300
+# a `\uD800`-`\uDFFF` escape: only then can a decoded string hold a lone surrogate, which no
+# writer (UTF-8, SARIF, SVG) can encode
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _SyntaxError(Exception):
-    def __init__(self, message: str, pos: int) -> None:
+    def __init__(self, message: str, pos: int, path: tuple[PathPart, ...] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.pos = pos
+        self.path = path  # set when the JSON is well-formed but the value is refused
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ def parse_located(text: str, file: str = "<string>") -> Located:
     offsets: dict[tuple[PathPart, ...], int] = {}
     try:
         value, end = _value(text, _WS.match(text, 0).end(), (), offsets)
+        if _SURROGATE_ESCAPE.search(text):
+            _refuse_lone_surrogates(value, (), offsets)
         end = _WS.match(text, end).end()
         if end != len(text):
             raise _SyntaxError("extra data after the JSON value", end)
@@ -81,6 +93,8 @@ def parse_located(text: str, file: str = "<string>") -> Located:
         starts = _line_starts(text)
         line = bisect.bisect_right(starts, exc.pos) - 1
         col = exc.pos - starts[line] + 1
+        if exc.path is not None:
+            raise InputError(file, exc.path, exc.message, (line + 1, col)) from None
         raise InputError(
             file,
             "$",
@@ -115,9 +129,40 @@ def _value(s: str, i: int, path: tuple[PathPart, ...], offsets: dict) -> tuple[o
         return None, i + 4
     m = _NUMBER.match(s, i)
     if m and m.end() > i:
-        text = m.group()
-        return (float(text) if m.group(1) or m.group(2) else int(text)), m.end()
+        return _number(m, path), m.end()
     raise _SyntaxError(f"unexpected character {ch!r}, expected a value", i)
+
+
+def _number(m: re.Match[str], path: tuple[PathPart, ...]) -> int | float:
+    """A JSON number, or a refusal naming its path: AWS stores no infinite or 4,300-digit one."""
+    text = m.group()
+    if not (m.group(1) or m.group(2)):
+        if len(text.lstrip("-")) > MAX_INT_DIGITS:
+            raise _SyntaxError(f"number too long ({len(text)} characters)", m.start(), path)
+        return int(text)
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise _SyntaxError(f"number out of range: {text[:20]}", m.start(), path)
+    return number
+
+
+def _refuse_lone_surrogates(value: object, path: tuple[PathPart, ...], offsets: dict) -> None:
+    """A `\\uD800` escape without its pair decodes to a code point no UTF-8 writer can encode."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise _SyntaxError(
+                "string holds a lone surrogate (\\uD800-\\uDFFF)", offsets[path], path
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                raise _SyntaxError(
+                    "property name holds a lone surrogate (\\uD800-\\uDFFF)", offsets[path], path
+                )
+            _refuse_lone_surrogates(item, (*path, key), offsets)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_lone_surrogates(item, (*path, i), offsets)
 
 
 def _object(s: str, i: int, path: tuple[PathPart, ...], offsets: dict) -> tuple[dict, int]:
