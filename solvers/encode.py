@@ -15,7 +15,7 @@ import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import z3
 
@@ -31,7 +31,7 @@ from iamgraph.evaluate.matching import (
     substitute,
 )
 from iamgraph.evaluate.request import CallerType, Request
-from iamgraph.model.operators import Family
+from iamgraph.model.operators import Family, numeric_value
 from iamgraph.model.patterns import Token, glob_tokens, intersects
 from iamgraph.model.policy import Condition, Effect, Policy, Statement
 from iamgraph.solvers import regex
@@ -414,9 +414,8 @@ class Encoder:
             ws = z3.Star(z3.Union(*[z3.Re(c) for c in " \t\n\r\x0b\x0c"]))
             return z3.InRe(v, z3.Concat(ws, regex.literal(p.strip().lower(), ignore_case=True), ws))
         if family is Family.NUMERIC:
-            try:
-                num = Decimal(p.strip())
-            except InvalidOperation:
+            num = numeric_value(p)
+            if num is None:
                 return None
             return _order(comparison, v, z3.RealVal(str(num)))
         if family is Family.DATE:

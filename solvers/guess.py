@@ -29,7 +29,7 @@ from iamgraph.evaluate.request import (
     ContextValue,
     Request,
 )
-from iamgraph.model.operators import Family
+from iamgraph.model.operators import Family, numeric_value
 from iamgraph.model.patterns import common_string, glob_tokens
 from iamgraph.model.policy import Condition, Effect, Statement
 
@@ -226,7 +226,10 @@ def _satisfying(cond: Condition, v: str) -> str | None:
 
 
 def _as_number(v: str) -> Decimal:
-    return Decimal(v.strip())
+    number = numeric_value(v)
+    if number is None:
+        raise ValueError(f"{v!r} is not a number")
+    return number
 
 
 def _date_text(t: datetime, d: timedelta) -> str:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import ipaddress
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import z3
 
@@ -14,7 +14,7 @@ from iamgraph.evaluate.conditions import as_date
 from iamgraph.evaluate.layers import Outcome, PolicySet
 from iamgraph.evaluate.matching import Uncertain
 from iamgraph.evaluate.request import ContextValue, Request
-from iamgraph.model.operators import Family
+from iamgraph.model.operators import Family, numeric_value
 from iamgraph.solvers.context import Key, Rep, SymContext, key_usage
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS
@@ -71,8 +71,8 @@ def _number(key: Key, v: str) -> Decimal | None:
     try:
         if Family.DATE in key.usage.families:
             return Decimal(str(as_date(v).timestamp()))
-        return Decimal(v.strip())
-    except (InvalidOperation, Uncertain):
+        return numeric_value(v)
+    except Uncertain:
         return None
 
 

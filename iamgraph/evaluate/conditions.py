@@ -13,21 +13,21 @@ import ipaddress
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from iamgraph.evaluate.matching import MISSING, Uncertain, glob_match, parts_regex, substitute
 from iamgraph.evaluate.request import CURRENT_TIME, EPOCH_TIME, TOKEN_ISSUE_TIME, Request
-from iamgraph.model.operators import Family, OperatorSpec
+from iamgraph.model.operators import Family, OperatorSpec, numeric_value
 from iamgraph.model.policy import Condition
 
 Compare = Callable[[OperatorSpec, str, str], bool]  # (operator, request value, policy value)
 
 
 def _number(text: str) -> Decimal:
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        raise Uncertain(f"{text!r} is not a number") from None
+    number = numeric_value(text)
+    if number is None:
+        raise Uncertain(f"{text!r} is not a number")
+    return number
 
 
 def as_date(text: str) -> datetime:
@@ -36,7 +36,7 @@ def as_date(text: str) -> datetime:
         if re.fullmatch(r"-?\d+(\.\d+)?", t):
             return datetime.fromtimestamp(float(t), UTC)  # epoch seconds (C14)
         parsed = datetime.fromisoformat(t[:-1] + "+00:00" if t.endswith("Z") else t)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         raise Uncertain(f"{text!r} is not an ISO-8601 or epoch date") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -159,7 +159,7 @@ class Doc:
 def parse_date(value: Any) -> datetime | None:
     """Parse CLI ISO-8601 (`Z`, `+00:00`), boto3 `str(datetime)` (`2023-03-09 10:41:45+00:00`)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        return _epoch(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -169,10 +169,18 @@ def parse_date(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         try:
-            return datetime.fromtimestamp(float(text), UTC)
+            return _epoch(float(text))
         except ValueError:
             return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _epoch(seconds: float) -> datetime | None:
+    """Epoch seconds, or None for `1e300`, `NaN` or `inf`: no date in years 1 to 9999."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _name(value: Any) -> str:

@@ -64,6 +64,8 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(file, "$", f"not TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise InputError(file, "$", "not TOML: nested too deeply") from None
 
 
 def load_settings(
@@ -114,6 +116,11 @@ class _Table:
     keys: set[str]
 
     def __post_init__(self) -> None:
+        if not isinstance(self.values, dict):  # `invariant = [1]`: an array, not [[invariant]]
+            kind = self.where.removeprefix("$.").partition("[")[0]
+            raise InputError(
+                self.file, self.where, f"expected a [[{kind}]] table, got {_toml_type(self.values)}"
+            )
         unknown = sorted(set(self.values) - self.keys)
         if unknown:
             raise self.error(unknown[0], f"unknown key (expected {sorted(self.keys)})")
@@ -177,6 +184,12 @@ def _suppression(t: _Table, line: int) -> SuppressionTable:
         match=t.get("match", "*"),
         fingerprint=t.get("fingerprint", ""),
         origin=f"{t.file}:{line}" if line else t.file,
+    )
+
+
+def _toml_type(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}.get(
+        type(value), "an array" if isinstance(value, list) else "a date or time"
     )
 
 

@@ -7,7 +7,15 @@ input error, never silently false. Names are matched case-insensitively and cano
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+
+# C13 compares "integer or decimal values". `NaN`, `Infinity` and values past a double's range
+# (`1e9999`) name no number AWS is known to compare, and z3 cannot read the first two: the
+# evaluator and the solver both read numbers through `numeric_value`, so both say unknown on
+# the same values, and no huge exponent or digit string reaches z3.
+MAX_EXPONENT = 308
+MAX_DIGITS = 400
 
 
 class Family(StrEnum):
@@ -120,3 +128,16 @@ def parse_operator(text: str) -> ParsedOperator:
     if qualifier and spec.family is Family.NULL:
         raise OperatorError(f"{text!r}: Null cannot take ForAllValues or ForAnyValue")
     return ParsedOperator(spec, qualifier, if_exists)
+
+
+def numeric_value(text: str) -> Decimal | None:
+    """A numeric condition or context value (C13), or None where it is none AWS would compare."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or abs(number.adjusted()) > MAX_EXPONENT:
+        return None
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        return None
+    return number

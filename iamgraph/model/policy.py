@@ -15,6 +15,7 @@ from enum import StrEnum
 from urllib.parse import unquote
 
 from iamgraph.errors import InputError, PathPart
+from iamgraph.model.jsontext import parse_located
 from iamgraph.model.operators import OperatorError, ParsedOperator, parse_operator
 from iamgraph.model.source import Locator, SourceRef, no_locator
 
@@ -144,15 +145,31 @@ def decode_document(value: object, file: str, path: Sequence[PathPart]) -> dict:
     text = value.strip()
     if not text.startswith("{"):
         text = unquote(text).strip()
+    doc = _parse_json(text, file, path)
+    if not isinstance(doc, dict):
+        raise InputError(file, path, f"policy document must be a JSON object, got {_type(doc)}")
+    return doc
+
+
+def _parse_json(text: str, file: str, path: Sequence[PathPart]) -> object:
+    """The located parser that reads files (bounded depth, no `NaN`, no infinite or 4,300-digit
+    number, no lone surrogate); a syntax error keeps the standard library's wording."""
     try:
-        doc = json.loads(text)
+        return parse_located(text, file).value
+    except InputError as exc:
+        refused = exc
+    if refused.path != "$":  # well-formed JSON holding a value AWS would not store
+        raise InputError(file, path, f"policy document: {refused.path}: {refused.message}")
+    try:
+        json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             file, path, f"policy document is not valid JSON ({exc.msg} at char {exc.pos})"
         ) from None
-    if not isinstance(doc, dict):
-        raise InputError(file, path, f"policy document must be a JSON object, got {_type(doc)}")
-    return doc
+    except RecursionError:
+        pass
+    detail = refused.message.partition(": ")[2] or refused.message
+    raise InputError(file, path, f"policy document is not valid JSON ({detail})")
 
 
 def parse_policy(

@@ -28,6 +28,7 @@ from iamgraph.load.fields import Doc
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.snapshot import load_snapshot
 from iamgraph.model.arn import ArnError, parse_arn
+from iamgraph.model.operators import numeric_value
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.asked import Asked, checked_request
@@ -366,13 +367,13 @@ def parse_context_entries(text: str) -> list[tuple[str, ContextValue]]:
 def _check_value(ctype: str, value: str) -> str | None:
     import base64
     import ipaddress
-    from decimal import Decimal, InvalidOperation
+    from decimal import InvalidOperation
 
     from iamgraph.load.fields import parse_date
 
     try:
-        if ctype == "numeric":
-            Decimal(value)
+        if ctype == "numeric" and numeric_value(value) is None:
+            return f"not a valid numeric value: {value!r}"
         elif ctype == "boolean" and value.lower() not in ("true", "false"):
             return f"not a boolean: {value!r}"
         elif ctype == "date" and parse_date(value) is None:
