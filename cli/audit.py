@@ -25,6 +25,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
+from iamgraph.render.controls import terminal
 from iamgraph.render.text import input_warnings, say, unreadable
 
 
@@ -118,6 +119,6 @@ def _writing(path: Path | None) -> Iterator[None]:
     finally:
         if ok:
             tmp.replace(path)
-            stderr.print(f"wrote {path}", highlight=False, markup=False)
+            stderr.print(terminal(f"wrote {path}"), highlight=False, markup=False)
         else:
             tmp.unlink(missing_ok=True)
