@@ -16,8 +16,9 @@ import re
 # C0 (NUL..US), DEL, C1 (U+0080..U+009F). Tab and newline are matched too: each writer says
 # which of them its format keeps.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Characters XML 1.0 forbids outside the control range (its `Char` production).
-_NOT_XML = re.compile(r"[\ufffe\uffff]")
+# Characters XML 1.0 forbids outside the control range (its `Char` production), and the line
+# and paragraph separators, which `str.splitlines` and some terminals and viewers break at.
+_NOT_ONE_LINE = re.compile(r"[\u2028\u2029\ufffe\uffff]")
 # CommonMark's line endings (\r\n, \r, \n) and the ones other renderers honour: NEL, U+2028
 # (line separator), U+2029 (paragraph separator); a vertical tab and form feed as well.
 LINE_ENDINGS = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
@@ -34,10 +35,11 @@ def terminal(text: str) -> str:
 
 
 def label(text: str) -> str:
-    """One line for a diagram label (DOT, hence SVG/XML): every control character, tab and
-    newline included, shown as its escape; U+FFFE/U+FFFF, which XML forbids, as `\\ufffe`."""
+    """One line for a diagram label (DOT, hence SVG/XML) or a table cell: every control
+    character, tab and newline included, shown as its escape; U+2028, U+2029 and U+FFFE/U+FFFF
+    (which XML forbids) as `\\u2028`."""
     text = _CONTROL.sub(_visible, text)
-    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _NOT_ONE_LINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def one_line(text: str) -> str:

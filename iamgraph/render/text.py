@@ -13,7 +13,7 @@ from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.reach import Reach
-from iamgraph.render.controls import terminal
+from iamgraph.render.controls import label, terminal
 from iamgraph.verdict import Verdict
 
 stdout = Console(soft_wrap=True)  # writes to sys.stdout as it is at print time
@@ -58,7 +58,9 @@ MODE_WORDS = {
 
 
 def plain_table(headers: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
-    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log."""
+    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log. A cell
+    stays on its line: a carriage return or newline in a name is shown as its escape."""
+    rows = [[label(c) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
