@@ -25,6 +25,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
+from iamgraph.render.controls import terminal
 from iamgraph.render.files import writing
 from iamgraph.render.text import input_warnings, say, unreadable
 
@@ -113,6 +114,6 @@ def _writing(path: Path | None) -> Iterator[None]:
             if exc.exit_code not in (0, 1, 3):
                 raise
             code = exc.exit_code
-    stderr.print(f"wrote {path}", highlight=False, markup=False)
+    stderr.print(terminal(f"wrote {path}"), highlight=False, markup=False)
     if code is not None:
         raise typer.Exit(code)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from iamgraph.errors import InputError
+from iamgraph.render.controls import terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 EXIT_CODES = {"PASS": EXIT_OK, "FAIL": EXIT_FINDINGS, "UNKNOWN": EXIT_UNKNOWN}  # by verdict
@@ -54,7 +55,7 @@ def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            print(f"iamgraph: {exc}", file=sys.stderr)
+            print(terminal(f"iamgraph: {exc}"), file=sys.stderr)
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper

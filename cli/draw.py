@@ -8,6 +8,7 @@ from iamgraph.cli.common import stderr
 from iamgraph.errors import InputError
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.reach import Reach
+from iamgraph.render.controls import terminal
 from iamgraph.render.diagrams import answers_diagram
 from iamgraph.render.dot import FORMATS, RenderError, write
 
@@ -28,6 +29,6 @@ def emit(dot, path: Path) -> None:
     try:
         write(dot, path)
     except RenderError as exc:
-        stderr.print(str(exc), highlight=False, markup=False)
+        stderr.print(terminal(str(exc)), highlight=False, markup=False)
         return
-    stderr.print(f"wrote {path}", highlight=False, markup=False)
+    stderr.print(terminal(f"wrote {path}"), highlight=False, markup=False)

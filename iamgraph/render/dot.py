@@ -4,8 +4,9 @@ Accounts are clusters inside their OUs; users are rounded boxes, roles hexagons,
 double octagons; an escalation edge is labelled with its method and the MFA state it leaves
 the attacker in, coloured by the kind of method, dashed when the step is `unknown`; the goal
 (a resource, or admin) is highlighted. Every label is escaped: names may hold quotes, angle
-brackets or backslashes. `dot` runs from here; without it the `.dot` source is written and the
-caller is told how to install Graphviz.
+brackets, backslashes or control characters (shown as `\\x1b`: XML cannot hold them, so the
+SVG would not parse; issue 17, class 4). `dot` runs from here; without it the `.dot` source is
+written and the caller is told how to install Graphviz.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from iamgraph.graph.methods import BY_NAME, Family
 from iamgraph.model.organization import NodeKind
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.render.controls import label as visible
 from iamgraph.render.files import write_whole
 from iamgraph.verdict import Verdict
 
@@ -58,13 +60,14 @@ class RenderError(Exception):
 
 
 def text(value: str) -> str:
-    """A DOT label from any text: backslashes doubled, HTML-like labels disabled (quotes are
-    escaped by the graphviz package's own quoting)."""
-    return graphviz.nohtml(value.replace("\\", "\\\\"))
+    """A DOT label from any text: control characters shown as escapes, backslashes doubled,
+    HTML-like labels disabled (quotes are escaped by the graphviz package's own quoting)."""
+    return graphviz.nohtml(visible(value).replace("\\", "\\\\"))
 
 
 def lines(*parts: str) -> str:
-    return graphviz.nohtml("\\n".join(p.replace("\\", "\\\\") for p in parts))
+    """A label of several lines, each escaped as `text` does."""
+    return graphviz.nohtml("\\n".join(visible(p).replace("\\", "\\\\") for p in parts))
 
 
 def diagram(
@@ -122,7 +125,7 @@ def _clusters(dot, snap: Snapshot, ids: dict[str, str], starts: set[str], ends: 
 
     def account_cluster(parent, account: str) -> None:
         name = org.accounts[account].name if org and account in org.accounts else ""
-        with parent.subgraph(name=f"cluster_{account}") as c:
+        with parent.subgraph(name=f"cluster_{visible(account)}") as c:
             c.attr(label=text(f"{name} {account}".strip()), style="rounded", color="#888888")
             for arn in by_account.get(account, []):
                 p = snap.principals[arn]
@@ -144,7 +147,7 @@ def _clusters(dot, snap: Snapshot, ids: dict[str, str], starts: set[str], ends: 
                 account_cluster(parent, node_id)
                 placed.add(node_id)
                 return
-            with parent.subgraph(name=f"cluster_{node_id}") as c:
+            with parent.subgraph(name=f"cluster_{visible(node_id)}") as c:
                 c.attr(
                     label=text(
                         f"{'OU' if node.kind is NodeKind.OU else 'organization'} {node.name}"

@@ -16,6 +16,7 @@ from collections import Counter
 from html import escape
 
 from iamgraph.finding import Finding, Rule, Severity
+from iamgraph.render.controls import terminal
 
 __all__ = ["html_report", "sanitize_svg"]
 
@@ -64,8 +65,9 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{font-weight
 
 
 def e(value: object) -> str:
-    """Every value that reaches the page goes through here."""
-    return escape(str(value), quote=True)
+    """Every value that reaches the page goes through here: HTML-escaped, and control
+    characters but tab and newline shown as escapes (HTML forbids them in text)."""
+    return escape(terminal(str(value)), quote=True)
 
 
 def html_report(

@@ -3,6 +3,7 @@ way every command writes JSON on standard output."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -15,11 +16,16 @@ from iamgraph.render.answers import context_groups
 from iamgraph.verdict import Answer
 
 Where = list[tuple[str, ContextValue]]
+# JSON escapes C0 controls but lets DEL and C1 (U+0080..U+009F; U+009B is a CSI on many
+# terminals) through raw; outside strings JSON holds none, so each becomes its `\\u` escape.
+_RAW_CONTROL = re.compile("[\x7f-\x9f]")
 
 
 def print_json(data: Any) -> None:
-    """JSON on stdout; orjson keeps large results (lint of a whole organization) fast."""
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    """JSON on stdout; orjson keeps large results (lint of a whole organization) fast. No
+    control character reaches the terminal raw (issue 17, class 4); the parsed value is exact."""
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode()
+    sys.stdout.write(_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def _context_json(answer: Answer) -> dict[str, list[str]]:

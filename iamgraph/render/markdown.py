@@ -1,19 +1,22 @@
 """A pull-request comment: the verdict first, then one table row per finding, the witnesses
-folded under `<details>`. Everything from the input is put in code spans, so a policy cannot
-inject Markdown or HTML into the comment."""
+folded under `<details>`. Everything from the input is put in code spans or escaped, and every
+line ending in it (CommonMark's \\r as well as \\n, U+2028, U+2029, NEL) becomes a space, so
+a policy cannot inject Markdown or HTML into the comment (issue 17, class 3)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from iamgraph.finding import Finding
+from iamgraph.render.controls import one_line
 
 HEADLINE = {"PASS": "✅ PASS", "FAIL": "❌ FAIL", "UNKNOWN": "⚠️ UNKNOWN"}
 
 
 def code(text: str) -> str:
-    """A code span that holds any text: backticks become a longer fence, pipes are escaped."""
-    text = text.replace("\n", " ").replace("|", "\\|")
+    """A code span that holds any text on one line: backticks become a longer fence, pipes are
+    escaped."""
+    text = one_line(text).replace("|", "\\|")
     fence = "`"
     while fence in text:
         fence += "`"
@@ -24,7 +27,11 @@ def code(text: str) -> str:
 def markdown(
     title: str, result: str, items: Iterable[Finding], summary: list[str], image: str = ""
 ) -> str:
+    """The comment. `summary` lines are Markdown the caller composed around escaped values;
+    each is still kept to one line, as are the title and the image path."""
     items = list(items)
+    title, image = one_line(title), one_line(image)
+    summary = [one_line(line) for line in summary]
     live = [i for i in items if i.suppression is None]
     counts = (
         f"{sum(not i.unknown for i in live)} findings, {sum(i.unknown for i in live)} unknown, "
@@ -60,11 +67,12 @@ def markdown(
 
 def escape(text: str) -> str:
     """Text for a table cell or a list item: Markdown punctuation and pipes escaped."""
-    out = text.replace("\\", "\\\\").replace("|", "\\|")
+    out = one_line(text).replace("\\", "\\\\").replace("|", "\\|")
     for ch in "`*_[]<>#!":
         out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
+    return out
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text inside the `<summary>` HTML block: on one line, since a blank line ends the block."""
+    return one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

