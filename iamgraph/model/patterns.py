@@ -198,6 +198,9 @@ class Glob:
         if self.whole is not None:
             return _whole(self.whole, value)
         values = value.split(":")
+        if len(self.runs) == 1 and not self.runs[0][1]:  # no `*` crosses `:`: segments align
+            segments = self.runs[0][0]
+            return len(values) == len(segments) and all(map(_whole, segments, values))
         cur = 0
         for k, (segments, is_open) in enumerate(self.runs):
             n = len(segments)
@@ -261,6 +264,10 @@ def glob_matches(
     pattern: str, value: str, *, ignore_case: bool = False, colon: bool = True
 ) -> bool:
     """`*` any run, `?` one character, everything else literal (P2, P3, C11)."""
-    return compile_glob(
-        wildcard_tokens(((pattern, True),)), ignore_case=ignore_case, colon=colon
-    ).matches(value)
+    return _compiled(pattern, ignore_case, colon).matches(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _compiled(pattern: str, ignore_case: bool, colon: bool) -> Glob:
+    tokens = wildcard_tokens(((pattern, True),))
+    return compile_glob(tokens, ignore_case=ignore_case, colon=colon)
