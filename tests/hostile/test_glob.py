@@ -221,3 +221,18 @@ def test_simulate_with_a_thirty_star_resource_returns(tmp_path):
     )
     assert result.exit_code in (0, 1), result.output
     assert result.stdout.split()[:2] == ["implicitDeny", "sts:AssumeRole"]
+
+
+def test_diff_policy_with_a_sixteen_star_resource_returns(tmp_path):
+    """The issue's reproduction: over 130 s before; the witness `role/aaa...a` is replayed on
+    the evaluator against the star pattern."""
+    stars = "arn:aws:iam::111122223333:role/" + "*a" * 16 + "*b"
+    named = "arn:aws:iam::111122223333:role/" + "a" * 60
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    allow = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": stars}
+    old.write_text(json.dumps({"Version": "2012-10-17", "Statement": [allow]}))
+    grant = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": named}
+    new.write_text(json.dumps({"Version": "2012-10-17", "Statement": [allow, grant]}))
+    result = CliRunner().invoke(app, ["diff-policy", str(old), str(new)])
+    assert result.exit_code == 1, result.output  # FAIL: `role/a...a` has no `b`, so it is new
+    assert f"sts:AssumeRole on {named}" in result.stdout
