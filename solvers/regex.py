@@ -54,7 +54,7 @@ def glob(pattern: str, colon: bool = True, ignore_case: bool = False) -> z3.ReRe
 
 def short_resource(pattern: str) -> z3.ReRef:
     """A Resource with fewer than six ARN segments (P3): a `*` that ends a segment may expand
-    across `:`, every other wildcard stays inside its segment (`matching.short_pattern_regex`)."""
+    across `:`, every other wildcard stays inside its segment (`matching.short_pattern`)."""
     parts: list[z3.ReRef] = []
     run = ""
     for i, c in enumerate(pattern):
@@ -93,7 +93,7 @@ def resource_parts(pieces: tuple[tuple[str, bool], ...]) -> z3.ReRef:
     """A Resource after variable substitution, as `matching._resource_match` matches it (P3,
     V1, V5): substituted values are literal; with five colons the head's wildcards stay in
     their segment (the whole pattern one glob when a value holds one of those colons), with
-    fewer a `*` that ends a segment crosses `:` (`matching.short_pattern_regex`)."""
+    fewer a `*` that ends a segment crosses `:` (`matching.short_pattern`)."""
     text = "".join(piece for piece, _ in pieces)
     if text.count(":") < 5:
         return _short_parts(list(pieces))

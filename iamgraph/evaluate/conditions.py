@@ -15,9 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from iamgraph.evaluate.matching import MISSING, Uncertain, glob_match, parts_regex, substitute
+from iamgraph.evaluate.matching import MISSING, Uncertain, glob_match, parts_glob, substitute
 from iamgraph.evaluate.request import CURRENT_TIME, EPOCH_TIME, TOKEN_ISSUE_TIME, Request
 from iamgraph.model.operators import Family, OperatorSpec, numeric_value
+from iamgraph.model.patterns import Glob
 from iamgraph.model.policy import Condition
 
 Compare = Callable[[OperatorSpec, str, str], bool]  # (operator, request value, policy value)
@@ -51,9 +52,9 @@ def _ordered(op: OperatorSpec, left, right) -> bool:
     }[op.comparison]
 
 
-def compare_string(op: OperatorSpec, value: str, policy: str | re.Pattern[str]) -> bool:
-    if isinstance(policy, re.Pattern):  # a Like pattern with substituted variables
-        return policy.fullmatch(value) is not None
+def compare_string(op: OperatorSpec, value: str, policy: str | Glob) -> bool:
+    if isinstance(policy, Glob):  # a Like pattern with substituted variables
+        return policy.matches(value)
     if op.comparison == "like":  # C11: `*` and `?` anywhere, case-sensitive
         return glob_match(policy, value)
     if op.ignore_case:
@@ -89,10 +90,10 @@ def compare_ip(op: OperatorSpec, value: str, policy: str) -> bool:
     return address.version == network.version and address in network
 
 
-def compare_arn(op: OperatorSpec, value: str, policy: str | re.Pattern[str]) -> bool:
+def compare_arn(op: OperatorSpec, value: str, policy: str | Glob) -> bool:
     """C17: per colon-delimited segment, case-sensitive; `*` cannot span `:`."""
-    if isinstance(policy, re.Pattern):
-        return policy.fullmatch(value) is not None
+    if isinstance(policy, Glob):
+        return policy.matches(value)
     got, want = value.split(":", 5), policy.split(":", 5)
     if len(got) != len(want):
         return False
@@ -164,7 +165,7 @@ def _policy_values(cond: Condition, request: Request, variables: bool) -> list:
                 out.append(MISSING)  # V2: StringEquals is false, StringNotEquals true
             elif spec.wildcards:
                 colon = spec.family is not Family.ARN
-                out.append(re.compile(parts_regex(parts, colon=colon), re.DOTALL))
+                out.append(parts_glob(parts, colon=colon))
             else:
                 out.append("".join(p for p, _ in parts))
         else:

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from iamgraph.evaluate.request import Caller, CallerType, Request
 from iamgraph.model.arn import is_account_id
+from iamgraph.model.patterns import Glob, compile_glob, compile_short, glob_matches, wildcard_tokens
 from iamgraph.model.policy import PrincipalBlock
 
 
@@ -26,18 +27,12 @@ _DEFAULT = re.compile(r"^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}  # V5
 
 
-@lru_cache(maxsize=1 << 16)
-def _glob(pattern: str, ignore_case: bool, colon: bool) -> re.Pattern[str]:
-    star, one = (".*", ".") if colon else ("[^:]*", "[^:]")
-    body = "".join(star if c == "*" else one if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
-
-
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False, colon: bool = True) -> bool:
-    """`*` any run, `?` one character; with `colon=False` neither crosses a `:`."""
-    if "*" not in pattern and "?" not in pattern:  # most action names: no regex needed
+    """`*` any run, `?` one character; with `colon=False` neither crosses a `:`. No regex over
+    the whole pattern: `patterns.Glob` cannot backtrack (issue 17)."""
+    if "*" not in pattern and "?" not in pattern:  # most action names: no wildcard
         return pattern.lower() == value.lower() if ignore_case else pattern == value
-    return _glob(pattern, ignore_case, colon).fullmatch(value) is not None
+    return glob_matches(pattern, value, ignore_case=ignore_case, colon=colon)
 
 
 def substitute(text: str, request: Request, enabled: bool) -> list[tuple[str, bool]] | None:
@@ -75,17 +70,9 @@ def substitute(text: str, request: Request, enabled: bool) -> list[tuple[str, bo
     return parts
 
 
-def parts_regex(parts: list[tuple[str, bool]], *, colon: bool = True) -> str:
-    star, one = (".*", ".") if colon else ("[^:]*", "[^:]")
-    out = []
-    for piece, is_pattern in parts:
-        if is_pattern:
-            out.append(
-                "".join(star if c == "*" else one if c == "?" else re.escape(c) for c in piece)
-            )
-        else:
-            out.append(re.escape(piece))
-    return "".join(out)
+def parts_glob(parts: list[tuple[str, bool]], *, colon: bool = True) -> Glob:
+    """Substituted parts as one pattern: wildcards only in the policy's own text (V5)."""
+    return compile_glob(wildcard_tokens(tuple(parts)), colon=colon)
 
 
 def action_matches(patterns: tuple[str, ...], action: str) -> bool:
@@ -110,67 +97,43 @@ def _resource_match(pattern: str, resource: str, request: Request, variables: bo
             return pattern == resource
         head, tail = _plain(pattern)  # the common case, compiled once per pattern
         values = resource.split(":", 5)
-        return head.fullmatch(":".join(values[:5])) is not None and (
-            tail.fullmatch(values[5]) is not None
-        )
+        return head.matches(":".join(values[:5])) and tail.matches(values[5])
     parts = substitute(pattern, request, variables)
     if parts is MISSING:
         return False
     text = "".join(p for p, _ in parts)
     if text.count(":") >= 5 and resource.count(":") >= 5:
         return _segmented(parts, resource)
-    return re.fullmatch(short_pattern_regex(parts), resource, re.DOTALL) is not None
+    return short_pattern(parts).matches(resource)
 
 
-def short_pattern_regex(parts: list[tuple[str, bool]]) -> str:
+def short_pattern(parts: list[tuple[str, bool]]) -> Glob:
     """P3 for a Resource with fewer than six ARN segments: "if the `*` wildcard is the last
     character of a resource ARN segment, it can expand to match beyond the colon boundaries";
     every other `*` and `?` stays within its segment."""
-    out = []
-    for n, (piece, is_pattern) in enumerate(parts):
-        if not is_pattern:
-            out.append(re.escape(piece))
-            continue
-        for i, c in enumerate(piece):
-            nxt = piece[i + 1] if i + 1 < len(piece) else _next_char(parts, n)
-            if c == "*":
-                out.append(".*" if nxt in (":", "") else "[^:]*")
-            elif c == "?":
-                out.append("[^:]")
-            else:
-                out.append(re.escape(c))
-    return "".join(out)
-
-
-def _next_char(parts: list[tuple[str, bool]], n: int) -> str:
-    for piece, _ in parts[n + 1 :]:
-        if piece:
-            return piece[0]
-    return ""
+    return compile_short(wildcard_tokens(tuple(parts)))
 
 
 @lru_cache(maxsize=1 << 16)
-def _plain(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _plain(pattern: str) -> tuple[Glob, Glob]:
     """A pattern without variables, as `_segmented` matches it: head and resource part."""
-    head, tail = _split_head([(pattern, True)])
-    return re.compile(head, re.DOTALL), re.compile(tail, re.DOTALL)
+    head = _split_head([(pattern, True)])
+    assert head is not None  # the caller checked for five colons; no substituted text
+    return head
 
 
 def _segmented(parts: list[tuple[str, bool]], resource: str) -> bool:
     """Match the first five ARN segments without crossing `:`, then the resource part freely."""
-    rx = parts_regex(parts, colon=True)
     head = _split_head(parts)
     if head is None:
-        return re.fullmatch(rx, resource, re.DOTALL) is not None
-    head_rx, tail_rx = head
+        return parts_glob(parts, colon=True).matches(resource)
+    head_glob, tail_glob = head
     values = resource.split(":", 5)
-    return re.fullmatch(head_rx, ":".join(values[:5]), re.DOTALL) is not None and (
-        re.fullmatch(tail_rx, values[5], re.DOTALL) is not None
-    )
+    return head_glob.matches(":".join(values[:5])) and tail_glob.matches(values[5])
 
 
-def _split_head(parts: list[tuple[str, bool]]) -> tuple[str, str] | None:
-    """Regexes for the text before and after the fifth `:` of a pattern (None if a literal
+def _split_head(parts: list[tuple[str, bool]]) -> tuple[Glob, Glob] | None:
+    """Patterns for the text before and after the fifth `:` of a pattern (None if a literal
     substituted value holds one of those colons)."""
     colons = 0
     for i, (piece, is_pattern) in enumerate(parts):
@@ -182,7 +145,7 @@ def _split_head(parts: list[tuple[str, bool]]) -> tuple[str, str] | None:
                 if colons == 5:
                     head = [*parts[:i], (piece[:j], True)]
                     tail = [(piece[j + 1 :], True), *parts[i + 1 :]]
-                    return parts_regex(head, colon=False), parts_regex(tail, colon=True)
+                    return parts_glob(head, colon=False), parts_glob(tail, colon=True)
     return None
 
 
