@@ -16,6 +16,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 
 from iamgraph.errors import InputError, PathPart
+from iamgraph.load.files import read_bytes
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
@@ -164,14 +165,7 @@ def _array(s: str, i: int, path: tuple[PathPart, ...], offsets: dict) -> tuple[l
 def read_text(path: Path | str, display: str | None = None, expected: str = "JSON") -> str:
     """Read a text file; every failure is an InputError naming the file."""
     name = display or str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "$", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(name, "$", f"is a folder, expected {expected}") from None
-    except OSError as exc:
-        raise InputError(name, "$", f"cannot read: {exc.strerror}") from None
+    raw = read_bytes(path, name, expected)
     return decode_text(raw, name, "$", expected)
 
 
