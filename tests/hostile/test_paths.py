@@ -25,6 +25,7 @@ from iamgraph.collect.organization import collect_organization
 from iamgraph.collect.writer import write_files
 from iamgraph.errors import InputError
 from iamgraph.load import files
+from iamgraph.load.settings import read_toml
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo-org"
@@ -239,3 +240,12 @@ def test_the_writer_keeps_every_file_under_its_root(tmp_path: Path) -> None:
         f"{root / 'describe-policy/../../../x.json'}: $: leaves {root}: refused"
     )
     assert list(tmp_path.rglob("*.json")) == []  # nothing written, not even the good one
+
+
+def test_a_fifo_as_the_settings_file_is_refused(tmp_path: Path) -> None:
+    """iamgraph.toml goes through the same read: a FIFO there would block `check` forever."""
+    toml = tmp_path / "iamgraph.toml"
+    os.mkfifo(toml)
+    with pytest.raises(InputError) as caught:
+        read_toml(toml)
+    assert str(caught.value) == f"{toml}: $: is a FIFO, not a regular file; expected TOML"
