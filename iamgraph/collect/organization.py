@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamgraph.collect.ledger import Ledger
+from iamgraph.errors import InputError, PathPart
+from iamgraph.model.paths import id_problem
 
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 Step = Callable[[str], None]
@@ -48,6 +50,7 @@ def collect_organization(client: Any, ledger: Ledger, step: Step | None = None) 
         "list-roots.json": roots,
     }
     root = roots["Roots"][0]
+    _check_id("list-roots.json", ("Roots", 0, "Id"), "root", root["Id"])
     accounts = _walk(client, ledger, root["Id"], files, step)
     enabled = {t["Type"] for t in root.get("PolicyTypes", []) if t.get("Status") == "ENABLED"}
     for ptype in POLICY_TYPES:
@@ -67,14 +70,19 @@ def _walk(client, ledger: Ledger, root_id: str, files, step: Step | None) -> lis
             step(parent)
         ous = ledger.pages(client, "list_organizational_units_for_parent", ParentId=parent)
         if ous is not None:
-            files[f"list-organizational-units-for-parent/{parent}.json"] = ous
-            for ou in ous.get("OrganizationalUnits", []):
+            rel = f"list-organizational-units-for-parent/{parent}.json"
+            files[rel] = ous
+            for i, ou in enumerate(ous.get("OrganizationalUnits", [])):
+                _check_id(rel, ("OrganizationalUnits", i, "Id"), "OU", ou["Id"])
                 if ou["Id"] not in seen:
                     seen.add(ou["Id"])
                     queue.append(ou["Id"])
         listed = ledger.pages(client, "list_accounts_for_parent", ParentId=parent)
         if listed is not None:
-            files[f"list-accounts-for-parent/{parent}.json"] = listed
+            rel = f"list-accounts-for-parent/{parent}.json"
+            files[rel] = listed
+            for i, account in enumerate(listed.get("Accounts", [])):
+                _check_id(rel, ("Accounts", i, "Id"), "account", account["Id"])
             accounts += listed.get("Accounts", [])
     return accounts
 
@@ -84,8 +92,9 @@ def every_policy(client, ledger: Ledger, ptype: str, files, step: Step | None) -
     if listed is None:
         return
     files[f"list-policies-{ptype}.json"] = listed
-    for summary in listed.get("Policies", []):
+    for i, summary in enumerate(listed.get("Policies", [])):
         pid = summary["Id"]
+        _check_id(f"list-policies-{ptype}.json", ("Policies", i, "Id"), "policy", pid)
         if step:
             step(f"policy {pid}")
         described = ledger.call(client, "describe_policy", PolicyId=pid)
@@ -94,3 +103,11 @@ def every_policy(client, ledger: Ledger, ptype: str, files, step: Step | None) -
         targets = ledger.pages(client, "list_targets_for_policy", PolicyId=pid)
         if targets is not None:
             files[f"list-targets-for-policy/{pid}.json"] = targets
+
+
+def _check_id(rel: str, path: tuple[PathPart, ...], kind: str, value: object) -> None:
+    """An id the API returned becomes a file name (and an account's folder): it must fit the
+    pattern AWS documents, so `../x` is refused before anything is written."""
+    problem = id_problem(kind, value) if isinstance(value, str) else f"not a {kind} id: {value!r}"
+    if problem:
+        raise InputError(f"organization/{rel} (as returned by the API)", path, problem)

@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from iamgraph.errors import InputError
+from iamgraph.model.paths import under
+
 DROPPED = ("ResponseMetadata",)
 
 
@@ -46,6 +49,10 @@ def write_json(path: Path, response: Mapping[str, Any]) -> None:
 
 
 def write_files(root: Path, files: Mapping[str, Mapping[str, Any]]) -> None:
-    """Write each response under `root` at its relative path (`iam/get-account-summary.json`)."""
+    """Write each response under `root` at its relative path (`iam/get-account-summary.json`);
+    a path that would leave `root` (a name from the API with `..` or `/`) is refused first."""
+    for rel in files:
+        if not under(root, root / rel):
+            raise InputError(str(root / rel), "$", f"leaves {root}: refused")
     for rel, response in files.items():
         write_json(root / rel, response)

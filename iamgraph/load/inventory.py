@@ -15,6 +15,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc
+from iamgraph.load.files import present
 from iamgraph.load.optional import Skip, reason
 from iamgraph.model.inventory import Inventory, Runner
 from iamgraph.model.principals import AccountAuthorization
@@ -166,7 +167,7 @@ def load_inventory(
 
     for kind, (rel, reader) in READERS.items():
         path = folder / rel
-        if path.exists():
+        if present(path):
             try:
                 runners += reader(Doc.read(path, display(path)), account, profiles)
             except InputError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from iamgraph.errors import InputError
+from iamgraph.load.files import read_bytes
 from iamgraph.model.jsontext import Located, parse_located
 
 __all__ = ["Located", "decode_text", "parse_located", "read_located", "read_text"]
@@ -17,14 +18,7 @@ __all__ = ["Located", "decode_text", "parse_located", "read_located", "read_text
 def read_text(path: Path | str, display: str | None = None, expected: str = "JSON") -> str:
     """Read a text file; every failure is an InputError naming the file."""
     name = display or str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "$", "file not found") from None
-    except IsADirectoryError:
-        raise InputError(name, "$", f"is a folder, expected {expected}") from None
-    except OSError as exc:
-        raise InputError(name, "$", f"cannot read: {exc.strerror}") from None
+    raw = read_bytes(path, name, expected)
     return decode_text(raw, name, "$", expected)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc
+from iamgraph.load.files import present
 from iamgraph.model.organization import (
     RCP,
     SCP,
@@ -18,6 +20,7 @@ from iamgraph.model.organization import (
     OrgNode,
     OrgPolicy,
 )
+from iamgraph.model.paths import id_problem, under
 from iamgraph.model.policy import PolicyKind
 
 
@@ -25,7 +28,7 @@ def load_organization(folder: Path, gaps: list[str]) -> Organization:
     """Load `folder` (a snapshot's organization/), appending what it lacks to `gaps`."""
 
     def read(rel: str) -> Doc:
-        return Doc.read(folder / rel, str(folder / rel))
+        return Doc.read(inside(folder, rel), str(folder / rel))
 
     org_doc = read("describe-organization.json")
     org = org_doc.field(org_doc.obj(org_doc.root, ()), (), "Organization", dict)
@@ -39,13 +42,16 @@ def load_organization(folder: Path, gaps: list[str]) -> Organization:
         raise roots_doc.error(("Roots",), f"expected exactly one root, got {len(roots)}")
     rpath, root = roots[0]
     root_id = roots_doc.field(root, rpath, "Id", str)
+    _check_id(roots_doc, (*rpath, "Id"), "root", root_id)
     enabled = frozenset(
         roots_doc.field(t, tp, "Type", str)
         for tp, t in roots_doc.items(root, rpath, "PolicyTypes", required=False)
         if t.get("Status") == "ENABLED"
     )
     if "PolicyTypes" not in root:  # older dumps: infer from the policy listings present
-        enabled = frozenset(t for t in (SCP, RCP) if (folder / f"list-policies-{t}.json").exists())
+        enabled = frozenset(
+            t for t in (SCP, RCP) if present(inside(folder, f"list-policies-{t}.json"))
+        )
 
     nodes: dict[str, OrgNode] = {}
     accounts: dict[str, Account] = {}
@@ -65,13 +71,14 @@ def load_organization(folder: Path, gaps: list[str]) -> Organization:
     policies: dict[str, OrgPolicy] = {}
     for ptype in (SCP, RCP):
         rel = f"list-policies-{ptype}.json"
-        if not (folder / rel).exists():
+        if not present(inside(folder, rel)):
             if ptype in enabled:
                 gaps.append(f"organization/{rel} missing although {ptype} is enabled")
             continue
         listing = read(rel)
         for lp, item in listing.items(listing.obj(listing.root, ()), (), "Policies"):
             pid = listing.field(item, lp, "Id", str)
+            _check_id(listing, (*lp, "Id"), "policy", pid)
             loaded = _policy(folder, read, pid, ptype, gaps)
             if loaded is not None:
                 policies[pid] = loaded
@@ -90,14 +97,31 @@ def load_organization(folder: Path, gaps: list[str]) -> Organization:
     )
 
 
+def inside(folder: Path, rel: str) -> Path:
+    """`folder / rel`, refused unless it stays in `folder` (ids are checked first; this is
+    the backstop for any other way out, a symlink included)."""
+    path = folder / rel
+    if not under(folder, path):
+        raise InputError(str(path), "$", f"leaves {folder}: refused")
+    return path
+
+
+def _check_id(doc: Doc, path: tuple, kind: str, value: str) -> None:
+    """An id that names a file must be one AWS could return (no `/`, no `..`)."""
+    problem = id_problem(kind, value)
+    if problem:
+        raise doc.error(path, problem)
+
+
 def _walk(folder, read, node_id, parent, kind, name, arn, nodes, accounts, gaps) -> None:
     children: list[str] = []
     ou_rel = f"list-organizational-units-for-parent/{node_id}.json"
     acct_rel = f"list-accounts-for-parent/{node_id}.json"
     child_ous = []
-    if (folder / ou_rel).exists():
+    if present(inside(folder, ou_rel)):
         doc = read(ou_rel)
         for path, ou in doc.items(doc.obj(doc.root, ()), (), "OrganizationalUnits"):
+            _check_id(doc, (*path, "Id"), "OU", doc.field(ou, path, "Id", str))
             child_ous.append(
                 (
                     doc.field(ou, path, "Id", str),
@@ -107,7 +131,7 @@ def _walk(folder, read, node_id, parent, kind, name, arn, nodes, accounts, gaps)
             )
     else:
         gaps.append(f"organization/{ou_rel} missing: child OUs of {node_id} unknown")
-    if (folder / acct_rel).exists():
+    if present(inside(folder, acct_rel)):
         doc = read(acct_rel)
         for path, acct in doc.items(doc.obj(doc.root, ()), (), "Accounts"):
             aid = doc.field(acct, path, "Id", str)
@@ -143,7 +167,7 @@ def _walk(folder, read, node_id, parent, kind, name, arn, nodes, accounts, gaps)
 
 def _policy(folder: Path, read, pid: str, ptype: str, gaps: list[str]) -> OrgPolicy | None:
     rel = f"describe-policy/{pid}.json"
-    if not (folder / rel).exists():
+    if not present(inside(folder, rel)):
         gaps.append(f"organization/{rel} missing: content of {ptype} {pid} unknown")
         return None
     doc = read(rel)
@@ -161,7 +185,7 @@ def _policy(folder: Path, read, pid: str, ptype: str, gaps: list[str]) -> OrgPol
     document = doc.policy(pol, ("Policy",), "Content", kind=kind, name=f"{name} ({pid})")
     targets: tuple[str, ...] = ()
     trel = f"list-targets-for-policy/{pid}.json"
-    if (folder / trel).exists():
+    if present(inside(folder, trel)):
         tdoc = read(trel)
         targets = tuple(
             tdoc.field(t, tp, "TargetId", str)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc, Path_
+from iamgraph.load.files import present
 from iamgraph.load.optional import Skip, optional
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.resources import Bucket, LifecycleRule
@@ -43,7 +44,7 @@ def load_bucket(folder: Path | str, account: str, skip: Skip = None) -> Bucket:
 
 def _read(file: Path, parse):
     """The file parsed, or None where it was not collected."""
-    return parse(Doc.read(file, str(file))) if file.exists() else None
+    return parse(Doc.read(file, str(file))) if present(file) else None
 
 
 def _policy(doc: Doc, name: str) -> Policy:

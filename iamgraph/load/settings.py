@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from iamgraph.errors import InputError
+from iamgraph.load.files import present, read_bytes
 
 TOP_LEVEL = {"invariant", "suppression"}
 INVARIANT_KEYS = {"name", "ask", "escalation", "exposure", "audit", "allow", "description"}
@@ -58,10 +59,10 @@ class Settings:
 
 def read_toml(path: Path) -> dict:
     file = str(path)
-    if not path.is_file():
+    if not present(path):
         raise InputError(file, "$", "no such file")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_bytes(path, file, "TOML").decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(file, "$", f"not TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
@@ -79,7 +80,7 @@ def load_settings(
     the file must hold one or more, and no other top-level table). `data`: the file already
     parsed. Every mistake is one InputError naming the file and the table."""
     file = str(path)
-    if invariants and not path.is_file():
+    if invariants and not present(path):
         raise InputError(file, "$", "no such file")
     data = read_toml(path) if data is None else data
     found: tuple[Invariant, ...] = ()
@@ -199,7 +200,7 @@ def _numbered(tables: list, lines: list[int]):
 
 
 def _header_lines(path: Path, table: str) -> list[int]:
-    text = path.read_text(encoding="utf-8")
+    text = read_bytes(path, str(path), "TOML").decode("utf-8")
     return [
         n
         for n, line in enumerate(text.splitlines(), start=1)

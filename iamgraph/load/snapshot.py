@@ -25,6 +25,7 @@ from iamgraph.load.cloudtrail import load_describe_trails, load_event_selectors,
 from iamgraph.load.consistency import contradictions
 from iamgraph.load.credential_report import load_credential_report
 from iamgraph.load.fields import Doc
+from iamgraph.load.files import present
 from iamgraph.load.inventory import load_inventory
 from iamgraph.load.kms import load_key_policy
 from iamgraph.load.optional import Skip, optional, reason
@@ -56,7 +57,7 @@ def load_snapshot(
     """Load a snapshot folder, or one authorization-details file as a one-account snapshot;
     `strict`: an unreadable optional file is an InputError instead of left out."""
     root = Path(path)
-    if not root.exists():
+    if not present(root):
         raise InputError(str(root), "$", "snapshot not found")
     if root.is_file():
         auth = load_authorization_details(root)
@@ -85,7 +86,7 @@ def load_snapshot(
     done = 0
     gaps: list[str] = []
     meta: dict = {}
-    if (root / "snapshot.json").exists():
+    if present(root / "snapshot.json"):
         doc = Doc.read(root / "snapshot.json", _rel(root / "snapshot.json", root))
         meta = doc.obj(doc.root, ())
     organization = None
@@ -141,7 +142,7 @@ def _load_account(
 
     skip: Skip = None if unreadable is None else left_out
     if iam.is_dir():
-        if (iam / AUTH_FILE).exists():
+        if present(iam / AUTH_FILE):
             auth = load_authorization_details(iam / AUTH_FILE, aid)
         elif (iam / AUTH_PAGES).is_dir():
             pages = sorted((iam / AUTH_PAGES).glob("*.json"), key=_natural)
@@ -153,16 +154,16 @@ def _load_account(
         else:
             gaps.append(f"no IAM authorization details for {aid}")
         csv, cli = iam / "credential-report.csv", iam / "credential-report.json"
-        if csv.exists() or cli.exists():
-            file = csv if csv.exists() else cli
+        if present(csv) or present(cli):
+            file = csv if present(csv) else cli
             report = optional(skip, load_credential_report, file, aid, _rel(file, root))
         else:
             gaps.append(f"no credential report for {aid}")
         pp = iam / "get-account-password-policy.json"
-        if pp.exists():
+        if present(pp):
             policy = optional(skip, load_password_policy, pp, _rel(pp, root))
         sm = iam / "get-account-summary.json"
-        if sm.exists():
+        if present(sm):
             summary = optional(skip, load_account_summary, sm, _rel(sm, root))
         else:
             gaps.append(f"no account summary for {aid}")
@@ -172,7 +173,7 @@ def _load_account(
         )
     trails, status, selectors = (), {}, {}
     listed = None
-    if (ct / "describe-trails.json").exists():
+    if present(ct / "describe-trails.json"):
         listed = optional(
             skip,
             load_describe_trails,
@@ -209,14 +210,14 @@ def _load_account(
     keys = {}
     for k in _subdirs(folder / "kms"):
         f = k / "get-key-policy.json"
-        if f.exists():
+        if present(f):
             key = optional(skip, load_key_policy, f, k.name, aid, _rel(f, root))
             if key is not None:
                 keys[k.name] = key
     topics = {}
     for t in _subdirs(folder / "sns"):
         f = t / "get-topic-attributes.json"
-        if f.exists():
+        if present(f):
             topic = optional(skip, load_topic_attributes, f, aid, _rel(f, root))
             if topic is not None:
                 topics[topic.arn] = topic

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from iamgraph.errors import InputError
 from iamgraph.finding import Finding, Location
+from iamgraph.load.jsonloc import read_text
 from iamgraph.load.policy_file import load_policy_file
 from iamgraph.load.settings import Invariant
 from iamgraph.load.snapshot import load_snapshot
@@ -115,9 +116,9 @@ def _names(path: Path) -> list[str]:
     file name without `.json` (a policy kept as `protect-cloudtrail.json`)."""
     names = []
     try:
-        summary = json.loads(path.read_text()).get("Policy", {}).get("PolicySummary", {})
+        summary = json.loads(read_text(path)).get("Policy", {}).get("PolicySummary", {})
         names += [str(summary.get("Id", "")), str(summary.get("Name", ""))]
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, InputError):
         pass  # a bare document read by _load already; only the file name is left
     return [*names, path.stem]
 
