@@ -24,6 +24,8 @@ from functools import cache
 
 from iamgraph.catalog import CLASSIC_LEVELS, catalog, merge_ids
 from iamgraph.evaluate.gather import (
+    ROLE_MODES,
+    USER_MODES,
     Mfa,
     credential_context,
     credential_modes,
@@ -45,8 +47,6 @@ RESOURCE = "arn:aws:*:*:*:*"  # any resource: the solver picks one (a known ARN 
 PROBES_PER_SERVICE = 3  # concrete requests tried per service and level before z3
 FALLBACK_SERVICES = 30  # an undecided level is split per service up to this many services
 MFA_KEYS = ("aws:multifactorauthpresent", "aws:multifactorauthage")
-USER_MODES = (Mfa.LONG_TERM_KEYS, Mfa.NO_MFA, Mfa.MFA)
-ROLE_MODES = (Mfa.NO_MFA, Mfa.MFA)
 EVERY_REQUEST = (
     ("aws:RequestedRegion", ContextValue(("us-east-1",))),
     ("aws:SecureTransport", ContextValue(("true",), type="boolean")),

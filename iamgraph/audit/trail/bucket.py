@@ -8,7 +8,6 @@ from iamgraph.audit.model import AuditContext
 from iamgraph.audit.trail.facts import (
     RETENTION_DAYS,
     account_file,
-    not_configured,
     sorted_trails,
 )
 from iamgraph.finding import Finding, found
@@ -118,8 +117,7 @@ def run_bucket_lifecycle_deletes(ctx: AuditContext) -> Iterator[Finding]:
             yield no_bucket(name, trails)
             continue
         if bucket.lifecycle is None:
-            if not not_configured(
-                snap,
+            if not snap.answered(
                 bucket.account,
                 "GetBucketLifecycleConfiguration",
                 "NoSuchLifecycleConfiguration",

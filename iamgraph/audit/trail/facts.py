@@ -61,12 +61,6 @@ def account_file(snap: Snapshot, account: str, *parts: str) -> str:
     return str(Path(snap.root, "accounts", account, *parts))
 
 
-def not_configured(snap: Snapshot, account: str, operation: str, code: str) -> bool:
-    """Did the collector record "nothing configured" for this call in this account (a fact in
-    snapshot.json), with no failure of the same call there? Only then is a missing file absent."""
-    return snap.answered(account, operation, code)
-
-
 def iso_or_none(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -19,7 +19,6 @@ from iamgraph.audit.trail.facts import (
     TAMPER_ALLOW_LIST,
     THEIR_IDENTITY,
     account_file,
-    not_configured,
     reason_source,
     sorted_trails,
 )
@@ -360,7 +359,7 @@ def run_bucket_policy_tamper(ctx: AuditContext) -> Iterator[Finding]:
             yield no_bucket(name, trails)
             continue
         if bucket.policy is None:
-            if not not_configured(snap, bucket.account, "GetBucketPolicy", "NoSuchBucketPolicy"):
+            if not snap.answered(bucket.account, "GetBucketPolicy", "NoSuchBucketPolicy"):
                 yield missing_file(snap, bucket, trails, POLICY_FILE)
             continue  # no bucket policy: it grants nothing
         requests = [
