@@ -4,6 +4,7 @@ stderr (lines on stdout are `render.text.say`'s)."""
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from iamgraph import deadline
 from iamgraph.errors import InputError
 from iamgraph.render.controls import terminal
 
@@ -45,6 +47,35 @@ AllowUnknownActionOption = typer.Option(
     help="An action (or pattern) the IAM action catalog does not know is answered `unknown` "
     "instead of refused as bad input (exit 2).",
 )
+
+
+DEFAULT_DEADLINE_S = 600.0
+
+
+def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command `--deadline SECONDS`: the whole command (loading, every solver call and
+    search) runs within it, and what is undecided when it passes is `unknown` ("deadline").
+    One decorator where the app is composed, rather than the option in every signature."""
+    option = typer.Option(
+        DEFAULT_DEADLINE_S,
+        "--deadline",
+        min=0,
+        help="Seconds the whole command may take; undecided questions are then `unknown` "
+        "(reason: deadline). 0: no limit.",
+    )
+    signature = inspect.signature(command)
+    extra = inspect.Parameter(
+        "deadline_s", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=float
+    )
+
+    @functools.wraps(command)
+    def run(*args: Any, deadline_s: float = DEFAULT_DEADLINE_S, **kwargs: Any) -> Any:
+        with deadline.within(deadline_s):
+            return command(*args, **kwargs)
+
+    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])  # type: ignore[attr-defined]
+    run.__annotations__ = {**command.__annotations__, "deadline_s": float}
+    return run
 
 
 def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

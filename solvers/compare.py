@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import z3
 
+from iamgraph import deadline
 from iamgraph.catalog import catalog, merge_ids
 from iamgraph.evaluate.layers import Outcome, PolicySet, decide
 from iamgraph.evaluate.matching import action_matches
@@ -94,6 +95,12 @@ def new_access(
             solver.add(z3.Not(_denied_class(before, escaped[0], info, action, resource)))
         else:
             solver.add(z3.Not(_class(after, grants, info, action, resource)))
+            granting = _granting(after, grants)
+            wild = granting and next(
+                filter(None, map(regex.too_wild, granting.resources or ())), None
+            )
+            if wild:  # `_class` blocked it for every resource: what that hid is not listed
+                unfinished.append(f"{wild}: more may exist")
         if not any(_same_class(f, new) for f in found):
             found.append(new)
 
@@ -112,16 +119,20 @@ def new_access(
         if undecided >= MAX_UNDECIDED:
             unfinished.append(f"stopped after {undecided} undecided actions: more may exist")
             break
+        if deadline.expired():
+            unfinished.append(_stopped(deadline.REASON, found))
+            break
+        if deadline.clamp_ms(timeout_ms) < timeout_ms:  # re-set only when cut: it resets z3
+            solver.set("timeout", deadline.clamp_ms(timeout_ms))
         check = solver.check()
         if check == z3.unsat:
             if retries:
                 reasons.append("no candidate replayed after the unencoded parts were varied")
+                reasons += [f"not encoded: {h}" for h in dict.fromkeys([*was.havoc, *now.havoc])]
             break
         if check != z3.sat:
             why = f"solver gave up ({solver.reason_unknown()})"
-            if found:
-                why += f" after {len(found)} classes of new access: more may exist"
-            unfinished.append(why)
+            unfinished.append(_stopped(deadline.REASON if deadline.expired() else why, found))
             break
         model = solver.model()
         guess = model.eval(resource, model_completion=True).as_string()
@@ -342,6 +353,12 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef):
         solver.set("rlimit", 0)  # no limit: the next question has only its timeout
 
 
+def _stopped(why: str, found: list) -> str:
+    if found:
+        why += f" after {len(found)} classes of new access: more may exist"
+    return why
+
+
 def statement_locations(reasons) -> tuple[tuple[str, int, int], ...]:
     """Where to fix a grant: identity and resource statements first, SCP allows last."""
     ordered = sorted(reasons, key=lambda r: r.layer in ("scp", "rcp"))
@@ -364,8 +381,8 @@ def _class(after: PolicySet, grants, info, action: z3.ArithRef, resource: z3.Seq
         if a.service == info.service and a.access_levels == info.access_levels
     ]
     parts = [_ids(action, same_kind)]
-    statements = [st for st in _statements(after) if any(_is(st, g) for g in grants)]
-    for st in statements[:1]:
+    granting = _granting(after, grants)
+    for st in [granting] if granting else []:
         if not st.not_action:
             spans = [
                 iv
@@ -377,6 +394,8 @@ def _class(after: PolicySet, grants, info, action: z3.ArithRef, resource: z3.Seq
                 parts.append(z3.Or(*[z3.And(action >= lo, action < hi) for lo, hi in spans]))
         if st.resources is not None and not st.not_resource:
             patterns = [p for p in st.resources if "${" not in p]
+            if any(regex.too_wild(p) for p in patterns):  # blocked whole: see `record`
+                patterns = []
             if patterns and "*" not in patterns:
                 parts.append(z3.Or(*[_resource_in(resource, p) for p in patterns]))
     return z3.And(*parts)
@@ -395,6 +414,11 @@ def _ids(action: z3.ArithRef, ids: list[int]) -> z3.BoolRef:
 def _statements(ps: PolicySet):
     for p in ps.policies():
         yield from p.statements
+
+
+def _granting(after: PolicySet, grants) -> Statement | None:
+    """The statement a class is named by: the first Allow that granted its witness."""
+    return next((st for st in _statements(after) if any(_is(st, g) for g in grants)), None)
 
 
 def _is(st: Statement, reason) -> bool:

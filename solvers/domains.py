@@ -7,6 +7,7 @@ witness should prefer. z3-free, so callers that only expand a query do not load 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from iamgraph.catalog import catalog, merge_ids
 from iamgraph.evaluate.matching import Uncertain, resource_matches
@@ -16,14 +17,20 @@ from iamgraph.model.snapshot import Snapshot
 ActionSet = str | tuple[tuple[int, int], ...]  # one action name, or catalog id intervals
 
 
-def action_groups(actions: list[str]):
+def action_groups(actions: list[str]) -> tuple[tuple[ActionSet, str], ...]:
     """Concrete actions one by one; patterns as catalog id sets grouped by service (the
     service decides which resource policy and RCPs apply)."""
+    return _action_groups(tuple(actions))
+
+
+@lru_cache(maxsize=4096)  # the graph asks the same few action lists thousands of times
+def _action_groups(actions: tuple[str, ...]) -> tuple[tuple[ActionSet, str], ...]:
     cat = catalog()
+    out: list[tuple[ActionSet, str]] = []
     by_service: dict[str, list[tuple[int, int]]] = {}
     for a in actions:
         if not any(c in a for c in "*?"):
-            yield a, a
+            out.append((a, a))
             continue
         for lo, hi in cat.intervals(a):
             for i in range(lo, hi):
@@ -31,15 +38,21 @@ def action_groups(actions: list[str]):
                 by_service.setdefault(svc, []).append((i, i + 1))
     for spans in by_service.values():
         ids = sorted({i for lo, hi in spans for i in range(lo, hi)})
-        yield tuple(merge_ids(ids)), cat.actions[ids[0]].full_name
+        out.append((tuple(merge_ids(ids)), cat.actions[ids[0]].full_name))
+    return tuple(out)
 
 
-def expand_star(action_set, resources: list[str]) -> list[str]:
+def expand_star(action_set: ActionSet, resources: list[str]) -> list[str]:
     """`*` as a query resource means any resource the actions take: one ARN pattern per
     catalog resource type (`arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}` becomes
     `arn:aws:iam::*:role/*`), and `*` itself for actions that take no resource type."""
     if "*" not in resources:
         return resources
+    return [r for r in resources if r != "*"] + list(_star_patterns(action_set))
+
+
+@lru_cache(maxsize=4096)
+def _star_patterns(action_set: ActionSet) -> tuple[str, ...]:
     cat = catalog()
     ids = (
         [cat.lookup(action_set).id]
@@ -59,9 +72,10 @@ def expand_star(action_set, resources: list[str]) -> list[str]:
             patterns["*"] = None
     if not ids:
         patterns["*"] = None
-    return [r for r in resources if r != "*"] + list(patterns)
+    return tuple(patterns)
 
 
+@lru_cache(maxsize=8192)
 def template_glob(template: str) -> str:
     """A catalog ARN template as an ARN pattern: `aws` for the partition, `*` for the rest."""
     return re.sub(r"\$\{(\w+)\}", lambda m: "aws" if m.group(1) == "Partition" else "*", template)

@@ -154,6 +154,9 @@ class Encoder:
     def _resource_term(self, policy: Policy, st: Statement, pattern: str, r: z3.SeqRef):
         if pattern == "*":
             return z3.BoolVal(True)
+        wild = regex.too_wild(pattern)
+        if wild is not None:
+            return self.fresh(f"Resource: {wild}", ("pattern", pattern, str(r)))
         if self._free_variable(pattern, policy):
             if self.term.resource_pattern is not None and not _may_hold(
                 pattern, self.term.resource_pattern
@@ -328,6 +331,10 @@ class Encoder:
 
     def _condition(self, cond: Condition, key: Key, values: list, site: tuple) -> z3.BoolRef:
         spec = cond.parsed.spec
+        if spec.comparison == "like" or spec.family is Family.ARN:
+            wild = next(filter(None, map(regex.too_wild, cond.values)), None)
+            if wild is not None:
+                return self.fresh(f"{cond.operator} on {cond.key}: {wild}", site)
         if spec.family is Family.NULL:  # C4: an empty set counts as absent too
             absent = z3.Not(key.present)
             if key.count is not None:

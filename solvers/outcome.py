@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import z3
 
+from iamgraph import deadline
 from iamgraph.catalog import catalog
 from iamgraph.evaluate.conditions import as_date
 from iamgraph.evaluate.layers import Outcome, PolicySet
@@ -80,6 +81,8 @@ def outcome_of(
     ps: PolicySet, request: Request, timeout_ms: int = DEFAULT_TIMEOUT_MS
 ) -> tuple[Outcome, tuple[str, ...]]:
     """Decide one concrete request with z3 (every key free but fixed to the request's value)."""
+    if deadline.expired():
+        return Outcome.UNKNOWN, (deadline.REASON,)
     usage = key_usage(ps.policies())
     ctx = SymContext(usage, {}, request=request.context)
     cat = catalog()
@@ -105,14 +108,14 @@ def outcome_of(
 
     def always(f: z3.BoolRef) -> bool | None:
         s = z3.Solver()
-        s.set("timeout", timeout_ms)
+        s.set("timeout", deadline.clamp_ms(timeout_ms))
         s.add(*base, z3.Not(f))
         r = s.check()
         return None if r == z3.unknown else r == z3.unsat
 
     def never(f: z3.BoolRef) -> bool | None:
         s = z3.Solver()
-        s.set("timeout", timeout_ms)
+        s.set("timeout", deadline.clamp_ms(timeout_ms))
         s.add(*base, f)
         r = s.check()
         return None if r == z3.unknown else r == z3.unsat
@@ -120,9 +123,13 @@ def outcome_of(
     if always(enc.denied):
         return Outcome.EXPLICIT_DENY, ()
     if never(enc.denied) is not True:
-        return Outcome.UNKNOWN, tuple(enc.havoc) or ("solver timeout",)
+        return Outcome.UNKNOWN, tuple(enc.havoc) or (_gave_up(),)
     if always(enc.allowed):
         return Outcome.ALLOWED, ()
     if never(enc.allowed):
         return Outcome.IMPLICIT_DENY, ()
-    return Outcome.UNKNOWN, tuple(enc.havoc) or ("solver timeout",)
+    return Outcome.UNKNOWN, tuple(enc.havoc) or (_gave_up(),)
+
+
+def _gave_up() -> str:
+    return deadline.REASON if deadline.expired() else "solver timeout"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import z3
 
+from iamgraph import deadline
 from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import (
     Mfa,
@@ -69,12 +70,18 @@ def can(
     cat = catalog()
     unknowns: list[str] = []
     for action_set, sample in action_groups(actions):
+        if deadline.expired():
+            unknowns.append(deadline.REASON)
+            break
         parts = [
             part
             for resource in expand_star(action_set, resources)
             for part in split_roles(snap, sample, resource)
         ]
         for resource, exclude, rest in parts:
+            if deadline.expired():  # the rest is undecided: no proof of absence
+                unknowns.append(deadline.REASON)
+                break
             answer = _solve_one(
                 snap,
                 principal,
@@ -214,6 +221,8 @@ def implies(
     then one z3 question. A counterexample is replayed on both sides before it is one; a
     model that does not replay leaves the answer unknown. `tags` name the two encodings'
     free Booleans."""
+    if deadline.expired():
+        return Implication(Verdict.UNKNOWN, reasons=(deadline.REASON,))
     for action in probes:
         if lacks(a, b, replay, action, "*", request_context("*"), mode):
             return Implication(Verdict.UNREACHABLE, (action, "*"))
@@ -229,7 +238,7 @@ def implies(
     in_a = Encoder(a, term, ctx, tag=tags[0]).decide()
     in_b = Encoder(b, term, ctx, tag=tags[1]).decide()
     solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
+    solver.set("timeout", deadline.clamp_ms(timeout_ms))
     solver.add(
         *ctx.constraints,
         # the mode's MFA keys (M1: none at all on access keys) and time keys
@@ -244,8 +253,10 @@ def implies(
     if result == z3.unsat:
         return Implication(Verdict.REACHABLE)
     if result != z3.sat:
-        reasons = (f"solver gave up ({solver.reason_unknown()})",)
-        return Implication(Verdict.UNKNOWN, reasons=reasons)
+        why = (
+            deadline.REASON if deadline.expired() else f"solver gave up ({solver.reason_unknown()})"
+        )
+        return Implication(Verdict.UNKNOWN, reasons=(why,))
     model = solver.model()
     name = cat.actions[model.eval(action, model_completion=True).as_long()].full_name
     res = model.eval(resource, model_completion=True).as_string()

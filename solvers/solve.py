@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import z3
 
+from iamgraph import deadline
 from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import Mfa, is_credential_key
 from iamgraph.evaluate.layers import Outcome, PolicySet
@@ -60,6 +61,8 @@ def solve(
     concrete requests tried before z3 (tests use it to reach z3's own witnesses); `exclude`
     names resources of the pattern that are asked elsewhere.
     """
+    if deadline.expired():
+        return Answer(label, Verdict.UNKNOWN, None, (deadline.REASON,))
     how, floor = replay, replay.floor
     if guess:
         found = _try_guesses(
@@ -111,7 +114,7 @@ def solve(
     if z3.is_false(z3.simplify(enc.allowed)):  # no Allow can apply at all: proven in Python
         return Answer(label, Verdict.UNREACHABLE)
     solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
+    solver.set("timeout", deadline.clamp_ms(timeout_ms))
     solver.add(*constraints, enc.allowed)
     # with a policy text missing no witness can replay as allowed: skip the nicer-looking ones
     preferences = [] if ps.unresolved else _preferences(known, action, action_set, res, resource)
@@ -136,7 +139,7 @@ def solve(
     ]
     cat = catalog()
     blocked = False  # once a candidate is ruled out, unsat no longer proves anything
-    solver.set("timeout", min(FIRST_TRY_MS, timeout_ms))  # a quick first try, see below
+    solver.set("timeout", deadline.clamp_ms(min(FIRST_TRY_MS, timeout_ms)))  # a quick first try
     for _ in range(RETRIES):
         result, model = _check_preferring(solver, preferences, timeout_ms)
         if result == z3.unsat and not blocked:
@@ -146,14 +149,13 @@ def solve(
         if result == z3.unknown:  # z3 may stall on the disjunction: try one Allow at a time
             result, model = _split_on_allows(constraints, enc, timeout_ms)
             if result != z3.sat:  # then the whole question again, with all the time it may take
-                solver.set("timeout", timeout_ms)
+                solver.set("timeout", deadline.clamp_ms(timeout_ms))
                 result, model = _check_preferring(solver, preferences, timeout_ms)
                 if result == z3.unsat and not blocked:
                     return Answer(label, Verdict.UNREACHABLE)
         if result != z3.sat:
-            return Answer(
-                label, Verdict.UNKNOWN, None, (f"solver gave up ({solver.reason_unknown()})",)
-            )
+            why = f"solver gave up ({solver.reason_unknown()})"
+            return Answer(label, Verdict.UNKNOWN, None, (_or_deadline(why),))
         name = (
             action
             if isinstance(action, str)
@@ -188,8 +190,13 @@ def solve(
             )
         solver.add(z3.Or(*[h != model.eval(h, model_completion=True) for h in havocs]))
         blocked = True
-    reasons = tuple(dict.fromkeys(enc.havoc)) or ("no witness replayed",)
+    reasons = tuple(dict.fromkeys(enc.havoc)) or (_or_deadline("no witness replayed"),)
     return Answer(label, Verdict.UNKNOWN, None, reasons)
+
+
+def _or_deadline(reason: str) -> str:
+    """A check cut short by the deadline says so, not what z3 said about being stopped."""
+    return deadline.REASON if deadline.expired() else reason
 
 
 def _settle_concretely(ps, label, action, resource, pinned_entries, modes, how) -> Answer | None:
@@ -277,8 +284,10 @@ def _split_on_allows(constraints: list[z3.BoolRef], enc, timeout_ms: int):
     a failure here proves nothing, so the caller keeps `unknown`."""
     each = max(50, timeout_ms // max(1, len(enc.allows)))
     for f in enc.allows:
+        if deadline.expired():
+            break
         small = z3.Solver()
-        small.set("timeout", each)
+        small.set("timeout", deadline.clamp_ms(each))
         small.add(*constraints, f, z3.Not(enc.denied))
         if small.check() == z3.sat:
             return z3.sat, small.model()
@@ -292,14 +301,13 @@ def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef], timeout_
     if result != z3.sat:
         return result, None
     model = solver.model()
-    solver.set("timeout", timeout_ms)
-    deadline = time.perf_counter() + PREFERENCE_BUDGET_S
+    until = time.perf_counter() + PREFERENCE_BUDGET_S
     try:
         for n in range(len(preferences), 0, -1):  # most important first: drop from the end
-            left = deadline - time.perf_counter()
-            if left <= 0:
+            left = until - time.perf_counter()
+            if left <= 0 or deadline.expired():
                 break
-            solver.set("timeout", max(1, int(min(PREFERENCE_MS, left * 1000))))
+            solver.set("timeout", deadline.clamp_ms(int(min(PREFERENCE_MS, left * 1000))))
             solver.push()
             solver.add(*preferences[:n])
             found = solver.check() == z3.sat
@@ -308,5 +316,5 @@ def _check_preferring(solver: z3.Solver, preferences: list[z3.BoolRef], timeout_
             if better is not None:
                 return result, better
     finally:
-        solver.set("timeout", timeout_ms)
+        solver.set("timeout", deadline.clamp_ms(timeout_ms))
     return result, model

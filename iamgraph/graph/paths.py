@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from iamgraph import deadline
 from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, credential_modes
 from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph.build import Hop, PermissionGraph, credential_row, trusting_roles
@@ -107,6 +108,7 @@ class Paths:
         seen.update(starts)
         queue = deque(starts)
         while queue:
+            deadline.check()
             s = queue.popleft()
             for _, _, nxt, _ in self._own(s, sure):
                 if nxt not in seen and nxt.mode in allowed:
@@ -129,6 +131,7 @@ class Paths:
             held = [s for s in states if not s.gains and not self._admin(s)]
             fresh = set()
             for src in states:
+                deadline.check()
                 if not self._modifier(src) or self._admin(src):
                     continue
                 for x in held:
@@ -237,7 +240,20 @@ class Paths:
         allowed: frozenset[Mfa] = EVERY_MODE,
     ) -> Found:
         """Shortest path from any start to a state where `goal` holds, through states whose
-        credential mode is in `allowed` only (with MFA: MFA along the whole path)."""
+        credential mode is in `allowed` only (with MFA: MFA along the whole path). Past the
+        deadline the answer is `unknown`, unless a proven path was found first."""
+        try:
+            return self._search(principal, starts, goal, allowed)
+        except deadline.DeadlineExpired:
+            return Found(principal, Verdict.UNKNOWN, reasons=(deadline.REASON,))
+
+    def _search(
+        self,
+        principal: str,
+        starts: list[State],
+        goal: Callable[[State], Answer | Verdict],
+        allowed: frozenset[Mfa],
+    ) -> Found:
         starts = [s for s in starts if s.mode in allowed]
         if not starts:
             return Found(principal, Verdict.UNREACHABLE, reasons=("no credential to start from",))
@@ -259,6 +275,7 @@ class Paths:
             while queue:
                 s = queue.popleft()
                 for src, hop, nxt, holder in self._moves(s, popped, parent, sure, acted):
+                    deadline.check()
                     if nxt in parent or nxt.mode not in allowed:
                         continue
                     parent[nxt] = (src, hop, holder)
@@ -404,7 +421,11 @@ def who_can(
 ) -> list[Found]:
     """For every principal: can a credential of it (one an attacker can hold) reach a state
     where `goal` holds, itself or through the principals it can become?"""
-    proven, maybe = paths.obtainable(allowed)
+    try:
+        proven, maybe = paths.obtainable(allowed)
+    except deadline.DeadlineExpired:  # who holds what is not known: nobody is ruled out
+        why = (deadline.REASON,)
+        return [Found(arn, Verdict.UNKNOWN, reasons=why) for arn in pg.snap.principals]
     out = []
     for arn in pg.snap.principals:
         starts = _sorted(s for s in proven if s.arn == arn and not s.gains)
