@@ -23,10 +23,10 @@ from iamgraph.cli.common import (
 )
 from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.finding import Severity
+from iamgraph.outputs import writing
 from iamgraph.premerge.report import counted
 from iamgraph.render.audit import audit_html, audit_report, check_list
 from iamgraph.render.controls import terminal
-from iamgraph.render.files import writing
 from iamgraph.render.text import input_warnings, say, unreadable
 
 
@@ -101,7 +101,7 @@ def audit(
 
 @contextmanager
 def _writing(path: Path | None) -> Iterator[None]:
-    """Standard output into `path`, written whole or not at all (`render.files.writing`): a
+    """Standard output into `path`, written whole or not at all (`iamgraph.outputs.writing`): a
     failed run, or exit 2, leaves an existing report as it was."""
     if path is None:
         yield

@@ -17,6 +17,7 @@ from typing import Any
 
 from iamgraph.errors import InputError
 from iamgraph.model.paths import under
+from iamgraph.outputs import write_whole
 
 DROPPED = ("ResponseMetadata",)
 
@@ -44,8 +45,9 @@ def cli_json(response: Mapping[str, Any]) -> str:
 
 
 def write_json(path: Path, response: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(cli_json(response), encoding="utf-8")
+    """Whole or not at all (`iamgraph.outputs`): an interrupted or full-disk collection never
+    leaves a truncated file that a later `--resume` would take as collected."""
+    write_whole(path, cli_json(response), "collect")
 
 
 def write_files(root: Path, files: Mapping[str, Mapping[str, Any]]) -> None:

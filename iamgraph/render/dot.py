@@ -23,8 +23,8 @@ from iamgraph.graph.methods import BY_NAME, Family
 from iamgraph.model.organization import NodeKind
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
+from iamgraph.outputs import write_whole
 from iamgraph.render.controls import label as visible
-from iamgraph.render.files import write_whole
 from iamgraph.verdict import Verdict
 
 FORMATS = ("svg", "png", "pdf", "dot")

@@ -1,5 +1,5 @@
 """Issue 17 class 8: every output is written whole or not at all, and a path that cannot be
-written is one exit-2 line naming it, never a traceback (`render/files.py`)."""
+written is one exit-2 line naming it, never a traceback (`iamgraph/outputs.py`)."""
 
 from __future__ import annotations
 
@@ -93,8 +93,31 @@ def test_the_writer_refuses_a_folder_itself(tmp_path):
     import pytest
 
     from iamgraph.errors import InputError
-    from iamgraph.render.files import write_whole
+    from iamgraph.outputs import write_whole
 
     with pytest.raises(InputError) as info:
         write_whole(tmp_path, "x", "--output")
     assert str(info.value) == f"{tmp_path}: --output: cannot write the output: it is a folder"
+
+
+def test_a_full_disk_during_collect_leaves_no_truncated_snapshot_file(tmp_path, monkeypatch):
+    """`collect --resume` takes a file that exists as collected: a half-written one would be
+    read as a broken response forever after. The collector writes through the same writer."""
+    import pytest
+
+    from iamgraph.collect.writer import write_json
+    from iamgraph.errors import InputError
+
+    target = tmp_path / "iam" / "get-account-summary.json"
+    write_json(target, {"SummaryMap": {"Users": 3}})
+    before = target.read_text()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(InputError) as info:
+        write_json(target, {"SummaryMap": {"Users": 4}})
+    assert "No space left on device" in str(info.value)
+    assert target.read_text() == before
+    assert [p.name for p in target.parent.iterdir()] == ["get-account-summary.json"]

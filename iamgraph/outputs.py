@@ -1,4 +1,5 @@
-"""Every output file is written whole or not at all.
+"""Every output file is written whole or not at all: reports, diagrams, and the files `collect`
+writes. Below the loaders and the collector so that every layer can use it.
 
 The bytes go to a new temporary file beside the target (created exclusively, so never through
 a planted symlink), are flushed to disk, and the temporary file is renamed onto the target: a
