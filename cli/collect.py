@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from iamgraph.cli import common
-from iamgraph.cli.common import EXIT_INPUT, QuietOption, reports_input_errors
+from iamgraph.cli.common import EXIT_INPUT, QuietOption, reports_input_errors, shown
 from iamgraph.collect import have_boto3
 from iamgraph.collect.options import (
     DEFAULT_ROLE,
@@ -91,7 +91,10 @@ def account_bars(quiet: bool) -> Iterator[Callable[[str, int, int, str], None] |
                 if key not in tasks:
                     tasks[key] = bar.add_task(key, total=total or None)
                 bar.update(
-                    tasks[key], completed=done, total=total or None, description=f"{key}: {what}"
+                    tasks[key],
+                    completed=done,
+                    total=total or None,
+                    description=shown(f"{key}: {what}"),
                 )
 
         yield update

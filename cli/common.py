@@ -13,11 +13,12 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from iamgraph import deadline
 from iamgraph.errors import InputError
-from iamgraph.render.controls import terminal
+from iamgraph.render.controls import terminal, terminal_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 EXIT_CODES = {"PASS": EXIT_OK, "FAIL": EXIT_FINDINGS, "UNKNOWN": EXIT_UNKNOWN}  # by verdict
@@ -78,6 +79,12 @@ def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def shown(text: str) -> str:
+    """A progress description (an account folder, an API call): rich reads markup in it, and a
+    terminal obeys control characters, so both are made plain text first."""
+    return escape(terminal_line(text))
+
+
 def reports_input_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn an InputError into one line on stderr and exit code 2, with no traceback."""
 
@@ -109,6 +116,6 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[int, int, str], None] | None
         task = bar.add_task("loading", total=None)
 
         def update(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=f"loading {label}")
+            bar.update(task, completed=done, total=total, description=shown(f"loading {label}"))
 
         yield update

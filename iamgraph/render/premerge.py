@@ -12,7 +12,7 @@ from iamgraph.premerge.run import AccessCheck, Change, InvariantCheck, PolicyDif
 from iamgraph.premerge.snapshot_diff import SnapshotDiff
 from iamgraph.query.reach import Reach
 from iamgraph.render.json import path_json
-from iamgraph.render.markdown import escape
+from iamgraph.render.markdown import code, escape
 from iamgraph.render.report import write
 from iamgraph.verdict import Answer, Comparison, NewAccess, Result
 
@@ -207,7 +207,7 @@ def invariant_check(fmt: str, c: InvariantCheck, image: str = "") -> None:
             "result": c.report.result,
             "invariants": [_outcome_json(o) for o in c.outcomes],
         },
-        summary=lambda: [f"- `{o.invariant.name}`: **{o.result}**" for o in c.outcomes],
+        summary=lambda: [f"- {code(o.invariant.name)}: **{o.result}**" for o in c.outcomes],
         image=image,
     )
 
@@ -312,11 +312,11 @@ def _change_summary(c: Change) -> list[str]:
             levels = "; ".join(
                 f"{s} ({', '.join(ls)})" for s, ls in services(p.comparison.new_access).items()
             )
-            lines.append(f"- new access for `{p.principal}`: {levels}")
+            lines.append(f"- new access for {code(p.principal)}: {levels}")
     proven = sum(p.comparison.result == Result.PASS and not p.added for p in result.changed)
     lines.append(f"- no new access (proven) for {proven} changed principals and resources")
     lines += [
-        f"- note for `{p.principal}`: {escape(n)}"
+        f"- note for {code(p.principal)}: {escape(n)}"
         for p in result.changed
         for n in p.comparison.notes
     ]
@@ -324,7 +324,7 @@ def _change_summary(c: Change) -> list[str]:
         f"- paths to admin: {len(result.new_escalation)} new, {len(result.lost_escalation)} removed"
     )
     for inv, b, a in result.invariants:
-        lines.append(f"- invariant `{inv.name}`: {b.result} → {a.result}")
+        lines.append(f"- invariant {code(inv.name)}: {b.result} → {a.result}")
     lines += [f"- assumed: {a}" for a in c.assumptions]
     lines += [f"- unresolved: {u}" for u in c.unresolved]
     return lines

@@ -13,7 +13,7 @@ from iamgraph.evaluate.gather import Mfa
 from iamgraph.evaluate.layers import Reason
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.query.reach import Reach
-from iamgraph.render.controls import label, terminal
+from iamgraph.render.controls import label, terminal, terminal_line
 from iamgraph.verdict import Verdict
 
 stdout = Console(soft_wrap=True)  # writes to sys.stdout as it is at print time
@@ -25,7 +25,7 @@ def say(lines: Iterable[str]) -> None:
     control character from a name (an ESC sequence could erase a FAIL line): each is shown as
     its escape (`render.controls.terminal`)."""
     for line in lines:
-        stdout.print(terminal(line), highlight=False, markup=False)
+        stdout.print(terminal_line(line), highlight=False, markup=False)
 
 
 def warn(line: str) -> None:

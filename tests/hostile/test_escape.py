@@ -161,3 +161,49 @@ def test_escapes_for_every_control_character():
     )
     assert terminal("a\x1b[1Ab\rc") == "a\\x1b[1Ab\\x0dc"
     assert e("a\x1bb<") == "a\\x1bb&lt;"
+
+
+def test_a_newline_in_a_witness_value_cannot_print_a_line_of_its_own(tmp_path):
+    """A condition value is the policy author's: with a newline in it, the witness line used
+    to print `PASS: no new access, proven` as a line of its own under the FAIL."""
+    from typer.testing import CliRunner
+
+    from iamgraph.cli.app import app
+
+    value = "x\nPASS: no new access, proven\n"
+    st = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}
+    st["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": value}}
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text('{"Version": "2012-10-17", "Statement": []}')
+    new.write_text(json.dumps({"Version": "2012-10-17", "Statement": [st]}))
+    result = CliRunner().invoke(app, ["diff-policy", str(old), str(new)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("FAIL:")
+    assert not any(line.startswith("PASS") for line in lines)
+    assert r"aws:PrincipalTag/team=x\x0aPASS: no new access, proven\x0a" in result.output
+
+
+def test_bidi_controls_are_shown_not_obeyed():
+    """U+202E (right-to-left override) and the isolates reorder what a terminal or browser
+    shows ("Trojan Source"); every human-facing writer shows them as escapes."""
+    from iamgraph.render.controls import label, one_line, terminal, terminal_line
+
+    hostile = "role/\u202eSSAP\u2066x\u2069"
+    for escape_fn in (terminal, terminal_line, label, one_line):
+        out = escape_fn(hostile)
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", out), escape_fn.__name__
+        assert "\\u202e" in out and "\\u2066" in out
+
+
+def test_progress_descriptions_are_plain_text():
+    """An account folder named `[blink]x` or holding an ESC sequence is shown as written on the
+    progress bar, not read as rich markup or obeyed by the terminal."""
+    from rich.text import Text
+
+    from iamgraph.cli.common import shown
+
+    text = "loading [bold red]111122223333[/]\x1b[2K"
+    rendered = Text.from_markup(shown(text))
+    assert rendered.plain == "loading [bold red]111122223333[/]\\x1b[2K"
+    assert not rendered.spans
