@@ -360,6 +360,9 @@ def _reads_mfa(policy: Policy) -> bool:
     )
 
 
+OUTSIDE_MODES = (Mfa.NO_MFA, Mfa.MFA)  # a session the attacker starts from its own account
+
+
 def session_mode(mode: Mfa) -> Mfa:
     """A role session keeps MFA only if the credential that asked for it had MFA."""
     return Mfa.MFA if mode is Mfa.MFA else Mfa.NO_MFA
@@ -458,11 +461,13 @@ def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator
         for u in [*_same_account(snap, p, PrincipalKind.USER), *itself]:
             yield from _user_hop(b, p, src, method, u)
     elif t is Target.ROLE:
+        # A trust the attacker writes may name an account of its own outside the organization
+        # and the role is assumed from there: no policy of the snapshot's principals applies to
+        # that call, and the attacker signs in there with or without MFA as it likes.
         for role in _same_account(snap, p, PrincipalKind.ROLE):
             if not role.service_linked:
-                yield from _opt(
-                    b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode), gains=gains)
-                )
+                for to in OUTSIDE_MODES:
+                    yield from _opt(b.hop(method, p.arn, mode, role.arn, role.arn, to, gains=gains))
     elif t is Target.SERVICE_ROLE:
         yield from _passrole_hops(b, p, src, method)
     elif t is Target.RUNNER:

@@ -279,6 +279,41 @@ def boundary_version_grants_nothing() -> Account:
     return Account(users=(user,), roles=(ops,), policies=(fence, READ_ONLY, ADMIN))
 
 
+def trust_rewritten_for_an_outside_account() -> Account:
+    """UpdateAssumeRolePolicy on a role, then AttachRolePolicy on it, by a user whose own policy
+    denies sts:AssumeRole: the trust may name the attacker's own account outside the
+    organization, and the role is assumed from there, where that Deny does not apply (the
+    checker's move wrote a trust naming the actor only, so it said no; found by hypothesis)."""
+    writes = statement("Allow", ["iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"])
+    no_assume = managed("deploy-tools", statement("Deny", "sts:AssumeRole"))
+    user = User(
+        "ci-deployer",
+        attached=frozenset({no_assume.arn}),
+        inline=(("inline", policy_doc(writes)),),
+        password=True,
+    )
+    role = Role("ops-automation", trust(user.arn))
+    return Account(users=(user,), roles=(role,), policies=(no_assume, READ_ONLY, ADMIN))
+
+
+def trust_rewritten_then_assumed_with_mfa() -> Account:
+    """A role that is admin only with MFA; a user without an MFA device may rewrite its trust.
+    The attacker assumes it from its own account, signed in with MFA there: admin in one move
+    (the engine gave the session the writer's own mode, no MFA, and proved no path)."""
+    mfa_admin = statement("Allow", "*", "*", {"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    user = User(
+        "release-bot",
+        inline=(("trust", policy_doc(statement("Allow", "iam:UpdateAssumeRolePolicy"))),),
+        keys=KEYS,
+    )
+    role = Role(
+        "break-glass",
+        trust(f"arn:aws:iam::{ACCOUNT}:root"),
+        inline=(("mfa-admin", policy_doc(mfa_admin)),),
+    )
+    return Account(users=(user,), roles=(role,), policies=(READ_ONLY, ADMIN))
+
+
 # -- positive controls: the engine and the checker agree today -----------------------------------
 def attach_admin_to_itself() -> Account:
     """AttachUserPolicy on itself, unpinned: admin in one move (reachable, replays)."""
@@ -345,6 +380,8 @@ DISAGREEMENTS = {
     "version-the-boundary-policy": version_the_boundary_policy,
     "overwrite-the-group-deny": overwrite_the_group_deny,
     "boundary-version-grants-nothing": boundary_version_grants_nothing,
+    "trust-rewritten-for-an-outside-account": trust_rewritten_for_an_outside_account,
+    "trust-rewritten-then-assumed-with-mfa": trust_rewritten_then_assumed_with_mfa,
 }
 CONTROLS = {
     "attach-admin-to-itself": attach_admin_to_itself,

@@ -6,7 +6,8 @@ configuration (`account.allowed_for`); it then changes the configuration and/or 
 credentials. Writes with arbitrary content (Put*Policy, CreatePolicyVersion) write
 `Allow * on *`, the most an identity policy can grant, as a new inline policy or over an
 existing one of the same name (AWS replaces it). UpdateAssumeRolePolicy writes a trust
-naming the acting principal. PassRole and compute methods are left out: generated accounts give
+naming the acting principal and the attacker's own outside account, and assumes the role from
+there. PassRole and compute methods are left out: generated accounts give
 no compute permissions and carry empty compute inventories.
 """
 
@@ -26,6 +27,7 @@ from tests.modelcheck.account import (
     session_mode,
 )
 
+OUTSIDE_ACCOUNT = "arn:aws:iam::999999999999:root"  # the attacker's own account
 ESCALATED = "escalated"  # the name of the inline policy an attacker writes
 MAX_VERSIONS = 5  # IAM keeps at most five versions of a managed policy (QUOTA)
 ARN_TYPE = "arn"
@@ -216,18 +218,26 @@ def _boundary(getter, put: bool):
 
 
 def _update_trust(account, held, move):
+    """The trust names the acting principal and an account of the attacker's own outside
+    the organization, from which it assumes the role at once, signed in with or without MFA
+    (no policy of this account applies to that call; generated accounts have no RCPs)."""
     role = account.role(move.target)
     trust = doc(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": move.actor[0]}, "Action": "sts:AssumeRole"}
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [move.actor[0], OUTSIDE_ACCOUNT]},
+                    "Action": "sts:AssumeRole",
+                }
             ],
         }
     )
     if role.trust == trust:
         return None
-    return account.put(replace(role, trust=trust)), held
+    sessions = {(role.arn, Mode.NO_MFA), (role.arn, Mode.MFA)}
+    return account.put(replace(role, trust=trust)), held | sessions
 
 
 def _assume_role(account, held, move):

@@ -36,6 +36,12 @@ REASONS = {
     "it overwrites (engine: proven-unreachable; 2 moves)",
     "boundary-version-grants-nothing": "a boundary policy rewritten to allow everything was also "
     "added to the role's identity (engine: reachable; does not replay)",
+    "trust-rewritten-for-an-outside-account": "the checker's UpdateAssumeRolePolicy named the "
+    "actor only, whose own Deny of sts:AssumeRole then blocked the path (checker: no path; "
+    "engine: reachable, right)",
+    "trust-rewritten-then-assumed-with-mfa": "a rewritten trust gave the writer's own mode (no "
+    "MFA), not the MFA session the attacker starts from its own account (engine: "
+    "proven-unreachable; 1 move)",
 }
 
 # what the checker itself says: (principal, shortest path as APIs, or None: no admin in BOUND)
@@ -66,6 +72,14 @@ CHECKER = {
         ("iam:AttachUserPolicy", "iam:PutGroupPolicy"),
     ),
     "boundary-version-grants-nothing": (arn("user", "ci-deployer"), None),
+    "trust-rewritten-for-an-outside-account": (
+        arn("user", "ci-deployer"),
+        ("iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"),
+    ),
+    "trust-rewritten-then-assumed-with-mfa": (
+        arn("user", "release-bot"),
+        ("iam:UpdateAssumeRolePolicy",),
+    ),
     # controls
     "attach-admin-to-itself": (arn("user", "ci-deployer"), ("iam:AttachUserPolicy",)),
     "third-key-over-quota": (arn("user", "key-rotator"), None),
