@@ -60,7 +60,7 @@ def lint(
         False,
         "--strict",
         help="Stop (exit 2) at a file that cannot be read (a policy file, or an optional file of "
-        "a snapshot) instead of reporting it as one IAMG-L009 error and linting the rest.",
+        "a snapshot) instead of reporting it as one IAMG-L010 error and linting the rest.",
     ),
     no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
