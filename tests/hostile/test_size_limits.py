@@ -528,3 +528,12 @@ def test_the_measure_is_never_more_than_any_json_text_of_the_document() -> None:
     for _ in range(100_000):
         deep = [deep]
     assert document_size(deep) == 2 * 100_001
+
+
+def test_the_pre_commit_hook_passes_the_flag_without_taking_a_file_for_its_value() -> None:
+    from iamgraph.cli.hooks import _split
+
+    assert _split(["--no-size-limit", "a.json", "--type", "scp", "b.json"]) == (
+        ["--no-size-limit", "--type", "scp"],
+        ["a.json", "b.json"],
+    )
