@@ -12,6 +12,7 @@ from iamgraph.cli.common import (
     EXIT_UNKNOWN,
     AllowUnknownActionOption,
     FormatOption,
+    NoSizeLimitOption,
     OutputFormat,
     QuietOption,
     StrictOption,
@@ -38,6 +39,7 @@ def ask(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Answer a question such as "who can tamper with the trail bucket" (grammar: README).
@@ -48,7 +50,7 @@ def ask(
     """
     check_render(render)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
         answered = answer.ask_question(
             snap,
             question,

@@ -15,6 +15,7 @@ from iamgraph.audit.run import audit_snapshot
 from iamgraph.cli.can import TimeoutOption
 from iamgraph.cli.common import (
     EXIT_CODES,
+    NoSizeLimitOption,
     QuietOption,
     StrictOption,
     progress_bar,
@@ -68,6 +69,7 @@ def audit(
     timeout: float = TimeoutOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Audit the snapshot against the IAM and CloudTrail best practices; "privileged" means
     able to reach admin (the graph), not a policy name. Exit 0 no findings, 1 findings,
@@ -88,6 +90,7 @@ def audit(
             diagrams=fmt is AuditFormat.HTML,
             progress=progress,
             strict=strict,
+            size_limit=not no_size_limit,
         )
     unreadable(audited.context.snapshot.unreadable)
     input_warnings(audited.context.snapshot)

@@ -18,6 +18,7 @@ from iamgraph.cli.common import (
     EXIT_UNKNOWN,
     AllowUnknownActionOption,
     FormatOption,
+    NoSizeLimitOption,
     OutputFormat,
     QuietOption,
     StrictOption,
@@ -79,6 +80,7 @@ def can(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Can PRINCIPAL, or a principal it can become, make some request for ACTION on RESOURCE?
@@ -95,7 +97,7 @@ def can(
     check_render(render)
     where = parse_context_pairs(context)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
         reach = answer.can(
             snap,
             principal,
@@ -136,6 +138,7 @@ def who_can(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Which principals of the snapshot can make such a request, themselves or through the
@@ -147,7 +150,7 @@ def who_can(
     check_render(render)
     pinned = parse_context_pairs(where)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
         reaches = answer.who_can(
             snap,
             [(action, resource)],

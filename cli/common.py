@@ -42,6 +42,13 @@ StrictOption = typer.Option(
     "password policy, bucket, key or topic policy, inventory, ...) instead of leaving it out "
     "with a warning and answering `unknown` where it matters.",
 )
+NoSizeLimitOption = typer.Option(
+    False,
+    "--no-size-limit",
+    help="Read policy documents above AWS's own size limits (6,144 characters for a managed "
+    "policy, 10,240 for a role's inline policies together, 5,120 for an SCP, ...) instead of "
+    "refusing them as bad input (exit 2): no such document can exist in AWS.",
+)
 AllowUnknownActionOption = typer.Option(
     False,
     "--allow-unknown-action",

@@ -12,6 +12,7 @@ from iamgraph.cli.common import (
     EXIT_UNKNOWN,
     AllowUnknownActionOption,
     FormatOption,
+    NoSizeLimitOption,
     OutputFormat,
     QuietOption,
     StrictOption,
@@ -40,12 +41,13 @@ def privesc(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """For every user, role and root user: is it admin, can it become admin (and how), or is
     there proof it cannot? Exit code 0 when every principal is decided, 3 when any is unknown."""
     check_render(render)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
         found = answer.privesc(
             snap, mfa=mfa_mode(mfa), timeout_ms=round(timeout * 1000), progress=progress
         )
@@ -75,6 +77,7 @@ def paths(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """The shortest path from a principal to another principal, to admin, or to a request,
@@ -87,7 +90,7 @@ def paths(
     check_render(render)
     where = parse_context_pairs(context)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
         reach = answer.paths(
             snap,
             source,
@@ -123,12 +126,13 @@ def graph(
     timeout: float = TimeoutOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Draw the organization's permission graph: accounts inside their OUs, every escalation
     step between principals (dashed when unknown). Prints what was drawn."""
     check_render(render)
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
         drawn = answer.picture(
             snap, account, escalation_only, timeout_ms=round(timeout * 1000), progress=progress
         )

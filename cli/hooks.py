@@ -32,14 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     return worst
 
 
+# diff-policy's options that take no value; every other one does (`--type scp`)
+FLAGS = frozenset({"--no-size-limit"})
+
+
 def _split(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Options (`args:` in the hook config) from file names; every diff-policy option takes
-    a value (`--type scp`, `--format json`, `--suppressions FILE`)."""
+    """Options (`args:` in the hook config) from file names; every diff-policy option but a
+    flag (`FLAGS`) takes a value (`--type scp`, `--format json`, `--suppressions FILE`)."""
     options, files = [], []
     i = 0
     while i < len(argv):
         if argv[i].startswith("-"):
-            has_value = "=" not in argv[i] and i + 1 < len(argv)
+            has_value = "=" not in argv[i] and argv[i] not in FLAGS and i + 1 < len(argv)
             options += argv[i : i + 2] if has_value else argv[i : i + 1]
             i += 2 if has_value else 1
         else:

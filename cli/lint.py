@@ -11,6 +11,7 @@ from iamgraph.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FormatOption,
+    NoSizeLimitOption,
     OutputFormat,
     QuietOption,
     progress_bar,
@@ -59,13 +60,19 @@ def lint(
         False,
         "--strict",
         help="Stop (exit 2) at a file that cannot be read (a policy file, or an optional file of "
-        "a snapshot) instead of reporting it as one IAMG-L009 error and linting the rest.",
+        "a snapshot) instead of reporting it as one IAMG-L010 error and linting the rest.",
     ),
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Report grammar errors, unknown actions and keys, and resource-type mismatches."""
     with progress_bar(quiet) as progress:
         linted = lint_run(
-            paths, kind, progress, include_aws_managed=include_aws_managed, strict=strict
+            paths,
+            kind,
+            progress,
+            include_aws_managed=include_aws_managed,
+            strict=strict,
+            size_limit=not no_size_limit,
         )
     if output is OutputFormat.JSON:
         print_json(lint_json(linted))

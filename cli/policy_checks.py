@@ -13,6 +13,7 @@ from iamgraph.cli.can import RenderOption, TimeoutOption
 from iamgraph.cli.common import (
     EXIT_CODES,
     AllowUnknownActionOption,
+    NoSizeLimitOption,
     QuietOption,
     StrictOption,
     progress_bar,
@@ -80,6 +81,7 @@ def diff_policy(
     timeout: float = TimeoutOption,
     output: ReportFormat = ReportFormatOption,
     suppressions: Path | None = SuppressionsOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Does NEW grant any request OLD does not? PASS is a proof (relative to the IAM action
     catalog); FAIL lists every class of new access with a witness the evaluator confirmed.
@@ -94,6 +96,7 @@ def diff_policy(
         target=target,
         timeout_ms=round(timeout * 1000),
         suppressions=suppressions,
+        size_limit=not no_size_limit,
     )
     write.policy_diff(output, checked)
     raise typer.Exit(EXIT_CODES[counted(checked.report.result, unknown)])
@@ -114,6 +117,7 @@ def check_access(
     output: ReportFormat = ReportFormatOption,
     suppressions: Path | None = SuppressionsOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Does the policy grant any of these actions on any of these resources? PASS is a proof
     that it does not; FAIL shows the request it grants. An SCP or RCP never grants: it is
@@ -128,6 +132,7 @@ def check_access(
         timeout_ms=round(timeout * 1000),
         suppressions=suppressions,
         allow_unknown_action=allow_unknown_action,
+        size_limit=not no_size_limit,
     )
     write.access_check(output, checked)
     raise typer.Exit(EXIT_CODES[counted(checked.report.result, unknown)])
@@ -146,6 +151,7 @@ def check_invariants(
     render: Path | None = RenderOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Hold the snapshot to the invariants file: PASS, FAIL (with the principals that break an
     invariant and their paths) or UNKNOWN per invariant. Exit 0 when all pass, 1 when one
@@ -159,6 +165,7 @@ def check_invariants(
             suppressions=suppressions,
             progress=progress,
             strict=strict,
+            size_limit=not no_size_limit,
         )
     unreadable(checked.snapshot.unreadable)
     input_warnings(checked.snapshot)
@@ -193,6 +200,7 @@ def diff(
     render: Path | None = RenderOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """What does the change from BEFORE to AFTER grant that was not granted? New access per
     principal whose own layers changed (proven absent, or shown with witnesses) grouped per
@@ -210,6 +218,7 @@ def diff(
             suppressions=suppressions,
             progress=progress,
             strict=strict,
+            size_limit=not no_size_limit,
         )
     unreadable(change.unreadable)
     input_warnings(change.after)

@@ -12,6 +12,7 @@ from iamgraph.cli.common import (
     EXIT_UNKNOWN,
     AllowUnknownActionOption,
     FormatOption,
+    NoSizeLimitOption,
     OutputFormat,
     QuietOption,
     StrictOption,
@@ -109,6 +110,7 @@ def simulate(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
     allow_unknown_action: bool = AllowUnknownActionOption,
 ) -> None:
     """Decide requests the way AWS does, with the statements that decided.
@@ -144,6 +146,7 @@ def simulate(
             allow_unknown_action=allow_unknown_action,
             progress=progress,
             strict=strict,
+            size_limit=not no_size_limit,
             left_out=left_out,
         )
     unreadable(left_out)

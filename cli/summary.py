@@ -8,6 +8,7 @@ import typer
 
 from iamgraph.cli.common import (
     FormatOption,
+    NoSizeLimitOption,
     OutputFormat,
     QuietOption,
     StrictOption,
@@ -29,10 +30,11 @@ def summary(
     output: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
+    no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Count what a snapshot holds and say what it lacks."""
     with progress_bar(quiet) as progress:
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
     unreadable(snap.unreadable)
     input_warnings(snap)
     result = summarize(snap)

@@ -138,11 +138,12 @@ def audit_snapshot(
     diagrams: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
     strict: bool = False,
+    size_limit: bool = True,
 ) -> Audit:
     checks = checks_for(ids, severity)
     when = as_of_date(as_of)
     accepted = suppressions_from(suppressions)
-    snap = load_snapshot(folder, progress, strict=strict)
+    snap = load_snapshot(folder, progress, strict=strict, size_limit=size_limit)
     if when is not None:  # no request is made before it: the time floor (aws:CurrentTime)
         snap = with_as_of(snap, when)
     ctx = context_for(snap, when, graph=graph_for(snap, timeout_ms, progress)[0])

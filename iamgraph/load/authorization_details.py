@@ -1,7 +1,10 @@
 """`aws iam get-account-authorization-details`: one file, or several pages merged.
 
 FORMATS 1.1. Group membership is by name, attachment by ARN. Of a managed policy only the
-default version counts; the loader keeps the others' ids so `lint` can mention them.
+default version counts; the loader keeps the others' ids so `lint` can mention them. Every document
+is held to AWS's size limit (model/limits.py): a managed policy's versions, a trust policy, and a
+user's, group's or role's inline policies together; AWS's own managed policies, which the customer
+limit does not bind, to the bound `limits.AWS_MANAGED`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,15 @@ from pathlib import Path
 
 from iamgraph.load.fields import Doc, Path_
 from iamgraph.model.arn import parse_arn
+from iamgraph.model.limits import (
+    AWS_MANAGED,
+    GROUP_INLINE,
+    MANAGED,
+    ROLE_INLINE,
+    TRUST,
+    USER_INLINE,
+    Limit,
+)
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.principals import (
     AccountAuthorization,
@@ -25,11 +37,15 @@ LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
 def load_authorization_details(
-    paths: Path | str | list[Path] | list[str], account: str | None = None
+    paths: Path | str | list[Path] | list[str],
+    account: str | None = None,
+    *,
+    size_limit: bool = True,
 ) -> AccountAuthorization:
     """Load one file or the pages of one dump (in the order given) into one object.
 
     Entities keep the account of their own ARN; a merged dump of several accounts is accepted.
+    `size_limit=False` reads documents above AWS's size limits too.
     """
     files = [Path(p) for p in (paths if isinstance(paths, list) else [paths])]
     users: list[User] = []
@@ -40,7 +56,7 @@ def load_authorization_details(
     for file in files:
         display = str(file)  # as the user named it, so the path works from their folder
         shown.append(display)
-        doc = Doc.read(file, display)
+        doc = Doc.read(file, display, size_limit=size_limit)
         top = doc.obj(doc.root, ())
         if not any(k in top for k in LISTS):
             raise doc.error(
@@ -80,13 +96,26 @@ def _attached(doc: Doc, path: Path_, item: dict) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _inline(doc: Doc, path: Path_, item: dict, key: str, owner: str) -> tuple[Policy, ...]:
-    out = []
+def _inline(
+    doc: Doc, path: Path_, item: dict, key: str, owner: str, limit: Limit
+) -> tuple[Policy, ...]:
+    """A principal's inline policies, held to AWS's limit on all of them together (each one on
+    its own first, so a huge one is refused before the next is parsed)."""
+    out, total = [], 0
     for p, entry in doc.items(item, path, key, required=False):
         name = doc.field(entry, p, "PolicyName", str)
-        out.append(
-            doc.policy(entry, p, "PolicyDocument", kind=PolicyKind.IDENTITY, name=f"{owner}:{name}")
+        policy, size = doc.sized_policy(
+            entry,
+            p,
+            "PolicyDocument",
+            kind=PolicyKind.IDENTITY,
+            name=f"{owner}:{name}",
+            limit=limit,
+            subject=f"inline policy {name} of {owner}",
         )
+        out.append(policy)
+        total += size
+    doc.within(total, limit, (*path, key), f"inline policies of {owner}", together=True)
     return tuple(out)
 
 
@@ -116,7 +145,7 @@ def _user(doc: Doc, path: Path_, item: dict) -> User:
         path=doc.field(item, path, "Path", str, required=False, default="/"),
         account=_account_of(doc, path, arn),
         created=doc.date(item, path, "CreateDate"),
-        inline=_inline(doc, path, item, "UserPolicyList", arn),
+        inline=_inline(doc, path, item, "UserPolicyList", arn, USER_INLINE),
         attached=_attached(doc, path, item),
         groups=doc.strings(item, path, "GroupList"),
         boundary=_boundary(doc, path, item),
@@ -135,7 +164,7 @@ def _group(doc: Doc, path: Path_, item: dict) -> Group:
         path=doc.field(item, path, "Path", str, required=False, default="/"),
         account=_account_of(doc, path, arn),
         created=doc.date(item, path, "CreateDate"),
-        inline=_inline(doc, path, item, "GroupPolicyList", arn),
+        inline=_inline(doc, path, item, "GroupPolicyList", arn, GROUP_INLINE),
         attached=_attached(doc, path, item),
         source=doc.source(path),
     )
@@ -163,9 +192,15 @@ def _role(doc: Doc, path: Path_, item: dict) -> Role:
         account=_account_of(doc, path, arn),
         created=doc.date(item, path, "CreateDate"),
         trust=doc.policy(
-            item, path, "AssumeRolePolicyDocument", kind=PolicyKind.TRUST, name=f"{arn}:trust"
+            item,
+            path,
+            "AssumeRolePolicyDocument",
+            kind=PolicyKind.TRUST,
+            name=f"{arn}:trust",
+            limit=TRUST,
+            subject=f"the trust policy of {arn}",
         ),
-        inline=_inline(doc, path, item, "RolePolicyList", arn),
+        inline=_inline(doc, path, item, "RolePolicyList", arn, ROLE_INLINE),
         attached=_attached(doc, path, item),
         boundary=_boundary(doc, path, item),
         tags=_tags(doc, path, item),
@@ -179,6 +214,7 @@ def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
     arn = doc.arn(item, path, "Arn")
     _expect_type(doc, path, arn, "policy")
     default = doc.field(item, path, "DefaultVersionId", str, required=False, default="")
+    limit = AWS_MANAGED if parse_arn(arn).account == "aws" else MANAGED
     document = None
     versions, others = [], []
     for p, v in doc.items(item, path, "PolicyVersionList", required=False):
@@ -190,12 +226,27 @@ def _managed(doc: Doc, path: Path_, item: dict) -> ManagedPolicy:
         if is_default:
             if document is not None:
                 raise doc.error(p, "two versions are marked IsDefaultVersion")
-            document = doc.policy(v, p, "Document", kind=PolicyKind.IDENTITY, name=arn)
+            document = doc.policy(
+                v,
+                p,
+                "Document",
+                kind=PolicyKind.IDENTITY,
+                name=arn,
+                limit=limit,
+                subject=f"managed policy {arn} ({vid or 'default version'})",
+            )
             default = default or vid
         elif "Document" in v:
-            others.append(
-                (vid, doc.policy(v, p, "Document", kind=PolicyKind.IDENTITY, name=f"{arn} {vid}"))
+            other = doc.policy(
+                v,
+                p,
+                "Document",
+                kind=PolicyKind.IDENTITY,
+                name=f"{arn} {vid}",
+                limit=limit,
+                subject=f"managed policy {arn} ({vid})",
             )
+            others.append((vid, other))
     if versions and document is None:
         raise doc.error(
             (*path, "PolicyVersionList"), f"no version is the default ({default or 'unset'})"

@@ -1,7 +1,9 @@
 """Typed access to parsed JSON, every failure an InputError naming the file and JSON path.
 
 Loaders read fields through a `Doc` so that wrong types and missing required fields all give the
-same one-line error, and every policy document is parsed with its line and column.
+same one-line error, and every policy document is parsed with its line and column. A `Doc` also
+holds every policy document it reads to the AWS size limit the loader names (model/limits.py),
+unless it was read with `size_limit=False` (`--no-size-limit`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from iamgraph.errors import InputError, PathPart
-from iamgraph.load.jsonloc import Located, read_located
+from iamgraph.load.jsonloc import Located, parse_located, read_text
 from iamgraph.model.arn import ArnError, parse_arn
+from iamgraph.model.limits import Limit, document_size, file_too_big, nonspace, too_big
 from iamgraph.model.policy import (
     Policy,
     PolicyKind,
@@ -40,14 +43,31 @@ _TYPE_NAMES = {
 class Doc:
     """A located JSON file and helpers that validate while they read."""
 
-    def __init__(self, located: Located) -> None:
+    def __init__(self, located: Located, *, size_limit: bool = True) -> None:
         self.located = located
         self.file = located.file
         self.root = located.value
+        self.size_limit = size_limit
 
     @classmethod
-    def read(cls, path: Path | str, display: str | None = None) -> Doc:
-        return cls(read_located(path, display))
+    def read(
+        cls,
+        path: Path | str,
+        display: str | None = None,
+        *,
+        size_limit: bool = True,
+        holds: Limit | None = None,
+    ) -> Doc:
+        """Read and parse a JSON file. `holds`: the file holds one policy document within that
+        limit, so a text too long to hold one is refused before the parse, whose record of
+        every value's position is what a huge document costs in memory."""
+        name = display or str(path)
+        text = read_text(path, name)
+        if size_limit and holds is not None:
+            why = file_too_big(nonspace(text), holds)
+            if why:
+                raise InputError(name, "$", why)
+        return cls(parse_located(text, name), size_limit=size_limit)
 
     def error(self, path: Path_, message: str) -> InputError:
         return InputError(self.file, path, message, self.located.position(path))
@@ -122,13 +142,67 @@ class Doc:
             raise self.error((*path, key), f"{key} is not a date: {value!r}")
         return parsed
 
-    def policy(self, obj: dict, path: Path_, key: str, *, kind: PolicyKind, name: str) -> Policy:
+    def policy(
+        self,
+        obj: dict,
+        path: Path_,
+        key: str,
+        *,
+        kind: PolicyKind,
+        name: str,
+        limit: Limit | None = None,
+        subject: str = "",
+    ) -> Policy:
         """Parse a policy document held as an object, JSON string or URL-encoded string."""
+        return self.sized_policy(
+            obj, path, key, kind=kind, name=name, limit=limit, subject=subject
+        )[0]
+
+    def sized_policy(
+        self,
+        obj: dict,
+        path: Path_,
+        key: str,
+        *,
+        kind: PolicyKind,
+        name: str,
+        limit: Limit | None = None,
+        subject: str = "",
+    ) -> tuple[Policy, int]:
+        """`policy`, and the document's size (model/limits.py) for a limit on several."""
         if key not in obj:
             raise self.error(path, f"missing required field {key!r}")
-        return self.policy_value(obj[key], (*path, key), kind=kind, name=name)
+        return self.sized_policy_value(
+            obj[key], (*path, key), kind=kind, name=name, limit=limit, subject=subject
+        )
 
-    def policy_value(self, value: Any, path: Path_, *, kind: PolicyKind, name: str) -> Policy:
+    def policy_value(
+        self,
+        value: Any,
+        path: Path_,
+        *,
+        kind: PolicyKind,
+        name: str,
+        limit: Limit | None = None,
+        subject: str = "",
+    ) -> Policy:
+        return self.sized_policy_value(
+            value, path, kind=kind, name=name, limit=limit, subject=subject
+        )[0]
+
+    def sized_policy_value(
+        self,
+        value: Any,
+        path: Path_,
+        *,
+        kind: PolicyKind,
+        name: str,
+        limit: Limit | None = None,
+        subject: str = "",
+    ) -> tuple[Policy, int]:
+        """The policy at `path` and its size (0 where not measured). Above `limit` (when this
+        Doc holds documents to limits) it is an InputError, raised even while `lint` collects
+        grammar errors: the document is bad input, not a policy with mistakes."""
         source = self.source(path)
         collected = policy_errors.get()
         try:
@@ -139,7 +213,11 @@ class Doc:
             collected.append(
                 InputError(exc.file, exc.path, exc.message, (source.line, source.column))
             )
-            return Policy(kind, None, None, (), source, name)
+            return Policy(kind, None, None, (), source, name), 0
+        size = 0  # measured only where it is held to a limit
+        if limit is not None and self.size_limit:
+            size = document_size(document)
+            self.within(size, limit, path, subject or f"policy {name}")
         if isinstance(value, dict):
             locate = self.located.position
         else:  # inside a string: every element points at the string itself
@@ -148,12 +226,21 @@ class Doc:
                 return _pos
 
         if collected is None:
-            return parse_policy(document, kind=kind, source=source, locate=locate, name=name)
+            policy = parse_policy(document, kind=kind, source=source, locate=locate, name=name)
+            return policy, size
         policy, errors = parse_policy_collecting(
             document, kind=kind, source=source, locate=locate, name=name
         )
         collected.extend(errors)
-        return policy
+        return policy, size
+
+    def within(
+        self, size: int, limit: Limit, path: Path_, subject: str, *, together: bool = False
+    ) -> None:
+        """Refuse `subject` of `size` above `limit`, unless this Doc reads without limits."""
+        why = too_big(subject, size, limit, together=together) if self.size_limit else None
+        if why:
+            raise self.error(path, why)
 
 
 def parse_date(value: Any) -> datetime | None:

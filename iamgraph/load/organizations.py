@@ -2,6 +2,8 @@
 
 The tree is walked from the root through `list-organizational-units-for-parent/<id>.json` and
 `list-accounts-for-parent/<id>.json`. What the folder lacks is reported in `gaps`, not guessed.
+An SCP's or RCP's content is held to AWS's size limit (model/limits.py) unless `size_limit` is
+off.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc
 from iamgraph.load.files import present
+from iamgraph.model import limits
 from iamgraph.model.organization import (
     RCP,
     SCP,
@@ -24,11 +27,11 @@ from iamgraph.model.paths import id_problem, under
 from iamgraph.model.policy import PolicyKind
 
 
-def load_organization(folder: Path, gaps: list[str]) -> Organization:
+def load_organization(folder: Path, gaps: list[str], *, size_limit: bool = True) -> Organization:
     """Load `folder` (a snapshot's organization/), appending what it lacks to `gaps`."""
 
-    def read(rel: str) -> Doc:
-        return Doc.read(inside(folder, rel), str(folder / rel))
+    def read(rel: str, holds: limits.Limit | None = None) -> Doc:
+        return Doc.read(inside(folder, rel), str(folder / rel), size_limit=size_limit, holds=holds)
 
     org_doc = read("describe-organization.json")
     org = org_doc.field(org_doc.obj(org_doc.root, ()), (), "Organization", dict)
@@ -170,7 +173,8 @@ def _policy(folder: Path, read, pid: str, ptype: str, gaps: list[str]) -> OrgPol
     if not present(inside(folder, rel)):
         gaps.append(f"organization/{rel} missing: content of {ptype} {pid} unknown")
         return None
-    doc = read(rel)
+    limit = limits.SCP if ptype == SCP else limits.RCP
+    doc = read(rel, limit)
     pol = doc.field(doc.obj(doc.root, ()), (), "Policy", dict)
     summary = doc.field(pol, ("Policy",), "PolicySummary", dict)
     sp = ("Policy", "PolicySummary")
@@ -182,7 +186,16 @@ def _policy(folder: Path, read, pid: str, ptype: str, gaps: list[str]) -> OrgPol
     name = doc.field(summary, sp, "Name", str)
     kind = PolicyKind.SCP if ptype == SCP else PolicyKind.RCP
     arn = doc.field(summary, sp, "Arn", str, required=False, default=pid)
-    document = doc.policy(pol, ("Policy",), "Content", kind=kind, name=f"{name} ({pid})")
+    aws_managed = doc.field(summary, sp, "AwsManaged", bool, required=False, default=False)
+    document = doc.policy(
+        pol,
+        ("Policy",),
+        "Content",
+        kind=kind,
+        name=f"{name} ({pid})",
+        limit=limits.AWS_MANAGED if aws_managed else limit,
+        subject=f"{kind.value.upper()} {name} ({pid})",
+    )
     targets: tuple[str, ...] = ()
     trel = f"list-targets-for-policy/{pid}.json"
     if present(inside(folder, trel)):
@@ -199,7 +212,7 @@ def _policy(folder: Path, read, pid: str, ptype: str, gaps: list[str]) -> OrgPol
         name=name,
         description=doc.field(summary, sp, "Description", str, required=False, default=""),
         type=ptype,
-        aws_managed=doc.field(summary, sp, "AwsManaged", bool, required=False, default=False),
+        aws_managed=aws_managed,
         document=document,
         targets=targets,
     )

@@ -1,7 +1,8 @@
 """One S3 bucket's folder in a snapshot: bucket policy, versioning and lifecycle (FORMATS 1.7).
 
 Each file is optional; a file that was not collected gives None for that part of the Bucket,
-and so does one that cannot be read when `skip` is given (load/optional.py).
+and so does one that cannot be read when `skip` is given (load/optional.py). The bucket policy is
+held to AWS's size limit unless `size_limit` is off.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc, Path_
 from iamgraph.load.files import present
 from iamgraph.load.optional import Skip, optional
+from iamgraph.model.limits import BUCKET
 from iamgraph.model.policy import Policy, PolicyKind
 from iamgraph.model.resources import Bucket, LifecycleRule
 
@@ -20,13 +22,21 @@ VERSIONING_FILE = "get-bucket-versioning.json"
 LIFECYCLE_FILE = "get-bucket-lifecycle-configuration.json"
 
 
-def load_bucket(folder: Path | str, account: str, skip: Skip = None) -> Bucket:
+def load_bucket(
+    folder: Path | str, account: str, skip: Skip = None, *, size_limit: bool = True
+) -> Bucket:
     """`folder` is `.../s3/<bucket-name>/`; the bucket is named after it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(str(folder), "$", "bucket folder not found")
     name = folder.name
-    policy = optional(skip, _read, folder / POLICY_FILE, lambda d: _policy(d, name))
+
+    def read_policy(file: Path) -> Policy | None:
+        if not present(file):
+            return None
+        return _policy(Doc.read(file, str(file), size_limit=size_limit, holds=BUCKET), name)
+
+    policy = optional(skip, read_policy, folder / POLICY_FILE)
     versioning, mfa_delete = optional(skip, _read, folder / VERSIONING_FILE, _versioning) or (
         None,
         None,
@@ -49,7 +59,15 @@ def _read(file: Path, parse):
 
 def _policy(doc: Doc, name: str) -> Policy:
     top = doc.obj(doc.root, ())
-    return doc.policy(top, (), "Policy", kind=PolicyKind.RESOURCE, name=f"arn:aws:s3:::{name}")
+    return doc.policy(
+        top,
+        (),
+        "Policy",
+        kind=PolicyKind.RESOURCE,
+        name=f"arn:aws:s3:::{name}",
+        limit=BUCKET,
+        subject=f"the bucket policy of {name}",
+    )
 
 
 def _versioning(doc: Doc) -> tuple[str, str]:

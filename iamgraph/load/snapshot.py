@@ -8,7 +8,8 @@ inventory) that is present but unreadable is left out as if absent: its InputErr
 `Snapshot.unreadable` (the CLI names it once on stderr) and its reason into the account's
 `unreadable`, so the answers that need it say `unknown` with that reason. With `strict=True` it
 stops the load, as do an unreadable authorization-details file and the organization's files,
-which every answer reads.
+which every answer reads. A policy document above AWS's size limit is unreadable input like any
+other (model/limits.py); `size_limit=False` (`--no-size-limit`) reads it anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from iamgraph.errors import InputError
@@ -52,15 +54,20 @@ _ACCOUNT_DIR = re.compile(r"^\d{12}$")
 
 
 def load_snapshot(
-    path: Path | str, progress: Progress | None = None, *, strict: bool = False
+    path: Path | str,
+    progress: Progress | None = None,
+    *,
+    strict: bool = False,
+    size_limit: bool = True,
 ) -> Snapshot:
     """Load a snapshot folder, or one authorization-details file as a one-account snapshot;
-    `strict`: an unreadable optional file is an InputError instead of left out."""
+    `strict`: an unreadable optional file is an InputError instead of left out; `size_limit`:
+    policy documents above AWS's size limits are refused."""
     root = Path(path)
     if not present(root):
         raise InputError(str(root), "$", "snapshot not found")
     if root.is_file():
-        auth = load_authorization_details(root)
+        auth = load_authorization_details(root, size_limit=size_limit)
         account = AccountData(auth.account, authorization=auth)
         snap = assemble(
             root,
@@ -92,7 +99,7 @@ def load_snapshot(
     organization = None
     if org_dir.is_dir():
         _tick(progress, done, total, "organization")
-        organization = load_organization(org_dir, gaps)
+        organization = load_organization(org_dir, gaps, size_limit=size_limit)
         done += 1
     else:
         gaps.append("no organization/ folder: SCPs and RCPs unknown")
@@ -100,7 +107,9 @@ def load_snapshot(
     unreadable: list[InputError] = []
     for folder in folders:
         _tick(progress, done, total, f"account {folder.name}")
-        accounts[folder.name] = _load_account(folder, root, gaps, None if strict else unreadable)
+        accounts[folder.name] = _load_account(
+            folder, root, gaps, None if strict else unreadable, size_limit
+        )
         done += 1
     _tick(progress, done, total, "resolving policies")
     if organization:
@@ -125,7 +134,11 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _load_account(
-    folder: Path, root: Path, gaps: list[str], unreadable: list[InputError] | None
+    folder: Path,
+    root: Path,
+    gaps: list[str],
+    unreadable: list[InputError] | None,
+    size_limit: bool = True,
 ) -> AccountData:
     aid = folder.name
     iam, ct = folder / "iam", folder / "cloudtrail"
@@ -143,14 +156,14 @@ def _load_account(
     skip: Skip = None if unreadable is None else left_out
     if iam.is_dir():
         if present(iam / AUTH_FILE):
-            auth = load_authorization_details(iam / AUTH_FILE, aid)
+            auth = load_authorization_details(iam / AUTH_FILE, aid, size_limit=size_limit)
         elif (iam / AUTH_PAGES).is_dir():
             pages = sorted((iam / AUTH_PAGES).glob("*.json"), key=_natural)
             if not pages:
                 raise InputError(
                     _rel(iam / AUTH_PAGES, root), "$", "no pages (*.json) in the folder"
                 )
-            auth = load_authorization_details(pages, aid)
+            auth = load_authorization_details(pages, aid, size_limit=size_limit)
         else:
             gaps.append(f"no IAM authorization details for {aid}")
         csv, cli = iam / "credential-report.csv", iam / "credential-report.json"
@@ -206,19 +219,23 @@ def _load_account(
                 gaps.append(f"no get-trail-status for trail {t.name} in {aid}")
     else:
         gaps.append(f"no CloudTrail describe-trails for {aid}")
-    buckets = {b.name: load_bucket(b, aid, skip) for b in _subdirs(folder / "s3")}
+    buckets = {
+        b.name: load_bucket(b, aid, skip, size_limit=size_limit) for b in _subdirs(folder / "s3")
+    }
+    read_key = partial(load_key_policy, size_limit=size_limit)
+    read_topic = partial(load_topic_attributes, size_limit=size_limit)
     keys = {}
     for k in _subdirs(folder / "kms"):
         f = k / "get-key-policy.json"
         if present(f):
-            key = optional(skip, load_key_policy, f, k.name, aid, _rel(f, root))
+            key = optional(skip, read_key, f, k.name, aid, _rel(f, root))
             if key is not None:
                 keys[k.name] = key
     topics = {}
     for t in _subdirs(folder / "sns"):
         f = t / "get-topic-attributes.json"
         if present(f):
-            topic = optional(skip, load_topic_attributes, f, aid, _rel(f, root))
+            topic = optional(skip, read_topic, f, aid, _rel(f, root))
             if topic is not None:
                 topics[topic.arn] = topic
     inventory = load_inventory(folder, aid, auth, lambda f: _rel(f, root), skip)

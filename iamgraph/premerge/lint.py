@@ -256,9 +256,10 @@ def lint_run(
     *,
     include_aws_managed: bool = False,
     strict: bool = False,
+    size_limit: bool = True,
 ) -> Linted:
     """The `lint` command's one library call."""
-    findings = lint_paths(paths, kind, progress, strict=strict)
+    findings = lint_paths(paths, kind, progress, strict=strict, size_limit=size_limit)
     if include_aws_managed:
         return Linted(tuple(findings))
     shown = tuple(f for f in findings if not in_aws_managed(f))
@@ -266,12 +267,18 @@ def lint_run(
 
 
 def lint_paths(
-    paths: Iterable[Path], kind: PolicyKind | None = None, progress=None, *, strict: bool = False
+    paths: Iterable[Path],
+    kind: PolicyKind | None = None,
+    progress=None,
+    *,
+    strict: bool = False,
+    size_limit: bool = True,
 ) -> list[Finding]:
     """Lint policy files and snapshot folders. A file that cannot be read (not JSON, not UTF-8,
-    missing, not a policy) is one UNREADABLE finding and the other paths are still linted, so one
-    bad file of many hides nothing; `strict` raises its InputError instead. A snapshot folder's
-    loader decides what it requires (authorization details, organization): those still raise."""
+    missing, not a policy, a document above AWS's size limit) is one UNREADABLE finding and the
+    other paths are still linted, so one bad file of many hides nothing; `strict` raises its
+    InputError instead. A snapshot folder's loader decides what it requires (authorization
+    details, organization): those still raise. `size_limit=False` reads oversized documents."""
     collected: list[InputError] = []
     unreadable: list[InputError] = []
     token = policy_errors.set(collected)
@@ -280,7 +287,7 @@ def lint_paths(
     try:
         for path in paths:
             if path.is_dir():
-                snap = load_snapshot(path, progress, strict=strict)
+                snap = load_snapshot(path, progress, strict=strict, size_limit=size_limit)
                 unreadable.extend(snap.unreadable)
                 warnings += snap.warnings
                 policies.extend(snapshot_policies(snap))
@@ -288,11 +295,11 @@ def lint_paths(
             mark = len(collected)
             try:
                 if _is_authorization_dump(path):
-                    snap = load_snapshot(path, progress)
+                    snap = load_snapshot(path, progress, size_limit=size_limit)
                     warnings += snap.warnings
                     policies.extend(snapshot_policies(snap))
                 else:
-                    policies.extend(load_policy_file(path, kind))
+                    policies.extend(load_policy_file(path, kind, size_limit=size_limit))
             except InputError as exc:
                 if strict:
                     raise

@@ -105,10 +105,10 @@ class Change:
         ]
 
 
-def _load(path: Path, kind: PolicyKind | None) -> Policy:
+def _load(path: Path, kind: PolicyKind | None, size_limit: bool) -> Policy:
     if not path.exists():
         raise InputError(str(path), "$", "no such file")
-    return load_policy_file(path, kind)[0]
+    return load_policy_file(path, kind, size_limit=size_limit)[0]
 
 
 def _names(path: Path) -> list[str]:
@@ -124,7 +124,11 @@ def _names(path: Path) -> list[str]:
 
 
 def _placement(
-    kind: PolicyKind, snapshot: Path | None, target: str | None, files: list[Path]
+    kind: PolicyKind,
+    snapshot: Path | None,
+    target: str | None,
+    files: list[Path],
+    size_limit: bool,
 ) -> Placement | None:
     """Where an SCP or RCP is judged: in the snapshot's organization at --target, or (None)
     beside FullAWSAccess at its own level."""
@@ -138,7 +142,7 @@ def _placement(
         )
     if kind not in (PolicyKind.SCP, PolicyKind.RCP):
         raise InputError("--target", "$", f"a {kind.value} policy has no level: use --type scp|rcp")
-    snap = load_snapshot(snapshot)
+    snap = load_snapshot(snapshot, size_limit=size_limit)
     return placement_in(snap.organization, kind, target, [n for f in files for n in _names(f)])
 
 
@@ -151,14 +155,15 @@ def diff_policy(
     target: str | None = None,
     timeout_ms: int,
     suppressions: Path | None = None,
+    size_limit: bool = True,
 ) -> PolicyDiff:
     accepted = suppressions_from(suppressions)
-    before, after = _load(old, kind), _load(new, kind)
+    before, after = _load(old, kind, size_limit), _load(new, kind, size_limit)
     if before.kind is not after.kind:
         raise InputError(
             str(new), "--type", f"{old} reads as {before.kind.value}, {new} as {after.kind.value}"
         )
-    placement = _placement(after.kind, snapshot, target, [old, new])
+    placement = _placement(after.kind, snapshot, target, [old, new], size_limit)
     result = diff_policies(before, after, after.kind, timeout_ms=timeout_ms, placement=placement)
     report = judge(
         access_items(result, str(new)),
@@ -189,11 +194,12 @@ def check_access(
     timeout_ms: int,
     suppressions: Path | None = None,
     allow_unknown_action: bool = False,
+    size_limit: bool = True,
 ) -> AccessCheck:
     accepted = suppressions_from(suppressions)
     checked = checked_request("check-access", actions, resources, allow_unknown_action)
-    pol = _load(policy, kind)
-    placement = _placement(pol.kind, snapshot, target, [policy])
+    pol = _load(policy, kind, size_limit)
+    placement = _placement(pol.kind, snapshot, target, [policy], size_limit)
     result = check_policy(
         pol, pol.kind, list(checked.known), resources, timeout_ms=timeout_ms, placement=placement
     )
@@ -221,12 +227,13 @@ def check_invariants(
     suppressions: Path | None = None,
     progress: Progress = None,
     strict: bool = False,
+    size_limit: bool = True,
 ) -> InvariantCheck:
     """The invariants file is read once: its invariants, and the suppressions it holds."""
     settings = read_invariants(file)
     invs = list(settings.invariants)
     accepted = suppressions_of(settings) + suppressions_from(suppressions)
-    snap = load_snapshot(folder, progress, strict=strict)
+    snap = load_snapshot(folder, progress, strict=strict, size_limit=size_limit)
     pg, paths = graph_for(snap, timeout_ms, progress)
     outcomes = check_all(pg, paths, invs, str(file))
     report = judge(
@@ -273,6 +280,7 @@ def diff(
     suppressions: Path | None = None,
     progress: Progress = None,
     strict: bool = False,
+    size_limit: bool = True,
 ) -> Change:
     """AFTER is a snapshot, or BEFORE with `plan` applied (exactly one of them)."""
     if (after is None) == (plan is None):
@@ -282,11 +290,11 @@ def diff(
     accepted = (suppressions_of(settings) if settings else []) + suppressions_from(suppressions)
     assumptions: list[str] = []
     unresolved: list[str] = []
-    old = load_snapshot(before, progress, strict=strict)
+    old = load_snapshot(before, progress, strict=strict, size_limit=size_limit)
     if plan is not None:
         from iamgraph.premerge.plan.apply import apply_plan
 
-        planned = apply_plan(old, plan, account)
+        planned = apply_plan(old, plan, account, size_limit=size_limit)
         new = planned.snapshot
         assumptions = [
             f"{a.address}.{a.attribute} = {a.value} ({a.reason})" for a in planned.assumptions
@@ -298,7 +306,7 @@ def diff(
         ]
     else:
         assert after is not None
-        new = load_snapshot(after, progress, strict=strict)
+        new = load_snapshot(after, progress, strict=strict, size_limit=size_limit)
     side = str(plan or after)
     result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=timeout_ms)
     items = _change_items(result, _invariant_locations(invs, invariants))

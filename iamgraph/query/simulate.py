@@ -421,14 +421,21 @@ def with_unknown_actions(
     return out
 
 
-def policy_from_file(path: Path | None, kind: PolicyKind | None) -> Policy | None:
+def policy_from_file(
+    path: Path | None, kind: PolicyKind | None, *, size_limit: bool = True
+) -> Policy | None:
     """The policy of a custom-mode file option (`--boundary` ...), None when not given."""
-    return load_policy_file(path, kind)[0] if path else None
+    return load_policy_file(path, kind, size_limit=size_limit)[0] if path else None
 
 
-def policy_level(spec: str, kind: PolicyKind) -> list[Policy]:
+def policy_level(spec: str, kind: PolicyKind, *, size_limit: bool = True) -> list[Policy]:
     """The policies of one SCP or RCP level: files separated by commas."""
-    return [p for f in spec.split(",") if f for p in load_policy_file(Path(f), kind)]
+    return [
+        p
+        for f in spec.split(",")
+        if f
+        for p in load_policy_file(Path(f), kind, size_limit=size_limit)
+    ]
 
 
 @dataclass(frozen=True)
@@ -478,11 +485,13 @@ def simulate(
     progress: Callable[[int, int, str], None] | None = None,
     strict: bool = False,
     left_out: list[InputError] | None = None,
+    size_limit: bool = True,
 ) -> list[Result]:
     """The `simulate` command's one call: snapshot mode with a SNAPSHOT (and `principal`),
     else custom mode from `custom`'s files; an option of the other mode is bad input. The
     results come in the order asked, unknown actions decided `unknown`; `left_out` receives
-    the snapshot's unreadable optional files (none with `strict`: they are bad input)."""
+    the snapshot's unreadable optional files (none with `strict`: they are bad input);
+    `size_limit=False` reads policy documents above AWS's size limits."""
     asked = checked_request("simulate", actions, resources, allow_unknown_action)
     refuse_patterns(asked.known)
     known = list(asked.known)
@@ -495,7 +504,7 @@ def simulate(
             raise InputError("simulate", "$", f"--{given[0]} is for custom mode (without SNAPSHOT)")
         if not principal:
             raise InputError("simulate", "$", "snapshot mode needs --principal ARN")
-        snap = load_snapshot(snapshot, progress, strict=strict)
+        snap = load_snapshot(snapshot, progress, strict=strict, size_limit=size_limit)
         if left_out is not None:
             left_out.extend(snap.unreadable)
         find_principal(snap, principal)
@@ -505,15 +514,18 @@ def simulate(
             raise InputError(
                 "simulate", "$", "--principal needs a SNAPSHOT; in custom mode use --caller-arn"
             )
+        limited = {"size_limit": size_limit}
         results = custom_case(
             identity=[
-                p for f in custom.identity_policy for p in load_policy_file(f, PolicyKind.IDENTITY)
+                p
+                for f in custom.identity_policy
+                for p in load_policy_file(f, PolicyKind.IDENTITY, **limited)
             ],
-            boundary=policy_from_file(custom.boundary, PolicyKind.BOUNDARY),
-            session=policy_from_file(custom.session_policy, PolicyKind.SESSION),
-            resource_policy=policy_from_file(custom.resource_policy, None),
-            scp_levels=[policy_level(level, PolicyKind.SCP) for level in custom.scp_level],
-            rcp_levels=[policy_level(level, PolicyKind.RCP) for level in custom.rcp_level],
+            boundary=policy_from_file(custom.boundary, PolicyKind.BOUNDARY, **limited),
+            session=policy_from_file(custom.session_policy, PolicyKind.SESSION, **limited),
+            resource_policy=policy_from_file(custom.resource_policy, None, **limited),
+            scp_levels=[policy_level(lv, PolicyKind.SCP, **limited) for lv in custom.scp_level],
+            rcp_levels=[policy_level(lv, PolicyKind.RCP, **limited) for lv in custom.rcp_level],
             caller_arn=custom.caller_arn,
             caller_role_arn=custom.caller_role_arn,
             resource_owner=custom.resource_owner,

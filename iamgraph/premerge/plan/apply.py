@@ -6,6 +6,9 @@ organization policies, then users, groups and roles, then what is attached to th
 handler per resource type (`HANDLERS`). A value unknown until apply is taken from the
 configuration's references to resources of the same plan where it can be (an `Assumption`);
 otherwise the principals it touches are left `unknown` (`Unresolved`), never taken as harmless.
+Every policy text is held to AWS's size limit for where it goes (model/limits.py): a managed
+policy, a trust policy, an SCP or RCP, one inline policy, and a role's `inline_policy` blocks
+together (which are all its inline policies).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from iamgraph.load.fields import Doc
+from iamgraph.model import limits
 from iamgraph.model.arn import is_account_id
 from iamgraph.model.organization import RCP, SCP, OrgPolicy
 from iamgraph.model.plan import TRUST, PlannedSnapshot
@@ -91,7 +95,9 @@ def _iam_policy(w: Work, c: Change) -> None:
     if s.is_unknown("policy"):
         w.unresolved(c, arn, "policy text unknown until apply", "policy", arn)
     else:
-        document = s.policy("policy", PolicyKind.IDENTITY, arn)
+        document = s.policy(
+            "policy", PolicyKind.IDENTITY, arn, limits.MANAGED, f"managed policy {arn}"
+        )
         w.sources[(arn, name)] = w.doc.source(s.at("policy"))
     w.put("policy", _managed(w, c, arn, name, path, document, old), account)
     w.planned[c.address] = {"arn": arn, "id": arn, "name": name}
@@ -208,7 +214,13 @@ def _trust(w: Work, c: Change, s: Side, arn: str) -> Policy:
     """The trust policy; unknown until apply, the worst case (anyone), said twice."""
     if not s.is_unknown("assume_role_policy"):
         w.sources[(arn, TRUST)] = w.doc.source(s.at("assume_role_policy"))
-        return s.policy("assume_role_policy", PolicyKind.TRUST, f"{arn}:trust")
+        return s.policy(
+            "assume_role_policy",
+            PolicyKind.TRUST,
+            f"{arn}:trust",
+            limits.TRUST,
+            f"the trust policy of {arn}",
+        )
     w.assume(
         c,
         "assume_role_policy",
@@ -233,7 +245,7 @@ def _inline_blocks(w: Work, c: Change, s: Side, arn: str) -> tuple[Policy, ...] 
             what = f"inline policies of {arn}"
             w.unresolved(c, what, "unknown until apply", "principal", arn)
             return ()
-    out = []
+    out, total = [], 0
     for i, b in enumerate(blocks):
         name = b.text("name")
         if name is None and b.text("policy") is None and not b.is_unknown("policy"):
@@ -248,8 +260,19 @@ def _inline_blocks(w: Work, c: Change, s: Side, arn: str) -> tuple[Policy, ...] 
                 arn,
             )
             continue
-        out.append(b.policy("policy", PolicyKind.IDENTITY, f"{arn}:{name}"))
+        policy, size = b.sized_policy(
+            "policy",
+            PolicyKind.IDENTITY,
+            f"{arn}:{name}",
+            limits.ROLE_INLINE,
+            f"inline policy {name} of {arn}",
+        )
+        out.append(policy)
+        total += size
         w.sources[(arn, name)] = w.doc.source(b.at("policy"))
+    w.doc.within(
+        total, limits.ROLE_INLINE, s.at("inline_policy"), f"inline policies of {arn}", together=True
+    )
     return tuple(out)
 
 
@@ -314,6 +337,15 @@ def _iam_group(w: Work, c: Change) -> None:
     w.planned[c.address] = {"arn": arn, "id": name, "name": name}
 
 
+# one aws_iam_*_policy is held to its owner's limit on all inline policies; the sum with the
+# owner's other inline policies (in the snapshot or other resources of the plan) is not checked
+INLINE_LIMITS = {
+    "role": limits.ROLE_INLINE,
+    "user": limits.USER_INLINE,
+    "group": limits.GROUP_INLINE,
+}
+
+
 def _inline_policy(kind: str) -> Apply:
     """aws_iam_{role,user,group}_policy: one inline policy of `kind`, by name."""
 
@@ -334,7 +366,13 @@ def _inline_policy(kind: str) -> Apply:
             what = f"inline policy {name} of {owner.arn}"
             w.unresolved(c, what, "policy text unknown until apply", scope, owner.arn)
             return
-        policy = c.new.policy("policy", PolicyKind.IDENTITY, f"{owner.arn}:{name}")
+        policy = c.new.policy(
+            "policy",
+            PolicyKind.IDENTITY,
+            f"{owner.arn}:{name}",
+            INLINE_LIMITS[kind],
+            f"inline policy {name} of {owner.arn}",
+        )
         w.set_inline(w.get(kind, owner.arn), name, policy)
         w.sources[(owner.arn, name)] = w.doc.source(c.new.at("policy"))
 
@@ -484,7 +522,13 @@ def _org_policy(w: Work, c: Change) -> None:
         document = Policy(kind, "2012-10-17", None, (), w.doc.source(s.at("content")), name)
         w.unresolved(c, f"{name} ({pid})", "policy text unknown until apply", "org", pid)
     else:
-        document = s.policy("content", kind, f"{name} ({pid})")
+        document = s.policy(
+            "content",
+            kind,
+            f"{name} ({pid})",
+            limits.SCP if kind is PolicyKind.SCP else limits.RCP,
+            f"{kind.value.upper()} {name} ({pid})",
+        )
         w.sources[(arn, name)] = w.doc.source(s.at("content"))
     w.org_policies[pid] = OrgPolicy(
         policy_id=pid,
@@ -564,10 +608,13 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def apply_plan(snapshot: Snapshot, plan_path: Path, account: str | None = None) -> PlannedSnapshot:
+def apply_plan(
+    snapshot: Snapshot, plan_path: Path, account: str | None = None, *, size_limit: bool = True
+) -> PlannedSnapshot:
     """The snapshot as it will be once the plan is applied; `account` settles which account
-    the plan's IAM resources are in when the plan itself does not say."""
-    doc = Doc.read(plan_path, str(plan_path))
+    the plan's IAM resources are in when the plan itself does not say; `size_limit=False`
+    reads policies above AWS's size limits."""
+    doc = Doc.read(plan_path, str(plan_path), size_limit=size_limit)
     if account is not None and not is_account_id(account):
         raise doc.error((), f"account must be 12 digits, got {account!r}")
     w = Work(snapshot, doc, account)

@@ -10,6 +10,7 @@ from typing import Any
 from iamgraph.errors import InputError
 from iamgraph.load.fields import Doc, Path_
 from iamgraph.model.arn import ArnError, is_account_id, parse_arn
+from iamgraph.model.limits import Limit
 from iamgraph.model.policy import Policy, PolicyKind
 
 ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
@@ -82,11 +83,21 @@ class Side:
                 return tuple(tags.items())
         return ()
 
-    def policy(self, key: str, kind: PolicyKind, name: str) -> Policy:
+    def policy(
+        self, key: str, kind: PolicyKind, name: str, limit: Limit | None = None, subject: str = ""
+    ) -> Policy:
+        return self.sized_policy(key, kind, name, limit, subject)[0]
+
+    def sized_policy(
+        self, key: str, kind: PolicyKind, name: str, limit: Limit | None = None, subject: str = ""
+    ) -> tuple[Policy, int]:
+        """The policy attribute `key` and its size, held to `limit` (Doc.sized_policy_value)."""
         if key not in self.values or self.values[key] in (None, ""):
             raise self.doc.error(self.path, f"missing required field {key!r}")
         try:
-            return self.doc.policy_value(self.values[key], self.at(key), kind=kind, name=name)
+            return self.doc.sized_policy_value(
+                self.values[key], self.at(key), kind=kind, name=name, limit=limit, subject=subject
+            )
         except InputError as exc:  # not JSON: point at the string, as for other errors
             raise InputError(
                 exc.file,
