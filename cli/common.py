@@ -79,7 +79,15 @@ def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def run(*args: Any, deadline_s: float = DEFAULT_DEADLINE_S, **kwargs: Any) -> Any:
         with deadline.within(deadline_s):
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except deadline.DeadlineExpired:  # before any question was asked: all unknown
+                print(
+                    f"iamgraph: the deadline ({deadline_s:g} s) passed while reading the input: "
+                    "every answer is unknown",
+                    file=sys.stderr,
+                )
+                raise typer.Exit(EXIT_UNKNOWN) from None
 
     run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])  # type: ignore[attr-defined]
     run.__annotations__ = {**command.__annotations__, "deadline_s": float}

@@ -20,6 +20,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from iamgraph import deadline
 from iamgraph.errors import InputError
 from iamgraph.load.account_summary import load_account_summary
 from iamgraph.load.authorization_details import load_authorization_details
@@ -106,6 +107,7 @@ def load_snapshot(
     accounts: dict[str, AccountData] = {}
     unreadable: list[InputError] = []
     for folder in folders:
+        deadline.check()  # an account's files are read whole; between accounts it may stop
         _tick(progress, done, total, f"account {folder.name}")
         accounts[folder.name] = _load_account(
             folder, root, gaps, None if strict else unreadable, size_limit
