@@ -136,6 +136,29 @@ def _pattern_holds(pattern: str, arn: str) -> bool:
         return True
 
 
+def known_for(snap: Snapshot, query: str, exclude: tuple[str, ...] = ()) -> list[str]:
+    """The snapshot's ARNs a witness for `query` may prefer: only for a pattern (a concrete
+    ARN needs none), and only those in the service and account the pattern names literally
+    (P3: those segments hold no wildcard, so no other ARN can match), in `known_arns` order.
+    A lookup, not a scan of every ARN per question (quadratic in an organization)."""
+    if not wild(query):
+        return []
+    index = snap.memo.get("known_arns")
+    if index is None:
+        index = {}
+        for arn in known_arns(snap):
+            parts = arn.split(":", 5)
+            service, account = (parts[2], parts[4]) if len(parts) == 6 else (None, None)
+            for key in {(None, None), (service, None), (service, account)}:
+                index.setdefault(key, []).append(arn)
+        snap.memo["known_arns"] = index
+    parts = query.split(":", 5)
+    literal = [None if len(parts) != 6 or wild(parts[i]) else parts[i] for i in (2, 4)]
+    service, account = literal if literal[0] is not None else (None, None)
+    found = index.get((service, account), [])
+    return [a for a in found if a not in exclude] if exclude else list(found)
+
+
 def known_arns(snap: Snapshot) -> list[str]:
     """ARNs the snapshot holds, which a witness prefers over made-up ones."""
     arns = list(snap.principals) + list(snap.trails)

@@ -38,7 +38,7 @@ from iamgraph.solvers.context import SymContext, key_usage
 from iamgraph.solvers.domains import (
     action_groups,
     expand_star,
-    known_arns,
+    known_for,
     outside,
     representative,
     split_roles,
@@ -169,7 +169,7 @@ def _solve_one(
         [*pinned, *where],
         modes,
         replay=how,
-        known=[a for a in known_arns(snap) if a not in exclude],
+        known=known_for(snap, resource, tuple(exclude)),
         timeout_ms=timeout_ms,
         fixed=fixed_for(snap, caller.account),
         exclude=exclude,

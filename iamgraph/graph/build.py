@@ -767,9 +767,16 @@ def trusting_roles(snap: Snapshot, p: Principal) -> list[Principal]:
         caller = Caller(p.arn, CallerType.ROOT, p.account)
     else:
         caller = Caller.from_arn(p.arn)
+    index = _trust_index(snap)
+    # every way `principal_match` can name an IAM caller: `*`, its account, its ARN, its role
+    names = {caller.account, f"arn:aws:iam::{caller.account}:root", caller.arn}
+    if caller.role_arn:
+        names.add(caller.role_arn)
+    candidates = {i for name in names for i in index.by_name.get(name, ())} | index.everyone
     out = []
-    for role in snap.principals.values():
-        if role.kind is not PrincipalKind.ROLE or role.arn == p.arn or role.trust is None:
+    for i in sorted(candidates):  # snapshot order, as a scan of every role gives
+        role = index.roles[i]
+        if role.arn == p.arn:
             continue
         if any(
             st.effect is Effect.ALLOW
@@ -780,6 +787,38 @@ def trusting_roles(snap: Snapshot, p: Principal) -> list[Principal]:
         ):
             out.append(role)
     return out
+
+
+@dataclass(frozen=True)
+class _TrustIndex:
+    """The roles by the principal names their trust policies' Allow statements hold, so that
+    who trusts a principal is a lookup, not a scan of every role (quadratic in the roles)."""
+
+    roles: tuple[Principal, ...]
+    by_name: dict[str, tuple[int, ...]]
+    everyone: frozenset[int]
+
+
+def _trust_index(snap: Snapshot) -> _TrustIndex:
+    index = snap.memo.get("trust_index")
+    if index is not None:
+        return index
+    roles = tuple(
+        r for r in snap.principals.values() if r.kind is PrincipalKind.ROLE and r.trust is not None
+    )
+    by_name: dict[str, list[int]] = {}
+    everyone: set[int] = set()
+    for i, role in enumerate(roles):
+        for st in role.trust.statements:
+            if st.effect is not Effect.ALLOW or st.principal is None or st.not_principal:
+                continue
+            if st.principal.is_everyone:
+                everyone.add(i)
+            for name in st.principal.aws:
+                by_name.setdefault(name, []).append(i)
+    index = _TrustIndex(roles, {k: tuple(v) for k, v in by_name.items()}, frozenset(everyone))
+    snap.memo["trust_index"] = index
+    return index
 
 
 def _start_modes(snap: Snapshot, p: Principal) -> tuple[Mfa, ...]:

@@ -72,6 +72,10 @@ class Snapshot:
     warnings: tuple[InputWarning, ...] = ()  # contradictions in the input, each once
     # Optional files that could not be read (default mode): each left out, its answers unknown.
     unreadable: tuple[InputError, ...] = ()
+    # Indexes derived from the snapshot by the layers that need them (who trusts whom, which
+    # ARNs a pattern may match), each built once and kept under its builder's name; `replace`
+    # starts an empty one, so an index never outlives the data it was built from.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def unreadable_reason(self, account: str, rel: str) -> str | None:
         """Why the account's file `rel` was left out, if it was present but unreadable."""
