@@ -7,8 +7,8 @@
 For each size it writes an organization with bench/synth.py, then runs, each as its own
 process with `--format json`: `iamgraph privesc`, one `who-can` (s3:GetObject on a data bucket
 the generator names), `audit`, and `diff` of the snapshot against a copy with one SCP statement
-changed; and `cloudsplaining scan` over every account's authorization details (one run, a
-folder of files) when cloudsplaining is installed (`pip install -e '.[bench]'`, or a separate
+changed; and `cloudsplaining scan` over every account's authorization details (one scan per
+account, times summed) when cloudsplaining is installed (`pip install -e '.[bench]'`, or a separate
 venv named by CLOUDSPLAINING). Per command: wall time, the process's peak RSS (os.wait4), the
 `unknown` count read off its JSON; for privesc the planted-path recall (planted.json: the
 source reaches admin by the planted method to the planted target). A command still running
@@ -134,6 +134,33 @@ def cloudsplaining_exe() -> str | None:
     return str(here) if here.exists() else shutil.which("cloudsplaining")
 
 
+def cloudsplaining_each(exe: str, snap: Path, work: Path, limit: float) -> Run:
+    """`cloudsplaining scan` on each account's authorization details, one after the other (its
+    folder input is broken in 0.9.1: `json.loads(..., default=str)`): the summed time, the
+    largest peak RSS, an error if any scan fails; the limit holds for the whole."""
+    total = Run("cloudsplaining", seconds=0.0, peak_rss_mib=0.0, exit_code=0)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for account in sorted((snap / "accounts").iterdir()):
+        report = work / account.name
+        report.mkdir()
+        auth = account / "iam" / "get-account-authorization-details.json"
+        cmd = [exe, "scan", "-i", str(auth), "-o", str(report), "-s"]
+        run = measure(cmd, limit - total.seconds, work / f"{account.name}.out")
+        total.peak_rss_mib = max(total.peak_rss_mib, run.peak_rss_mib or 0.0)
+        if run.timed_out:
+            total.seconds, total.timed_out = None, True
+            return total
+        total.seconds += run.seconds
+        if run.exit_code != 0:
+            err = (work / f"{account.name}.err").read_text(errors="replace").strip().splitlines()
+            total.exit_code = run.exit_code
+            total.error = f"{account.name}: exit {run.exit_code}: {err[-1] if err else ''}"
+            return total
+    total.extra = {"accounts": len(list((snap / "accounts").iterdir()))}
+    return total
+
+
 def run_size(size: Size, args, work: Path) -> Size:
     snap = work / f"{size.name}-{size.accounts}x{size.per_account}"
     t = time.perf_counter()
@@ -216,18 +243,8 @@ def run_size(size: Size, args, work: Path) -> Size:
                     error="not installed (pip install -e '.[bench]', or set CLOUDSPLAINING)",
                 )
             else:
-                files = work / f"{size.name}-cloudsplaining-in"
-                shutil.rmtree(files, ignore_errors=True)
-                files.mkdir()
-                for account in sorted((snap / "accounts").iterdir()):
-                    (files / f"{account.name}.json").symlink_to(
-                        account / "iam" / "get-account-authorization-details.json"
-                    )
-                report = work / f"{size.name}-cloudsplaining-out"
-                shutil.rmtree(report, ignore_errors=True)
-                report.mkdir()
-                run = measure(
-                    [exe, "scan", "-i", str(files), "-o", str(report), "-s"], args.limit, result
+                run = cloudsplaining_each(
+                    exe, snap, work / f"{size.name}-cloudsplaining", args.limit
                 )
                 run.command = "cloudsplaining"
         size.runs[command] = run
