@@ -75,13 +75,20 @@ class PermissionGraph:
     pending: dict[Key, Iterator[Hop] | None] = field(default_factory=dict)
     acting: dict[tuple[Key, Key], list[Hop]] = field(default_factory=dict)
     modifiers: dict[Key, tuple[Method, ...]] = field(default_factory=dict)
+    gained_admin: dict[Key, Admin] = field(default_factory=dict)
 
     def admin_of(self, arn: str, mode: Mfa, gains: Gains = ()) -> Admin:
-        """Is the principal admin in this state (with the changes made to it)?"""
+        """Is the principal admin in this state (with the changes made to it)? Asked for every
+        state a search reaches, so each answer is kept (the layers with the changes applied
+        cost more to build than to look up)."""
         if not gains:
             return self.admin[(arn, mode)]
-        own, _ = layers(self.snap, arn)
-        return self.builder.is_admin(arn, mode, apply(self.snap, own, gains), tag=repr(gains))
+        key = (arn, mode, gains)
+        if key not in self.gained_admin:
+            own, _ = layers(self.snap, arn)
+            full = apply(self.snap, own, gains)
+            self.gained_admin[key] = self.builder.is_admin(arn, mode, full, tag=repr(gains))
+        return self.gained_admin[key]
 
     def steps(self, arn: str, mode: Mfa, gains: Gains = ()) -> Iterator[Hop]:
         """Every step out of the state (proven or unknown), each worked out once and only
