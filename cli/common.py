@@ -131,6 +131,6 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[int, int, str], None] | None
         task = bar.add_task("loading", total=None)
 
         def update(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=shown(f"loading {label}"))
+            bar.update(task, completed=done, total=total, description=shown(label))
 
         yield update

@@ -124,7 +124,7 @@ def test_single_account_without_organization(tmp_path):
 def test_progress_is_reported(tmp_path):
     seen = []
     load_snapshot(DEMO, lambda done, total, label: seen.append((done, total, label)))
-    assert seen[0] == (0, 7, "organization")
+    assert seen[0] == (0, 7, "loading the organization")
     assert seen[-1] == (7, 7, "resolving policies")
 
 

@@ -65,9 +65,14 @@ def select(
     ]
 
 
-def run_audit(ctx: AuditContext, checks: Iterable[Rule]) -> list[Finding]:
+def run_audit(ctx: AuditContext, checks: Iterable[Rule], progress=None) -> list[Finding]:
     """Every finding of every check, worst first, then by check id and subject."""
-    found = [f for c in checks for f in c.run(ctx)]
+    checks = list(checks)
+    found = []
+    for i, c in enumerate(checks):
+        if progress:
+            progress(i, len(checks), f"auditing {c.id}")
+        found += c.run(ctx)
     return sorted(found, key=lambda f: (-f.rule.severity.rank, f.rule.id, f.subject))
 
 
@@ -147,7 +152,7 @@ def audit_snapshot(
     if when is not None:  # no request is made before it: the time floor (aws:CurrentTime)
         snap = with_as_of(snap, when)
     ctx = context_for(snap, when, graph=graph_for(snap, timeout_ms, progress)[0])
-    found = run_audit(ctx, checks)
+    found = run_audit(ctx, checks, progress)
     fallback = Location(str(folder / "snapshot.json"), 1, 1)
     if not (folder / "snapshot.json").is_file():
         fallback = Location(str(folder))

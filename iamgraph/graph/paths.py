@@ -402,10 +402,15 @@ def _merge(hops: list[Hop]) -> Hop:
     )
 
 
-def privesc(pg: PermissionGraph, paths: Paths, allowed: frozenset[Mfa]) -> list[Found]:
+def privesc(
+    pg: PermissionGraph, paths: Paths, allowed: frozenset[Mfa], progress=None
+) -> list[Found]:
     """For every principal: admin already, a path to admin, or a proof there is none."""
     out = []
-    for arn, p in pg.snap.principals.items():
+    total = len(pg.snap.principals)
+    for i, (arn, p) in enumerate(pg.snap.principals.items()):
+        if progress:
+            progress(i, total, "searching paths to admin")
         starts = paths.own_starts(arn, allowed)
         if not starts and p.kind is not PrincipalKind.ROLE:  # no credential: if it were stolen
             starts = [State(arn, m) for m in USER_MODES if m in allowed]
@@ -418,16 +423,22 @@ def who_can(
     paths: Paths,
     goal: Callable[[State], Answer],
     allowed: frozenset[Mfa],
+    progress=None,
 ) -> list[Found]:
     """For every principal: can a credential of it (one an attacker can hold) reach a state
     where `goal` holds, itself or through the principals it can become?"""
+    if progress:
+        progress(0, len(pg.snap.principals), "finding which credentials can be held")
     try:
         proven, maybe = paths.obtainable(allowed)
     except deadline.DeadlineExpired:  # who holds what is not known: nobody is ruled out
         why = (deadline.REASON,)
         return [Found(arn, Verdict.UNKNOWN, reasons=why) for arn in pg.snap.principals]
     out = []
-    for arn in pg.snap.principals:
+    total = len(pg.snap.principals)
+    for i, arn in enumerate(pg.snap.principals):
+        if progress:
+            progress(i, total, "searching paths")
         starts = _sorted(s for s in proven if s.arn == arn and not s.gains)
         if starts:
             out.append(paths.search(arn, starts, goal, allowed))

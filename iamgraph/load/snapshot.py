@@ -99,7 +99,7 @@ def load_snapshot(
         meta = doc.obj(doc.root, ())
     organization = None
     if org_dir.is_dir():
-        _tick(progress, done, total, "organization")
+        _tick(progress, done, total, "loading the organization")
         organization = load_organization(org_dir, gaps, size_limit=size_limit)
         done += 1
     else:
@@ -108,7 +108,7 @@ def load_snapshot(
     unreadable: list[InputError] = []
     for folder in folders:
         deadline.check()  # an account's files are read whole; between accounts it may stop
-        _tick(progress, done, total, f"account {folder.name}")
+        _tick(progress, done, total, f"loading account {folder.name}")
         accounts[folder.name] = _load_account(
             folder, root, gaps, None if strict else unreadable, size_limit
         )

@@ -162,7 +162,7 @@ def who_can(
         items = [Reach(merge(list(group))) for group in zip(*per_check, strict=True)]
     else:
         pg, paths = graph or graph_for(snap, timeout_ms, progress)
-        items = over_paths.who_can(pg, paths, checks, mfa, where)
+        items = over_paths.who_can(pg, paths, checks, mfa, where, progress)
     return tuple(with_unknown_actions(r, asked) for r in items)
 
 
@@ -316,7 +316,7 @@ def privesc(
     """For every user, role and root user: admin already, a path to admin, or a proof there
     is none (relative to `METHOD_NOTE`)."""
     pg, graph_paths = graph or graph_for(snap, timeout_ms, progress)
-    found = privesc_all(pg, graph_paths, modes_filter(mfa))
+    found = privesc_all(pg, graph_paths, modes_filter(mfa), progress)
     return tuple(Escalation(f, _own_admin(pg, f)) for f in found)
 
 

@@ -62,11 +62,12 @@ def who_can(
     checks: list[Check],
     mfa: str | None,
     where: list[tuple[str, ContextValue]] = (),
+    progress=None,
 ) -> list[Reach]:
     from iamgraph.graph.paths import who_can as search_all
 
     goal = _goal(paths, checks, where)
-    found = search_all(pg, paths, goal, modes_filter(mfa))
+    found = search_all(pg, paths, goal, modes_filter(mfa), progress)
     return [_reach(f) for f in found]
 
 
