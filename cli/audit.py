@@ -23,6 +23,7 @@ from iamgraph.cli.common import (
     stderr,
 )
 from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
+from iamgraph.errors import InputError
 from iamgraph.finding import Severity
 from iamgraph.outputs import writing
 from iamgraph.premerge.report import counted
@@ -41,7 +42,7 @@ class AuditFormat(StrEnum):
 
 @reports_input_errors
 def audit(
-    snapshot: Path = typer.Argument(..., help="Snapshot folder."),
+    snapshot: Path | None = typer.Argument(None, help="Snapshot folder (not needed with --list)."),
     check: list[str] = typer.Option([], "--check", help="Only this check id (repeatable)."),
     severity: Severity | None = typer.Option(
         None, "--severity", case_sensitive=False, help="Only checks of this severity or worse."
@@ -77,6 +78,8 @@ def audit(
     if listing:
         say(check_list(CHECKS))
         raise typer.Exit(0)
+    if snapshot is None:
+        raise InputError("SNAPSHOT", "$", "missing: the snapshot folder to audit (or --list)")
     html = out_file is not None and out_file.suffix.lower() in (".html", ".htm")
     fmt = output or (AuditFormat.HTML if html else AuditFormat.TEXT)
     with progress_bar(quiet) as progress:

@@ -36,5 +36,7 @@ SuppressionsOption = typer.Option(
     None,
     "--suppressions",
     dir_okay=False,
-    help="A TOML file of [[suppression]] tables (accepted findings, each with a justification).",
+    # `\\[`: a TOML table, not rich markup (typer renders help as markup)
+    help="A TOML file of \\[\\[suppression]] tables (accepted findings, each with a "
+    "justification).",
 )
