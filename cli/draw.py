@@ -16,9 +16,11 @@ if TYPE_CHECKING:  # the drawing's modules load graphviz and the graph: only whe
 
 def check_render(path: Path | None) -> None:
     """Refuse an unknown format before any work is done."""
-    from iamgraph.render.dot import FORMATS
+    if path is None:
+        return
+    from iamgraph.render.dot import FORMATS  # graphviz: only when drawing
 
-    if path is not None and path.suffix.lower().lstrip(".") not in FORMATS:
+    if path.suffix.lower().lstrip(".") not in FORMATS:
         raise InputError(str(path), "--render", f"the format must be one of {', '.join(FORMATS)}")
 
 
