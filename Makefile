@@ -56,6 +56,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/diff_policy.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

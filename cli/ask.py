@@ -20,11 +20,6 @@ from iamgraph.cli.common import (
     reports_input_errors,
 )
 from iamgraph.cli.draw import check_render, write_render
-from iamgraph.load.snapshot import load_snapshot
-from iamgraph.query import answer
-from iamgraph.render.answers import ask_lines
-from iamgraph.render.json import ask_json, print_json
-from iamgraph.render.text import input_warnings, say, unreadable
 
 
 @reports_input_errors
@@ -48,6 +43,12 @@ def ask(
     `can` (one principal) or `who-can` (every principal), over paths unless `--direct`.
     Exit codes as theirs.
     """
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query import answer
+    from iamgraph.render.answers import ask_lines
+    from iamgraph.render.json import ask_json, print_json
+    from iamgraph.render.text import input_warnings, say, unreadable
+
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.audit.checks import CHECKS
-from iamgraph.audit.run import audit_snapshot
 from iamgraph.cli.can import TimeoutOption
 from iamgraph.cli.common import (
     EXIT_CODES,
@@ -26,10 +24,7 @@ from iamgraph.cli.report import OnUnknown, SuppressionsOption, UnknownOption
 from iamgraph.errors import InputError
 from iamgraph.finding import Severity
 from iamgraph.outputs import writing
-from iamgraph.premerge.report import counted
-from iamgraph.render.audit import audit_html, audit_report, check_list
 from iamgraph.render.controls import terminal
-from iamgraph.render.text import input_warnings, say, unreadable
 
 
 class AuditFormat(StrEnum):
@@ -75,9 +70,18 @@ def audit(
     """Audit the snapshot against the IAM and CloudTrail best practices; "privileged" means
     able to reach admin (the graph), not a policy name. Exit 0 no findings, 1 findings,
     3 only unknowns (see --unknown), 2 bad input."""
+    from iamgraph.render.text import input_warnings, say, unreadable
+
     if listing:
+        from iamgraph.audit.checks import CHECKS
+        from iamgraph.render.audit import check_list
+
         say(check_list(CHECKS))
         raise typer.Exit(0)
+    from iamgraph.audit.run import audit_snapshot
+    from iamgraph.premerge.report import counted
+    from iamgraph.render.audit import audit_html, audit_report
+
     if snapshot is None:
         raise InputError("SNAPSHOT", "$", "missing: the snapshot folder to audit (or --list)")
     html = out_file is not None and out_file.suffix.lower() in (".html", ".htm")

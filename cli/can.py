@@ -26,14 +26,7 @@ from iamgraph.cli.common import (
     reports_input_errors,
 )
 from iamgraph.cli.draw import check_render, write_render
-from iamgraph.load.snapshot import load_snapshot
-from iamgraph.query import answer
-from iamgraph.query.asked import checked_request
-from iamgraph.query.simulate import parse_context_pairs
-from iamgraph.render.answers import can_lines, who_can_lines
-from iamgraph.render.json import can_json, print_json, who_can_json
-from iamgraph.render.text import input_warnings, say, unreadable
-from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Verdict
+from iamgraph.deadline import DEFAULT_TIMEOUT_MS
 
 DirectOption = typer.Option(
     False, "--direct", help="Count the principal's own permissions only (no paths)."
@@ -89,6 +82,15 @@ def can(
     some. Exit code 0 when answered (reachable or proven-unreachable), 3 when unknown, 2 for
     bad input (an action or resource that names nothing).
     """
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query import answer
+    from iamgraph.query.asked import checked_request
+    from iamgraph.query.simulate import parse_context_pairs
+    from iamgraph.render.answers import can_lines
+    from iamgraph.render.json import can_json, print_json
+    from iamgraph.render.text import input_warnings, say, unreadable
+    from iamgraph.verdict import Verdict
+
     actions = [action, *more_actions]
     resources = [resource, *more_resources]
     asked = checked_request(
@@ -146,6 +148,14 @@ def who_can(
 
     Exit code 0 when every principal is decided, 3 when any is unknown, 2 for bad input.
     """
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query import answer
+    from iamgraph.query.asked import checked_request
+    from iamgraph.query.simulate import parse_context_pairs
+    from iamgraph.render.answers import who_can_lines
+    from iamgraph.render.json import print_json, who_can_json
+    from iamgraph.render.text import input_warnings, say, unreadable
+
     asked = checked_request("who-can", action, resource, allow_unknown_action)
     check_render(render)
     pinned = parse_context_pairs(where)

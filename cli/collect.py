@@ -24,8 +24,6 @@ from iamgraph.collect.options import (
     parse_accounts,
     parse_regions,
 )
-from iamgraph.render.collect import collect_lines
-from iamgraph.render.text import say
 
 MISSING_BOTO3 = "iamgraph: collect: boto3 is not installed: pip install 'iamgraph[collect]'"
 
@@ -54,6 +52,8 @@ def collect(
         print(MISSING_BOTO3, file=sys.stderr)
         raise typer.Exit(EXIT_INPUT) from None
     from iamgraph.collect.run import collect as run_collect
+    from iamgraph.render.collect import collect_lines
+    from iamgraph.render.text import say
 
     options = CollectOptions(
         out_dir=out_dir,

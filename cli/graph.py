@@ -21,15 +21,6 @@ from iamgraph.cli.common import (
 )
 from iamgraph.cli.draw import check_render, emit, write_render
 from iamgraph.errors import InputError
-from iamgraph.load.snapshot import load_snapshot
-from iamgraph.query import answer
-from iamgraph.query.asked import checked_request
-from iamgraph.query.simulate import parse_context_pairs
-from iamgraph.render.answers import paths_lines, picture_lines, privesc_lines
-from iamgraph.render.diagrams import picture_diagram, privesc_diagram
-from iamgraph.render.json import paths_json, print_json, privesc_json
-from iamgraph.render.text import input_warnings, say, unreadable
-from iamgraph.verdict import Verdict
 
 
 @reports_input_errors
@@ -45,6 +36,14 @@ def privesc(
 ) -> None:
     """For every user, role and root user: is it admin, can it become admin (and how), or is
     there proof it cannot? Exit code 0 when every principal is decided, 3 when any is unknown."""
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query import answer
+    from iamgraph.render.answers import privesc_lines
+    from iamgraph.render.diagrams import privesc_diagram
+    from iamgraph.render.json import print_json, privesc_json
+    from iamgraph.render.text import input_warnings, say, unreadable
+    from iamgraph.verdict import Verdict
+
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
@@ -82,6 +81,15 @@ def paths(
 ) -> None:
     """The shortest path from a principal to another principal, to admin, or to a request,
     with every hop's evidence. Exit code 0 when answered, 3 when unknown, 2 for bad input."""
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query import answer
+    from iamgraph.query.asked import checked_request
+    from iamgraph.query.simulate import parse_context_pairs
+    from iamgraph.render.answers import paths_lines
+    from iamgraph.render.json import paths_json, print_json
+    from iamgraph.render.text import input_warnings, say, unreadable
+    from iamgraph.verdict import Verdict
+
     if (to is None) == (not action and not resource):
         raise InputError("paths", "--to", "give either --to, or --action with --resource")
     if (action and not resource) or (resource and not action):
@@ -130,6 +138,12 @@ def graph(
 ) -> None:
     """Draw the organization's permission graph: accounts inside their OUs, every escalation
     step between principals (dashed when unknown). Prints what was drawn."""
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query import answer
+    from iamgraph.render.answers import picture_lines
+    from iamgraph.render.diagrams import picture_diagram
+    from iamgraph.render.text import input_warnings, say, unreadable
+
     check_render(render)
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)

@@ -18,10 +18,6 @@ from iamgraph.cli.common import (
     reports_input_errors,
 )
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge.lint import failing, lint_run
-from iamgraph.render.json import print_json
-from iamgraph.render.lint import lint_json, lint_text
-from iamgraph.render.text import say
 
 
 class FailOn(StrEnum):
@@ -65,6 +61,11 @@ def lint(
     no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Report grammar errors, unknown actions and keys, and resource-type mismatches."""
+    from iamgraph.premerge.lint import failing, lint_run
+    from iamgraph.render.json import print_json
+    from iamgraph.render.lint import lint_json, lint_text
+    from iamgraph.render.text import say
+
     with progress_bar(quiet) as progress:
         linted = lint_run(
             paths,

@@ -28,10 +28,6 @@ from iamgraph.cli.report import (
     UnknownOption,
 )
 from iamgraph.model.policy import PolicyKind
-from iamgraph.premerge import run
-from iamgraph.premerge.report import counted
-from iamgraph.render import premerge as write
-from iamgraph.render.text import input_warnings, unreadable
 
 __all__ = ["OnUnknown", "check_access", "check_invariants", "diff", "diff_policy"]
 
@@ -88,6 +84,10 @@ def diff_policy(
     An SCP or RCP is judged where it stands: beside FullAWSAccess at its level, or with
     --snapshot/--target beside what is attached there and under the levels above.
     Exit 0 PASS, 1 FAIL, 3 UNKNOWN (see --unknown), 2 bad input."""
+    from iamgraph.premerge import run
+    from iamgraph.premerge.report import counted
+    from iamgraph.render import premerge as write
+
     checked = run.diff_policy(
         old,
         new,
@@ -122,6 +122,10 @@ def check_access(
     """Does the policy grant any of these actions on any of these resources? PASS is a proof
     that it does not; FAIL shows the request it grants. An SCP or RCP never grants: it is
     asked what it lets through where it stands (as `diff-policy`). Exit codes as `diff-policy`."""
+    from iamgraph.premerge import run
+    from iamgraph.premerge.report import counted
+    from iamgraph.render import premerge as write
+
     checked = run.check_access(
         policy,
         action,
@@ -156,6 +160,11 @@ def check_invariants(
     """Hold the snapshot to the invariants file: PASS, FAIL (with the principals that break an
     invariant and their paths) or UNKNOWN per invariant. Exit 0 when all pass, 1 when one
     fails, 3 when one is unknown (see --unknown), 2 for bad input."""
+    from iamgraph.premerge import run
+    from iamgraph.premerge.report import counted
+    from iamgraph.render import premerge as write
+    from iamgraph.render.text import input_warnings, unreadable
+
     check_render(render)
     with progress_bar(quiet) as progress:
         checked = run.check_invariants(
@@ -206,6 +215,11 @@ def diff(
     principal whose own layers changed (proven absent, or shown with witnesses) grouped per
     service and access level, new and removed paths to admin, and invariants broken or
     repaired. Exit 0 none, 1 some, 3 unknown, 2 bad input."""
+    from iamgraph.premerge import run
+    from iamgraph.premerge.report import counted
+    from iamgraph.render import premerge as write
+    from iamgraph.render.text import input_warnings, unreadable
+
     check_render(render)
     with progress_bar(quiet) as progress:
         change = run.diff(

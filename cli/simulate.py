@@ -20,12 +20,7 @@ from iamgraph.cli.common import (
     reports_input_errors,
 )
 from iamgraph.errors import InputError
-from iamgraph.evaluate.gather import Mfa
-from iamgraph.query.simulate import Custom, any_unknown
-from iamgraph.query.simulate import simulate as run_simulation
-from iamgraph.render.json import print_json
-from iamgraph.render.simulate import simulate_json, simulate_lines
-from iamgraph.render.text import say, unreadable
+from iamgraph.model.credentials import Mfa
 
 
 class Engine(StrEnum):
@@ -118,6 +113,12 @@ def simulate(
     Snapshot mode: SNAPSHOT --principal ARN --action A --resource ARN. Custom mode (no
     SNAPSHOT): policy files and caller facts, like `aws iam simulate-custom-policy`.
     """
+    from iamgraph.query.simulate import Custom, any_unknown
+    from iamgraph.query.simulate import simulate as run_simulation
+    from iamgraph.render.json import print_json
+    from iamgraph.render.simulate import simulate_json, simulate_lines
+    from iamgraph.render.text import say, unreadable
+
     custom = Custom(
         tuple(identity_policy),
         boundary,

@@ -15,11 +15,6 @@ from iamgraph.cli.common import (
     progress_bar,
     reports_input_errors,
 )
-from iamgraph.load.snapshot import load_snapshot
-from iamgraph.query.summary import summarize
-from iamgraph.render.json import print_json
-from iamgraph.render.summary import print_summary
-from iamgraph.render.text import input_warnings, stdout, unreadable
 
 
 @reports_input_errors
@@ -33,6 +28,12 @@ def summary(
     no_size_limit: bool = NoSizeLimitOption,
 ) -> None:
     """Count what a snapshot holds and say what it lacks."""
+    from iamgraph.load.snapshot import load_snapshot
+    from iamgraph.query.summary import summarize
+    from iamgraph.render.json import print_json
+    from iamgraph.render.summary import print_summary
+    from iamgraph.render.text import input_warnings, stdout, unreadable
+
     with progress_bar(quiet) as progress:
         snap = load_snapshot(snapshot, progress, strict=strict, size_limit=not no_size_limit)
     unreadable(snap.unreadable)

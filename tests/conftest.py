@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,11 @@ settings.register_profile(
     "nightly", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The catalog's disk cache (`iamgraph.catalog.cache_dir`) goes to a folder of this run, never
+# the user's home; every `iamgraph` subprocess the tests start inherits it.
+os.environ["IAMGRAPH_CACHE_DIR"] = tempfile.mkdtemp(prefix="iamgraph-test-cache-")
+atexit.register(shutil.rmtree, os.environ["IAMGRAPH_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

