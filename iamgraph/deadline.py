@@ -49,6 +49,12 @@ def expired() -> bool:
     return end is not None and time.monotonic() >= end
 
 
+def or_reason(reason: str) -> str:
+    """Why a check stopped: "deadline" when the deadline cut it short, else `reason` (what z3
+    says about being stopped early is not the cause)."""
+    return REASON if expired() else reason
+
+
 def check() -> None:
     """Stop a search once the deadline has passed."""
     if expired():

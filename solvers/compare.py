@@ -132,7 +132,7 @@ def new_access(
             break
         if check != z3.sat:
             why = f"solver gave up ({solver.reason_unknown()})"
-            unfinished.append(_stopped(deadline.REASON if deadline.expired() else why, found))
+            unfinished.append(_stopped(deadline.or_reason(why), found))
             break
         model = solver.model()
         guess = model.eval(resource, model_completion=True).as_string()

@@ -123,13 +123,9 @@ def outcome_of(
     if always(enc.denied):
         return Outcome.EXPLICIT_DENY, ()
     if never(enc.denied) is not True:
-        return Outcome.UNKNOWN, tuple(enc.havoc) or (_gave_up(),)
+        return Outcome.UNKNOWN, tuple(enc.havoc) or (deadline.or_reason("solver timeout"),)
     if always(enc.allowed):
         return Outcome.ALLOWED, ()
     if never(enc.allowed):
         return Outcome.IMPLICIT_DENY, ()
-    return Outcome.UNKNOWN, tuple(enc.havoc) or (_gave_up(),)
-
-
-def _gave_up() -> str:
-    return deadline.REASON if deadline.expired() else "solver timeout"
+    return Outcome.UNKNOWN, tuple(enc.havoc) or (deadline.or_reason("solver timeout"),)

@@ -253,9 +253,7 @@ def implies(
     if result == z3.unsat:
         return Implication(Verdict.REACHABLE)
     if result != z3.sat:
-        why = (
-            deadline.REASON if deadline.expired() else f"solver gave up ({solver.reason_unknown()})"
-        )
+        why = deadline.or_reason(f"solver gave up ({solver.reason_unknown()})")
         return Implication(Verdict.UNKNOWN, reasons=(why,))
     model = solver.model()
     name = cat.actions[model.eval(action, model_completion=True).as_long()].full_name

@@ -155,7 +155,7 @@ def solve(
                     return Answer(label, Verdict.UNREACHABLE)
         if result != z3.sat:
             why = f"solver gave up ({solver.reason_unknown()})"
-            return Answer(label, Verdict.UNKNOWN, None, (_or_deadline(why),))
+            return Answer(label, Verdict.UNKNOWN, None, (deadline.or_reason(why),))
         name = (
             action
             if isinstance(action, str)
@@ -190,13 +190,8 @@ def solve(
             )
         solver.add(z3.Or(*[h != model.eval(h, model_completion=True) for h in havocs]))
         blocked = True
-    reasons = tuple(dict.fromkeys(enc.havoc)) or (_or_deadline("no witness replayed"),)
+    reasons = tuple(dict.fromkeys(enc.havoc)) or (deadline.or_reason("no witness replayed"),)
     return Answer(label, Verdict.UNKNOWN, None, reasons)
-
-
-def _or_deadline(reason: str) -> str:
-    """A check cut short by the deadline says so, not what z3 said about being stopped."""
-    return deadline.REASON if deadline.expired() else reason
 
 
 def _settle_concretely(ps, label, action, resource, pinned_entries, modes, how) -> Answer | None:
