@@ -583,6 +583,16 @@ def _pinned(b: Builder, src: Key, holder: Key, method: Method, resource: str, de
         yield hop
         if hop.verdict is Verdict.REACHABLE:
             return  # every other policy is a subset of it
+    # One question for every policy at once (the key left free) before one per policy: a
+    # proof that no value of the key is allowed rules out each policy (most states that name
+    # the action are held back by a boundary, an SCP or a condition on something else).
+    source, mode, gains = src
+    if any(
+        st.on == TARGET
+        and b.ask(source, mode, st.action, resource, (), gains).verdict is Verdict.UNREACHABLE
+        for st in method.steps
+    ):
+        return
     q = snap.principals[arn]
     have = set() if boundary else set(_attached(snap, q, held))
     for parn, mp in sorted(snap.managed_policies.items()):

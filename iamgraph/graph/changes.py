@@ -38,6 +38,9 @@ class ChangeKind(StrEnum):
     VERSION = "policy version made default"
     NO_BOUNDARY = "permissions boundary removed"
     BOUNDARY = "permissions boundary set to"
+    # not a step: the bound a search proves with (`graph.bound`), at least every other change
+    # could give: its identity policies replaced by everything, its boundary gone
+    TOP = "every identity permission, no boundary"
 
 
 @dataclass(frozen=True, order=True)
@@ -47,7 +50,7 @@ class Change:
     version: str = ""  # VERSION: the version made default
 
     def describe(self) -> str:
-        if self.kind in (ChangeKind.EVERYTHING, ChangeKind.NO_BOUNDARY):
+        if self.kind in (ChangeKind.EVERYTHING, ChangeKind.NO_BOUNDARY, ChangeKind.TOP):
             return str(self.kind)
         name = self.ref.rsplit("/", 1)[-1]
         return f"{self.kind} {name}" + (f" {self.version}" if self.version else "")
@@ -70,7 +73,7 @@ def add(gains: Gains, *changes: Change) -> Gains:
 
 def documents(snap: Snapshot, change: Change) -> tuple[Policy, ...] | None:
     """The policies a change adds to the identity layer (None: a text the snapshot lacks)."""
-    if change.kind is ChangeKind.EVERYTHING:
+    if change.kind in (ChangeKind.EVERYTHING, ChangeKind.TOP):
         return (EVERYTHING,)
     if change.kind is ChangeKind.GROUP:
         group = snap.groups.get(change.ref)
@@ -92,7 +95,7 @@ def documents(snap: Snapshot, change: Change) -> tuple[Policy, ...] | None:
 
 def monotone(snap: Snapshot, change: Change) -> bool:
     """Can the change only widen the principal's permissions?"""
-    if change.kind is ChangeKind.NO_BOUNDARY:
+    if change.kind in (ChangeKind.NO_BOUNDARY, ChangeKind.TOP):
         return True
     if change.kind in (ChangeKind.VERSION, ChangeKind.BOUNDARY):
         return False  # a replacement: what the old text allowed may be lost
@@ -116,6 +119,8 @@ def apply(snap: Snapshot, ps: PolicySet, gains: Gains) -> PolicySet:
             continue
         if c.kind is ChangeKind.NO_BOUNDARY:
             boundary = None
+        elif c.kind is ChangeKind.TOP:  # Deny statements of its own go too: an upper bound
+            identity, boundary = [EVERYTHING], None
         elif c.kind is ChangeKind.BOUNDARY:
             boundary = docs[0]
         elif c.kind is ChangeKind.VERSION:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from iamgraph import deadline
 from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, credential_modes
 from iamgraph.evaluate.request import ContextValue
+from iamgraph.graph.bound import Bound
 from iamgraph.graph.build import Hop, PermissionGraph, credential_row, trusting_roles
 from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
 from iamgraph.graph.methods import Gain
@@ -69,6 +70,7 @@ class Paths:
         self.pg = pg
         self.timeout_ms = timeout_ms
         self.direct_cache: dict[tuple, Answer] = {}
+        self.bound = Bound(self)
 
     # -- where an attacker starts ------------------------------------------------------------
     def own_starts(self, arn: str, allowed: frozenset[Mfa]) -> list[State]:
@@ -257,6 +259,8 @@ class Paths:
         starts = [s for s in starts if s.mode in allowed]
         if not starts:
             return Found(principal, Verdict.UNREACHABLE, reasons=("no credential to start from",))
+        if self.bound.out_of_reach(starts, goal, allowed):  # most principals: proven cheaply
+            return Found(principal, Verdict.UNREACHABLE)
         for sure in (True, False):
             parent: dict[State, tuple[State, Hop, State | None] | None] = {s: None for s in starts}
             queue = deque(starts)
