@@ -8,7 +8,7 @@ changed state of a principal by one that bounds them all, TOP: the principal wit
 policies replaced by everything and no boundary (its SCPs, RCPs, session policy and the
 resource policies still apply). From TOP it assumes the principal can become every principal
 of its account, in every mode, changed or not, and every role whose trust names it or its
-account: no escalation method reaches further (IAM changes and passed roles stay in the
+account (and so for an administrator, changed or not): no escalation method reaches further (IAM changes and passed roles stay in the
 account, a foreign role is reached only through its trust). A principal that may change others
 (`PermissionGraph.modifying`) is taken to change every principal of its account it holds.
 
@@ -115,11 +115,11 @@ class Bound:
         return seen
 
     def _moves(self, s: State) -> Iterator[State]:
-        if not s.gains:  # its own steps, exactly (proven and unknown alike)
-            for _, _, nxt, _ in self.paths._own(s, sure=False):
+        if not s.gains and not self.paths._admin(s):  # its own steps, exactly
+            for _, _, nxt, _ in self.paths._own(s, sure=False):  # (proven and unknown alike)
                 yield self._bounded(nxt)
             return
-        yield from self._anything(s)
+        yield from self._anything(s)  # an administrator's steps would cost one proof per target
 
     def _anything(self, s: State) -> Iterator[State]:
         """Who a principal with every permission may become: every principal of its account

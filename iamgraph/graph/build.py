@@ -404,9 +404,11 @@ def _structure(snap: Snapshot, g: nx.MultiDiGraph) -> None:
         g.add_node(arn, kind="group", name=group.name, account=group.account)
 
 
-# An administrator gains nothing in its own account; these still take it to other principals
-# (whose trust in turn may lead to other accounts).
-ADMIN_METHODS = frozenset({"AssumeRole", "CreateAccessKey", "UpdateAssumeRolePolicy"})
+# An administrator gains nothing by changing itself; the methods that take it to other
+# principals stay (their identity may matter to a resource policy, an SCP exemption or a trust
+# elsewhere). All of them: an SCP that denies one (iam:UpdateAssumeRolePolicy, say) leaves it
+# an administrator that still reaches a role through iam:PassRole.
+ADMIN_METHODS = frozenset(m.name for m in METHODS if not m.modifies)
 
 
 def _hops(
