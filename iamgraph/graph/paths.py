@@ -18,30 +18,15 @@ from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, credential_mod
 from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph.bound import Bound
 from iamgraph.graph.build import Hop, PermissionGraph, credential_row, trusting_roles
-from iamgraph.graph.changes import ChangeKind, Gains, add, monotone, transform
+from iamgraph.graph.changes import add, monotone, transform
 from iamgraph.graph.methods import Gain
+from iamgraph.graph.state import State
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.solvers.properties import can
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
 NON_MFA = frozenset({Mfa.LONG_TERM_KEYS, Mfa.NO_MFA})
 EVERY_MODE = frozenset(Mfa)
-
-
-@dataclass(frozen=True)
-class State:
-    arn: str
-    mode: Mfa
-    gains: Gains = ()  # the changes escalation steps made to the principal (groups, policies)
-
-    @property
-    def admin(self) -> bool:
-        """An escalation gave the principal a policy of its own choosing."""
-        return any(c.kind is ChangeKind.EVERYTHING for c in self.gains)
-
-    @property
-    def key(self):
-        return (self.arn, self.mode, self.gains)
 
 
 @dataclass(frozen=True)
