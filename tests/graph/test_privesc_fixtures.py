@@ -21,6 +21,7 @@ SNAPSHOTS["demo-org"] = (FIXTURES / "demo-org", "expected-privesc.json")
 
 def test_every_family_has_a_fixture():
     assert FAMILIES == [
+        "admin-under-scp",
         "credentials-and-trust",
         "existing-compute",
         "gained-permissions",
