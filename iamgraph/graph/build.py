@@ -99,11 +99,8 @@ class PermissionGraph:
             p = self.snap.principals[arn]
             admin = self.admin_of(arn, mode, gains).verdict is Verdict.REACHABLE
             self.expanded[key] = []
-            self.pending[key] = (
-                None  # a root user that is admin: nothing to gain
-                if admin and p.kind is PrincipalKind.ROOT
-                else _hops(self.builder, self, p, key, ADMIN_METHODS if admin else None)
-            )
+            # an administrator (a root user too) only goes on to other principals
+            self.pending[key] = _hops(self.builder, self, p, key, ADMIN_METHODS if admin else None)
         done = self.expanded[key]
         i = 0
         while True:
@@ -439,7 +436,9 @@ def _hops(
     _, mode, gains = src
     assumable: list[str] = []
     for method in METHODS:  # AssumeRole first: other targets depend on it
-        if method.name != "AssumeRole":
+        # STS refuses AssumeRole to root user credentials ("Roles may not be assumed by root
+        # accounts"; https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)
+        if method.name != "AssumeRole" or p.kind is PrincipalKind.ROOT:
             continue
         for role in trusting_roles(snap, p):
             hop = b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode), gains=gains)
@@ -694,8 +693,6 @@ def credential_row(snap: Snapshot, u: Principal):
 
 def _passrole_hops(b: Builder, p: Principal, src: Key, method: Method):
     _, mode, gains = src
-    if p.kind is PrincipalKind.ROOT:
-        return
     for role in _same_account(b.snap, p, PrincipalKind.ROLE):
         if method.instance_profile and not role.role.instance_profiles:
             continue
@@ -741,8 +738,6 @@ def _trusts_service(snap: Snapshot, role: Principal, service: str) -> bool | Non
 
 def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
     _, mode, gains = src
-    if p.kind is PrincipalKind.ROOT:
-        return
     data = b.snap.accounts.get(p.account)
     inventory = data.inventory if data else None
     if inventory is None or method.inventory not in inventory.collected:

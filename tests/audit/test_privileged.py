@@ -135,10 +135,22 @@ def test_demo_privileged_without_mfa(demo_found) -> None:
     # it; both have a device and a password, no keys), both BreakGlassAdmins (MFA-only
     # trust, fact 3), dev-admin and every OrganizationAccountAccessRole (their trusts name
     # an account root whose principals with credentials without MFA have no sts:AssumeRole
-    # on them, fact 19), and the root users. dev.one/dev.two reach dev-admin (fact 6) but
+    # on them, fact 19), and the root users. dev.one/dev.two reach dev-admin (fact 6) and
     # hold only passwords with MFA devices (dev credential report). Every root has MFA but
-    # the dev root (fact 4), which is admin: the one finding.
-    assert _keys(demo_found, PRIV) == {(f"{DEV}:root", False)}
+    # the dev root (fact 4), which is admin; and it may create keys for dev.one and dev.two
+    # (keys carry no MFA, M1) and rewrite the trust of dev-admin and OrganizationAccountAccess
+    # Role, whose sessions it then obtains from outside without MFA: all of them are found.
+    assert _keys(demo_found, PRIV) == {
+        (f"{DEV}:root", False),
+        (f"{DEV}:user/dev.one", False),
+        (f"{DEV}:user/dev.two", False),
+        (f"{DEV}:role/dev-admin", False),
+        (f"{DEV}:role/OrganizationAccountAccessRole", False),
+    }
+    one = _get(demo_found, PRIV, f"{DEV}:user/dev.one").evidence
+    assert one["start_mode"] == "keys" and [h["to"] for h in one["hops"]] == [
+        f"{DEV}:role/dev-admin"
+    ]
     ev = _get(demo_found, PRIV, f"{DEV}:root").evidence
     assert ev["privileged"] == "own admin" and ev["start_mode"] == "no-mfa"
     assert ev["credentials"]["mfa_active"] is False

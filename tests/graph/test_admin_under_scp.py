@@ -114,20 +114,25 @@ def test_deploy_fn_itself_is_direct(who_can):
         f"{APPS}:user/app-developer",  # PassRole only on role/app-*: app-thumbnailer, a dead end
         f"{APPS}:role/app-thumbnailer",
         f"{APPS}:role/vault-reader",  # its own trust does not name it
-        f"{MGMT}:root",  # roles may not be assumed by a root user, and nothing else leaves
     ],
 )
 def test_the_traps_stay_proven_unreachable(who_can, principal):
     assert who_can[principal]["verdict"] == "proven-unreachable"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: graph/build.py expands nothing from a root user that is admin ('nothing to "
-    "gain'), the same false proof 467d868 fixed for other administrators",
-)
 def test_the_member_root_user_can_pass_deploy_fn_too(who_can):
     """The member account's root user is admin relative to the SCPs (E8, E20) and `can` allows
     it iam:PassRole on deploy-fn and lambda:CreateFunction; it may not assume a role itself,
     but a function it creates runs as deploy-fn, which may assume vault-reader."""
     assert who_can[f"{APPS}:root"]["verdict"] == "reachable"
+
+
+def test_the_management_root_user_takes_org_admins_keys(who_can):
+    """A root user may not assume a role (STS: "Roles may not be assumed by root accounts";
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html), but the
+    management root (no SCP, E6) may create keys for org-admin, who may."""
+    p = who_can[f"{MGMT}:root"]
+    assert p["verdict"] == "reachable", p["reasons"]
+    assert [h["method"] for h in p["path"]][:2] == ["CreateAccessKey", "AssumeRole"]
+    assert [h["to"] for h in p["path"]] == [f"{MGMT}:user/org-admin", OAAR, DEPLOY]
+    assert p["path"][0]["from"] == f"{MGMT}:root"
