@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import find_principal
 from iamgraph.evaluate.request import ContextValue
+from iamgraph.graph import store
 from iamgraph.graph.build import Hop, PermissionGraph, build
 from iamgraph.graph.methods import METHODS
 from iamgraph.graph.paths import Found, Paths, State, modes_filter
@@ -45,8 +46,11 @@ def graph_for(snap: Snapshot, timeout_ms: int, progress: Progress = None) -> Gra
         if progress:
             progress(done, total, "building the permission graph")
 
-    pg = build(snap, timeout_ms, tick)
-    return pg, Paths(pg, timeout_ms)
+    def make() -> Graph:
+        pg = build(snap, timeout_ms, tick)
+        return pg, Paths(pg, timeout_ms)
+
+    return store.graph_for(snap, timeout_ms, make)  # a cache session's, if it has one
 
 
 # -- merging --------------------------------------------------------------------------------
