@@ -109,6 +109,7 @@ def any_unknown(reaches: list[Reach] | tuple[Reach, ...]) -> bool:
 # -- can, who-can, ask ----------------------------------------------------------------------
 
 
+@store.remembered
 def can(
     snap: Snapshot,
     principal: str,
@@ -140,6 +141,7 @@ def can(
     return with_unknown_actions(reach, asked)
 
 
+@store.remembered
 def who_can(
     snap: Snapshot,
     checks: list[Check],
@@ -259,6 +261,7 @@ def ask(
 # -- paths, privesc, the graph --------------------------------------------------------------
 
 
+@store.remembered
 def paths(
     snap: Snapshot,
     source: str,
@@ -309,6 +312,7 @@ class Escalation:
     admin: bool | None
 
 
+@store.remembered
 def privesc(
     snap: Snapshot,
     *,
