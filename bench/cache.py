@@ -45,7 +45,7 @@ def run_size(name: str, args, work: Path) -> None:
     cache.inputs_digest(snap)
     hashing = time.perf_counter() - t
     t = time.perf_counter()
-    cache.source_digest()
+    cache.source_digest.__wrapped__()  # not the process's cached answer
     source = time.perf_counter() - t
     say(
         f"  key: inputs hashed in {hashing * 1000:.0f} ms, iamgraph's source in {source * 1000:.0f} ms"

@@ -193,6 +193,7 @@ class Origin:
     folder: Path
     key: tuple
     inputs: str
+    unchanged: bool | None = None  # the inputs still hash to `inputs` (once the command answered)
 
 
 @dataclass
@@ -237,7 +238,9 @@ class Session:
         if self.problem is not None:
             return
         try:
-            if inputs_digest(origin.root) != origin.inputs:
+            if origin.unchanged is None:  # hashed again once, before the first write
+                origin.unchanged = inputs_digest(origin.root) == origin.inputs
+            if not origin.unchanged:
                 return  # the input changed while the command ran: the entry would lie
             write_entry(path, key, value, dump)
         except (OSError, InputError) as exc:
