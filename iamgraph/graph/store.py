@@ -12,6 +12,9 @@ may grow caches without this module changing.
 The builder (every solver answer, the bulk of an entry) and the drawing (`PermissionGraph.graph`)
 are only needed when a query works out a step the entry lacks: they are stored as pickles of
 their own and unpickled on first use (`_Later`), so a query the entry answers reads neither.
+
+A question asked before (`remembered`: can, who-can, paths, privesc with the same arguments)
+is answered from its own entry without the graph.
 """
 
 from __future__ import annotations
