@@ -8,7 +8,7 @@ from iamgraph.cli.ask import ask
 from iamgraph.cli.audit import audit
 from iamgraph.cli.can import can, who_can
 from iamgraph.cli.collect import collect
-from iamgraph.cli.common import bounded
+from iamgraph.cli.common import bounded, cached
 from iamgraph.cli.graph import graph, paths, privesc
 from iamgraph.cli.lint import lint
 from iamgraph.cli.policy_checks import check_access, check_invariants, diff, diff_policy
@@ -25,11 +25,11 @@ app = typer.Typer(
 app.command()(summary)
 app.command()(lint)
 app.command()(bounded(simulate))
-app.command()(bounded(can))
-app.command("who-can")(bounded(who_can))
-app.command()(bounded(ask))
-app.command()(bounded(paths))
-app.command()(bounded(privesc))
+app.command()(bounded(cached(can)))
+app.command("who-can")(bounded(cached(who_can)))
+app.command()(bounded(cached(ask)))
+app.command()(bounded(cached(paths)))
+app.command()(bounded(cached(privesc)))
 app.command()(bounded(graph))
 app.command()(collect)
 app.command("diff-policy")(bounded(diff_policy))

@@ -94,6 +94,49 @@ def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def cached(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command `--no-cache` and the snapshot's cache (load/cache.py): an unchanged
+    snapshot and the steps earlier commands solved on it are read from `.iamgraph-cache/`
+    inside it, and what this command added is written there once it has answered (its output
+    printed). A folder that cannot be written is one line on stderr (none with --quiet)."""
+    option = typer.Option(
+        False,
+        "--no-cache",
+        help="Neither read nor write the snapshot's cache (.iamgraph-cache/ in the snapshot "
+        "folder); IAMGRAPH_NO_CACHE=1 does the same.",
+    )
+    signature = inspect.signature(command)
+    extra = inspect.Parameter(
+        "no_cache", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=bool
+    )
+
+    @functools.wraps(command)
+    def run(*args: Any, no_cache: bool = False, **kwargs: Any) -> Any:
+        from iamgraph.load import cache
+
+        with cache.caching(not no_cache) as session:
+            try:
+                result = command(*args, **kwargs)
+            except typer.Exit:
+                _save(session, kwargs.get("quiet", False))
+                raise
+            _save(session, kwargs.get("quiet", False))
+            return result
+
+    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])  # type: ignore[attr-defined]
+    run.__annotations__ = {**command.__annotations__, "no_cache": bool}
+    return run
+
+
+def _save(session: Any, quiet: bool) -> None:
+    """Write the session's entries (not after the deadline, see Session.save)."""
+    if session is None:
+        return
+    problem = session.save()
+    if problem and not quiet:
+        print(terminal(f"iamgraph: no cache written: {problem}"), file=sys.stderr)
+
+
 def shown(text: str) -> str:
     """A progress description (an account folder, an API call): rich reads markup in it, and a
     terminal obeys control characters, so both are made plain text first."""

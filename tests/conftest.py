@@ -27,6 +27,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # the user's home; every `iamgraph` subprocess the tests start inherits it.
 os.environ["IAMGRAPH_CACHE_DIR"] = tempfile.mkdtemp(prefix="iamgraph-test-cache-")
 atexit.register(shutil.rmtree, os.environ["IAMGRAPH_CACHE_DIR"], ignore_errors=True)
+# No command writes a snapshot cache (`.iamgraph-cache/`) into fixtures/: the cache's own tests
+# (tests/cli/test_snapshot_cache.py) turn it on for copies in tmp_path.
+os.environ["IAMGRAPH_NO_CACHE"] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from iamgraph.model.policy import (
     parse_policy,
     parse_policy_collecting,
 )
-from iamgraph.model.source import SourceRef
+from iamgraph.model.source import At, SourceRef
 
 Path_ = tuple[PathPart, ...]
 _MISSING = object()
@@ -221,9 +221,7 @@ class Doc:
         if isinstance(value, dict):
             locate = self.located.position
         else:  # inside a string: every element points at the string itself
-
-            def locate(_p, _pos=(source.line, source.column)):
-                return _pos
+            locate = At((source.line, source.column))
 
         if collected is None:
             policy = parse_policy(document, kind=kind, source=source, locate=locate, name=name)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from iamgraph import deadline
 from iamgraph.errors import InputError
+from iamgraph.load import cache
 from iamgraph.load.account_summary import load_account_summary
 from iamgraph.load.authorization_details import load_authorization_details
 from iamgraph.load.cloudtrail import load_describe_trails, load_event_selectors, load_trail_status
@@ -63,7 +64,22 @@ def load_snapshot(
 ) -> Snapshot:
     """Load a snapshot folder, or one authorization-details file as a one-account snapshot;
     `strict`: an unreadable optional file is an InputError instead of left out; `size_limit`:
-    policy documents above AWS's size limits are refused."""
+    policy documents above AWS's size limits are refused. Inside a cache session (the CLI's,
+    load/cache.py) an unchanged snapshot comes from its cache entry."""
+    session = cache.current()
+    if session is not None:
+        load = partial(_load, path, progress, strict=strict, size_limit=size_limit)
+        return session.snapshot(path, strict, size_limit, load)
+    return _load(path, progress, strict=strict, size_limit=size_limit)
+
+
+def _load(
+    path: Path | str,
+    progress: Progress | None = None,
+    *,
+    strict: bool = False,
+    size_limit: bool = True,
+) -> Snapshot:
     root = Path(path)
     if not present(root):
         raise InputError(str(root), "$", "snapshot not found")

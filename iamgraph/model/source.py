@@ -15,6 +15,17 @@ def no_locator(_path: Sequence[PathPart]) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
+class At:
+    """A locator that puts every path at one position (a policy held inside a JSON string):
+    a class rather than a closure, so that a loaded snapshot pickles (load/cache.py)."""
+
+    position: tuple[int, int]
+
+    def __call__(self, _path: Sequence[PathPart]) -> tuple[int, int]:
+        return self.position
+
+
+@dataclass(frozen=True)
 class SourceRef:
     """File, path inside the file, and 1-based line/column (0 when unknown).
 

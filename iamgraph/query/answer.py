@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import find_principal
 from iamgraph.evaluate.request import ContextValue
+from iamgraph.graph import store
 from iamgraph.graph.build import Hop, PermissionGraph, build
 from iamgraph.graph.methods import METHODS
 from iamgraph.graph.paths import Found, Paths, State, modes_filter
@@ -45,8 +46,11 @@ def graph_for(snap: Snapshot, timeout_ms: int, progress: Progress = None) -> Gra
         if progress:
             progress(done, total, "building the permission graph")
 
-    pg = build(snap, timeout_ms, tick)
-    return pg, Paths(pg, timeout_ms)
+    def make() -> Graph:
+        pg = build(snap, timeout_ms, tick)
+        return pg, Paths(pg, timeout_ms)
+
+    return store.graph_for(snap, timeout_ms, make)  # a cache session's, if it has one
 
 
 # -- merging --------------------------------------------------------------------------------
@@ -105,6 +109,7 @@ def any_unknown(reaches: list[Reach] | tuple[Reach, ...]) -> bool:
 # -- can, who-can, ask ----------------------------------------------------------------------
 
 
+@store.remembered
 def can(
     snap: Snapshot,
     principal: str,
@@ -136,6 +141,7 @@ def can(
     return with_unknown_actions(reach, asked)
 
 
+@store.remembered
 def who_can(
     snap: Snapshot,
     checks: list[Check],
@@ -255,6 +261,7 @@ def ask(
 # -- paths, privesc, the graph --------------------------------------------------------------
 
 
+@store.remembered
 def paths(
     snap: Snapshot,
     source: str,
@@ -305,6 +312,7 @@ class Escalation:
     admin: bool | None
 
 
+@store.remembered
 def privesc(
     snap: Snapshot,
     *,
