@@ -178,7 +178,7 @@ def _run_dask(snap: Snapshot, tasks: list[Task], address: str) -> Iterator[tuple
     from distributed import as_completed as dask_completed
 
     with Client(address, timeout="60s") as client:
-        shared = client.scatter(replace(snap), broadcast=True)
+        shared = client.scatter(replace(snap), broadcast=True, hash=False)
         futures = [client.submit(work, shared, t, pure=False) for t in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         for future in dask_completed(futures):
