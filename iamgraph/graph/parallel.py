@@ -30,7 +30,7 @@ from iamgraph.graph.admin import Admin
 from iamgraph.graph.build import Builder, Hop, Key, PermissionGraph
 from iamgraph.graph.build import build as build_serial
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer
+from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 from iamgraph.workers import SMALL, Workers, current
 
 TASKS_PER_WORKER = 4  # slices per worker, so that one large account does not leave others idle
@@ -130,10 +130,11 @@ def work(snap: Snapshot, task: Task) -> Result:
         for arn in task.arns:
             for mode in pg.modes(arn):
                 pg.admin[(arn, mode)] = result.admin[(arn, mode)] = pg.builder.is_admin(arn, mode)
-        if task.steps:
+        if task.steps:  # not an administrator's: a search from it stops there (lazily if not)
             for arn in task.arns:
                 for mode in pg.modes(arn):
-                    result.expanded[(arn, mode, ())] = list(pg.steps(arn, mode))
+                    if result.admin[(arn, mode)].verdict is not Verdict.REACHABLE:
+                        result.expanded[(arn, mode, ())] = list(pg.steps(arn, mode))
         result.answers = pg.builder.cache
         result.admin_answers = pg.builder.admin_cache
         return result
