@@ -8,7 +8,7 @@ from iamgraph.cli.ask import ask
 from iamgraph.cli.audit import audit
 from iamgraph.cli.can import can, who_can
 from iamgraph.cli.collect import collect
-from iamgraph.cli.common import bounded, cached
+from iamgraph.cli.common import bounded, cached, sharded
 from iamgraph.cli.graph import graph, paths, privesc
 from iamgraph.cli.lint import lint
 from iamgraph.cli.policy_checks import check_access, check_invariants, diff, diff_policy
@@ -25,18 +25,18 @@ app = typer.Typer(
 app.command()(summary)
 app.command()(lint)
 app.command()(bounded(simulate))
-app.command()(bounded(cached(can)))
-app.command("who-can")(bounded(cached(who_can)))
-app.command()(bounded(cached(ask)))
-app.command()(bounded(cached(paths)))
-app.command()(bounded(cached(privesc)))
-app.command()(bounded(graph))
+app.command()(bounded(cached(sharded(can))))
+app.command("who-can")(bounded(cached(sharded(who_can))))
+app.command()(bounded(cached(sharded(ask))))
+app.command()(bounded(cached(sharded(paths))))
+app.command()(bounded(cached(sharded(privesc))))
+app.command()(bounded(sharded(graph)))
 app.command()(collect)
 app.command("diff-policy")(bounded(diff_policy))
 app.command("check-access")(bounded(check_access))
-app.command("check")(bounded(check_invariants))
-app.command()(bounded(diff))
-app.command()(bounded(audit))
+app.command("check")(bounded(sharded(check_invariants)))
+app.command()(bounded(sharded(diff)))
+app.command()(bounded(sharded(audit)))
 
 
 def _version(value: bool) -> None:

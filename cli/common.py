@@ -137,6 +137,49 @@ def _save(session: Any, quiet: bool) -> None:
         print(terminal(f"iamgraph: no cache written: {problem}"), file=sys.stderr)
 
 
+def sharded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command that builds the permission graph `--jobs N` and `--scheduler ADDRESS`:
+    where its per-account work runs (`iamgraph.graph.parallel`). Composed where the app is,
+    like `bounded`; the answers are the same however many workers there are."""
+    from iamgraph.workers import SMALL
+
+    jobs_option = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        show_default="the number of cores",
+        help="Processes for the per-account work (admin verdicts, each principal's steps). "
+        f"A snapshot of fewer than {SMALL} principals is done in one process.",
+    )
+    scheduler_option = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run the per-account work on the Dask cluster at this address "
+        "(tcp://HOST:PORT; needs `pip install 'iamgraph\\[distributed]'` here and on the workers).",
+    )
+    signature = inspect.signature(command)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, option, kind in (
+            ("jobs", jobs_option, int | None),
+            ("scheduler", scheduler_option, str | None),
+        )
+    ]
+
+    @functools.wraps(command)
+    def run(*args: Any, jobs: int | None = None, scheduler: str | None = None, **kwargs: Any):
+        from iamgraph import workers
+
+        with workers.using(workers.Workers(jobs or workers.cores(), scheduler)):
+            return command(*args, **kwargs)
+
+    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
+    run.__annotations__ = {**command.__annotations__, "jobs": int | None, "scheduler": str | None}
+    return run
+
+
 def shown(text: str) -> str:
     """A progress description (an account folder, an API call): rich reads markup in it, and a
     terminal obeys control characters, so both are made plain text first."""

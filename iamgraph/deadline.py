@@ -49,6 +49,13 @@ def expired() -> bool:
     return end is not None and time.monotonic() >= end
 
 
+def seconds_left() -> float | None:
+    """What is left of the deadline (None: no limit), to hand to work done elsewhere (another
+    process) that cannot see this one's context."""
+    end = _until.get()
+    return None if end is None else max(0.001, end - time.monotonic())
+
+
 def or_reason(reason: str) -> str:
     """Why a check stopped: "deadline" when the deadline cut it short, else `reason` (what z3
     says about being stopped early is not the cause)."""

@@ -35,7 +35,7 @@ class AuditContext:
 
     @cached_property
     def graph(self):  # a PermissionGraph, imported lazily (z3 is slow to load)
-        from iamgraph.graph.build import build
+        from iamgraph.graph.parallel import build
 
         return build(self.snapshot)
 

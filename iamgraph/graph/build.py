@@ -393,19 +393,22 @@ def session_mode(mode: Mfa) -> Mfa:
     return Mfa.MFA if mode is Mfa.MFA else Mfa.NO_MFA
 
 
-def build(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS, progress=None) -> PermissionGraph:
-    """Nodes, starting credentials and every principal's admin verdict per MFA mode; the
-    steps between them come as searches ask (`PermissionGraph.steps`)."""
+def build(
+    snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS, progress=None, admin: bool = True
+) -> PermissionGraph:
+    """Nodes, starting credentials and every principal's admin verdict per MFA mode (unless
+    `admin` is False: `graph.parallel` fills them in); the steps between them come as searches
+    ask (`PermissionGraph.steps`)."""
     g = nx.MultiDiGraph()
     pg = PermissionGraph(snap, g, Builder(snap, timeout_ms))
     _structure(snap, g)
-    principals = list(snap.principals.values())
+    principals = list(snap.principals.values()) if admin else []
     for i, p in enumerate(principals):
         for mode in pg.modes(p.arn):
             pg.admin[(p.arn, mode)] = pg.builder.is_admin(p.arn, mode)
         if progress:
             progress(i + 1, len(principals))
-    pg.starts = {p.arn: _start_modes(snap, p) for p in principals}
+    pg.starts = {p.arn: _start_modes(snap, p) for p in snap.principals.values()}
     return pg
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from iamgraph.evaluate.gather import credential_context
 from iamgraph.evaluate.layers import PolicySet
 from iamgraph.graph.admin import layers
-from iamgraph.graph.build import build
+from iamgraph.graph.parallel import build
 from iamgraph.graph.paths import Found, Paths, modes_filter, privesc
 from iamgraph.load.settings import Invariant
 from iamgraph.model.policy import Policy, PolicyKind

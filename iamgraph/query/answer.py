@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import find_principal
 from iamgraph.evaluate.request import ContextValue
-from iamgraph.graph import store
-from iamgraph.graph.build import Hop, PermissionGraph, build
+from iamgraph.graph import parallel, store
+from iamgraph.graph.build import Hop, PermissionGraph
 from iamgraph.graph.methods import METHODS
 from iamgraph.graph.paths import Found, Paths, State, modes_filter
 from iamgraph.graph.paths import privesc as privesc_all
@@ -39,15 +39,20 @@ METHOD_NOTE = (
 )
 
 
-def graph_for(snap: Snapshot, timeout_ms: int, progress: Progress = None) -> Graph:
-    """The permission graph of `snap` and the path search over it."""
+def graph_for(
+    snap: Snapshot, timeout_ms: int, progress: Progress = None, every_state: bool = True
+) -> Graph:
+    """The permission graph of `snap` and the path search over it. `every_state`: the
+    question visits every principal (privesc, who-can), so with several workers each base
+    state's steps are worked out up front (`graph.parallel`); a question from one principal
+    leaves them to the search."""
 
     def tick(done: int, total: int) -> None:
         if progress:
             progress(done, total, "building the permission graph")
 
     def make() -> Graph:
-        pg = build(snap, timeout_ms, tick)
+        pg = parallel.build(snap, timeout_ms, tick, steps=every_state)
         return pg, Paths(pg, timeout_ms)
 
     return store.graph_for(snap, timeout_ms, make)  # a cache session's, if it has one
@@ -136,7 +141,7 @@ def can(
         )
         reach = Reach(answer)
     else:
-        pg, paths = graph_for(snap, timeout_ms, progress)
+        pg, paths = graph_for(snap, timeout_ms, progress, every_state=False)
         reach = over_paths.can(pg, paths, principal, [(known, resources)], mfa, where)
     return with_unknown_actions(reach, asked)
 
@@ -280,7 +285,7 @@ def paths(
     find_principal(snap, source)
     if to not in (None, "admin"):
         find_principal(snap, to)
-    pg, graph_paths = graph_for(snap, timeout_ms, progress)
+    pg, graph_paths = graph_for(snap, timeout_ms, progress, every_state=False)
     allowed = modes_filter(mfa)
     if actions:
         checks = known_checks([(actions, resources)], asked)
