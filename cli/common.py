@@ -144,13 +144,14 @@ def sharded(command: Callable[..., Any]) -> Callable[..., Any]:
     from iamgraph.workers import SMALL
 
     jobs_option = typer.Option(
-        None,
+        1,
         "--jobs",
         "-j",
         min=1,
-        show_default="the number of cores",
-        help="Processes for the per-account work (admin verdicts, each principal's steps). "
-        f"A snapshot of fewer than {SMALL} principals is done in one process.",
+        help="Processes for the per-account work (admin verdicts, each principal's steps, "
+        "worked out up front). One process works them out lazily, only as far as the searches "
+        "go, which at 5,000 principals on 2 cores is as fast (bench/scale.py); more pay off "
+        f"with more cores. Fewer than {SMALL} principals: always one process.",
     )
     scheduler_option = typer.Option(
         None,
@@ -172,7 +173,7 @@ def sharded(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, jobs: int | None = None, scheduler: str | None = None, **kwargs: Any):
         from iamgraph import workers
 
-        with workers.using(workers.Workers(jobs or workers.cores(), scheduler)):
+        with workers.using(workers.Workers(jobs or 1, scheduler)):
             return command(*args, **kwargs)
 
     run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]

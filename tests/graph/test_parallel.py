@@ -125,4 +125,5 @@ def test_a_small_snapshot_stays_serial_and_lazy(demo):
 def test_options_in_help():
     out = runner.invoke(app, ["privesc", "--help"], env={"COLUMNS": "250"}).stdout
     assert "--jobs" in out and "--scheduler" in out
-    assert f"fewer than {SMALL} principals is done in one process" in out
+    assert f"Fewer than {SMALL} principals: always one process" in out
+    assert "[default: 1]" in out  # more workers only pay with more cores (README, Workers)
