@@ -147,21 +147,8 @@ def _solve_one(
                     None,
                     ("aws:TokenIssueTime is given, and long-term access keys never carry it",),
                 )
-    pinned = [
-        (k, v)
-        for k, v in credential_context(snap, principal, rep_resource, Mfa.NO_MFA)
-        if k.lower() not in MFA_KEYS
-    ]
-    # each witness is replayed under the layers of its own action and resource
-    how = ReplayContext(
-        snapshot=snap,
-        principal=principal,
-        gather=True,
-        transform=transform,
-        where=tuple(where),
-        clock=True,
-        floor=floor,
-    )
+    pinned = _pinned(snap, principal, rep_resource)
+    how = _replaying(snap, principal, where, transform, floor)
     return solve(
         ps,
         principal,
@@ -174,6 +161,28 @@ def _solve_one(
         timeout_ms=timeout_ms,
         fixed=fixed_for(snap, caller.account),
         exclude=exclude,
+    )
+
+
+def _pinned(snap: Snapshot, principal: str, resource: str) -> list[tuple[str, ContextValue]]:
+    """The keys the credential and the resource fix (the MFA keys follow the mode)."""
+    return [
+        (k, v)
+        for k, v in credential_context(snap, principal, resource, Mfa.NO_MFA)
+        if k.lower() not in MFA_KEYS
+    ]
+
+
+def _replaying(snap, principal, where, transform, floor) -> ReplayContext:
+    """How `can` replays a witness: under the layers of its own action and resource."""
+    return ReplayContext(
+        snapshot=snap,
+        principal=principal,
+        gather=True,
+        transform=transform,
+        where=tuple(where),
+        clock=True,
+        floor=floor,
     )
 
 
@@ -193,26 +202,12 @@ def moved(
     w = answer.witness
     if answer.verdict is not Verdict.REACHABLE or w is None:
         return None
-    floor = time_floor(snap)
-    if any(k.lower() in TIME_KEYS for k, _ in where):
-        floor = None
+    floor = None if any(k.lower() in TIME_KEYS for k, _ in where) else time_floor(snap)
     chosen = [(k, v) for k, v in w.context if k in w.chosen]
     names = {k.lower() for k, _ in chosen}
-    pinned = [
-        (k, v)
-        for k, v in credential_context(snap, w.principal, resource, Mfa.NO_MFA)
-        if k.lower() not in MFA_KEYS
-    ]
+    pinned = _pinned(snap, w.principal, resource)
     carried = chosen + [e for e in [*pinned, *where] if e[0].lower() not in names]
-    how = ReplayContext(
-        snapshot=snap,
-        principal=w.principal,
-        gather=True,
-        transform=transform,
-        where=tuple(where),
-        clock=True,
-        floor=floor,
-    )
+    how = _replaying(snap, w.principal, where, transform, floor)
     mode = Mfa(w.mfa)
     ps = policies_for(snap, w.principal, w.action, resource)
     decision, items = replay_one(ps, how, w.action, resource, carried, mode)
