@@ -71,10 +71,6 @@ def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Seconds the whole command may take; undecided questions are then `unknown` "
         "(reason: deadline). 0: no limit.",
     )
-    signature = inspect.signature(command)
-    extra = inspect.Parameter(
-        "deadline_s", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=float
-    )
 
     @functools.wraps(command)
     def run(*args: Any, deadline_s: float = DEFAULT_DEADLINE_S, **kwargs: Any) -> Any:
@@ -89,9 +85,7 @@ def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
                 )
                 raise typer.Exit(EXIT_UNKNOWN) from None
 
-    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])  # type: ignore[attr-defined]
-    run.__annotations__ = {**command.__annotations__, "deadline_s": float}
-    return run
+    return _with_options(command, run, ("deadline_s", option, float))
 
 
 def cached(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,10 +98,6 @@ def cached(command: Callable[..., Any]) -> Callable[..., Any]:
         "--no-cache",
         help="Neither read nor write the snapshot's cache (.iamgraph-cache/ in the snapshot "
         "folder); IAMGRAPH_NO_CACHE=1 does the same.",
-    )
-    signature = inspect.signature(command)
-    extra = inspect.Parameter(
-        "no_cache", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=bool
     )
 
     @functools.wraps(command)
@@ -123,9 +113,7 @@ def cached(command: Callable[..., Any]) -> Callable[..., Any]:
             _save(session, kwargs.get("quiet", False))
             return result
 
-    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])  # type: ignore[attr-defined]
-    run.__annotations__ = {**command.__annotations__, "no_cache": bool}
-    return run
+    return _with_options(command, run, ("no_cache", option, bool))
 
 
 def _save(session: Any, quiet: bool) -> None:
@@ -160,14 +148,6 @@ def sharded(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Run the per-account work on the Dask cluster at this address "
         "(tcp://HOST:PORT; needs `pip install 'iamgraph\\[distributed]'` here and on the workers).",
     )
-    signature = inspect.signature(command)
-    extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
-        for name, option, kind in (
-            ("jobs", jobs_option, int | None),
-            ("scheduler", scheduler_option, str | None),
-        )
-    ]
 
     @functools.wraps(command)
     def run(*args: Any, jobs: int | None = None, scheduler: str | None = None, **kwargs: Any):
@@ -176,8 +156,21 @@ def sharded(command: Callable[..., Any]) -> Callable[..., Any]:
         with workers.using(workers.Workers(jobs or 1, scheduler)):
             return command(*args, **kwargs)
 
+    return _with_options(
+        command, run, ("jobs", jobs_option, int | None), ("scheduler", scheduler_option, str | None)
+    )
+
+
+def _with_options(command: Callable[..., Any], run: Callable[..., Any], *options: tuple):
+    """`run` (which wraps `command`) as typer reads it: `command`'s parameters, then each
+    (name, typer option, type) as a keyword-only option."""
+    signature = inspect.signature(command)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, option, kind in options
+    ]
     run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
-    run.__annotations__ = {**command.__annotations__, "jobs": int | None, "scheduler": str | None}
+    run.__annotations__ = {**command.__annotations__, **{name: kind for name, _, kind in options}}
     return run
 
 
