@@ -308,7 +308,9 @@ def diff(
         assert after is not None
         new = load_snapshot(after, progress, strict=strict, size_limit=size_limit)
     side = str(plan or after)
-    result = diff_snapshots(old, new, invs, str(invariants or ""), timeout_ms=timeout_ms)
+    result = diff_snapshots(
+        old, new, invs, str(invariants or ""), timeout_ms=timeout_ms, progress=progress
+    )
     items = _change_items(result, _invariant_locations(invs, invariants))
     items += [
         Finding(NOT_PROVEN, side, f"unresolved until apply: {u}", key=u, unknown=True)

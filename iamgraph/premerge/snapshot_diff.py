@@ -12,6 +12,7 @@ Only changed principals are solved again; the graph searches run on both sides.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from iamgraph.evaluate.gather import credential_context
@@ -170,9 +171,15 @@ def diff_snapshots(
     invariants_file: str = "",
     *,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> SnapshotDiff:
+    """`progress(done, total, label)` hears of each phase: the principals' own layers, each
+    side's graph, each side's paths to admin (minutes at thousands of principals)."""
     changed: list[PrincipalChange] = []
-    for arn in after.principals:
+    total = len(after.principals)
+    for i, arn in enumerate(after.principals):
+        if progress:
+            progress(i, total, "comparing each principal's own permissions")
         if arn not in before.principals:
             changed.append(PrincipalChange(arn, Comparison(Result.FAIL), added=True))
             continue
@@ -191,11 +198,14 @@ def diff_snapshots(
         notes = open_wildcards(was.policies(), now.policies())  # what no proof covers
         changed.append(PrincipalChange(arn, replace(result, notes=notes)))
     changed += _resource_policies(before, after, timeout_ms)
-    pg_before, pg_after = build(before, timeout_ms), build(after, timeout_ms)
+    pg_before = build(before, timeout_ms, _phase(progress, "building the graph before"))
+    pg_after = build(after, timeout_ms, _phase(progress, "building the graph after"))
     paths_before, paths_after = Paths(pg_before, timeout_ms), Paths(pg_after, timeout_ms)
     everyone = modes_filter(None)
-    found_before = privesc(pg_before, paths_before, everyone)
-    found_after = privesc(pg_after, paths_after, everyone)
+    found_before = privesc(
+        pg_before, paths_before, everyone, _phase(progress, "paths to admin before")
+    )
+    found_after = privesc(pg_after, paths_after, everyone, _phase(progress, "paths to admin after"))
     was_admin = {f.principal: f.verdict for f in found_before}
     is_admin = {f.principal: f.verdict for f in found_after}
     escalation = tuple(
@@ -218,3 +228,10 @@ def diff_snapshots(
         a = check_invariants(pg_after, paths_after, list(invariants), invariants_file)
         outcomes = tuple((inv, x, y) for inv, x, y in zip(invariants, b, a, strict=True))
     return SnapshotDiff(tuple(changed), escalation, outcomes, lost)
+
+
+def _phase(progress, label: str):
+    """`progress` for one phase of the diff, under its own label (None: no progress)."""
+    if progress is None:
+        return None
+    return lambda done, total, *_: progress(done, total, label)

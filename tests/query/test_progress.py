@@ -51,3 +51,24 @@ def test_audit_reports_loading_and_each_check():
     assert any(lab.startswith("loading account ") for _, _, lab in rec.calls)
     audited = [lab for _, _, lab in rec.calls if lab.startswith("auditing ")]
     assert audited == [f"auditing {c.id}" for c in audit.checks]
+
+
+def test_diff_reports_each_phase(demo):
+    """The pre-merge diff: the principals' own layers, then each side's graph and its paths to
+    admin, in that order (the same snapshot on both sides: every phase still runs)."""
+    from iamgraph.premerge.snapshot_diff import diff_snapshots
+
+    rec = Recorder()
+    diff_snapshots(demo, demo, timeout_ms=5000, progress=rec)
+    total = len(demo.principals)
+    _counts_up(rec.phase("comparing each principal's own permissions"), total)
+    _counts_up(rec.phase("paths to admin before"), total)
+    _counts_up(rec.phase("paths to admin after"), total)
+    labels = list(dict.fromkeys(lab for _, _, lab in rec.calls))
+    assert labels == [
+        "comparing each principal's own permissions",
+        "building the graph before",
+        "building the graph after",
+        "paths to admin before",
+        "paths to admin after",
+    ]
