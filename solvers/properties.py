@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import z3
 
@@ -207,9 +207,11 @@ def moved(
     names = {k.lower() for k, _ in chosen}
     pinned = _pinned(snap, w.principal, resource)
     carried = chosen + [e for e in [*pinned, *where] if e[0].lower() not in names]
-    how = _replaying(snap, w.principal, where, transform, floor)
     mode = Mfa(w.mfa)
     ps = policies_for(snap, w.principal, w.action, resource)
+    ps = transform(ps) if transform else ps
+    # the layers just gathered are those `can`'s replay gathers: not gathered a second time
+    how = replace(_replaying(snap, w.principal, where, transform, floor), gather=False)
     decision, items = replay_one(ps, how, w.action, resource, carried, mode)
     if not decision.allowed:
         return None

@@ -27,16 +27,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from iamgraph import deadline
+from iamgraph.graph.build import PermissionGraph, anything_from
 from iamgraph.graph.changes import Change, ChangeKind, Gains
 from iamgraph.graph.state import State
-from iamgraph.model.principals import PrincipalKind
 from iamgraph.verdict import Answer, Verdict
-
-if TYPE_CHECKING:
-    from iamgraph.graph.build import PermissionGraph
 
 
 class Searcher(Protocol):
@@ -140,16 +137,9 @@ class Bound:
         """Who a principal with every permission may become: every principal of its account
         (as it is, and changed), every role whose trust names it or its account, and every
         role the account's compute runs as."""
-        from iamgraph.graph.build import trusting_roles
-
         pg = self.paths.pg
         snap = pg.snap
         p = snap.principals[s.arn]
-        same = [
-            q
-            for q in snap.principals.values()
-            if q.account == p.account and q.kind is not PrincipalKind.ROOT
-        ]
         data = snap.accounts.get(p.account)
         inventory = data.inventory if data else None
         runners = [
@@ -157,7 +147,7 @@ class Bound:
             for r in (inventory.runners if inventory else ())
             if r.role_arn in snap.principals
         ]
-        for q in dict.fromkeys([*same, *trusting_roles(snap, p), *runners]):
+        for q in dict.fromkeys([*anything_from(snap, p), *runners]):
             for m in pg.modes(q.arn):
                 yield State(q.arn, m)
                 if q.account == p.account:

@@ -474,11 +474,27 @@ _ASSUMABLE = frozenset(
 
 
 def _same_account(snap: Snapshot, p: Principal, kind: PrincipalKind) -> list[Principal]:
-    return [
-        q
-        for q in snap.principals.values()
-        if q.kind is kind and q.account == p.account and q.arn != p.arn
-    ]
+    return [q for q in _by_account(snap).get(p.account, ()) if q.kind is kind and q.arn != p.arn]
+
+
+def _by_account(snap: Snapshot) -> dict[str, tuple[Principal, ...]]:
+    """The principals of each account, in snapshot order: asked per state and method, a scan
+    of every principal would make the steps grow with the square of the organization."""
+    index = snap.memo.get("by_account")
+    if index is None:
+        grouped: dict[str, list[Principal]] = {}
+        for q in snap.principals.values():
+            grouped.setdefault(q.account, []).append(q)
+        index = snap.memo["by_account"] = {a: tuple(v) for a, v in grouped.items()}
+    return index
+
+
+def anything_from(snap: Snapshot, p: Principal) -> list[Principal]:
+    """Who a principal with every permission could become: every user and role of its
+    account (keys, trust rewritten, passed to compute) and every role whose trust names it or
+    its account (an over-approximation for the searches that prove absence)."""
+    same = [q for q in _by_account(snap).get(p.account, ()) if q.kind is not PrincipalKind.ROOT]
+    return same + trusting_roles(snap, p)
 
 
 def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator[Hop]:

@@ -17,7 +17,7 @@ from iamgraph import deadline
 from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, credential_modes
 from iamgraph.evaluate.request import ContextValue
 from iamgraph.graph.bound import Bound
-from iamgraph.graph.build import Hop, PermissionGraph, credential_row, trusting_roles
+from iamgraph.graph.build import Hop, PermissionGraph, anything_from, credential_row
 from iamgraph.graph.changes import add, monotone, transform
 from iamgraph.graph.methods import Gain
 from iamgraph.graph.state import State
@@ -137,7 +137,7 @@ class Paths:
             extra = [
                 State(q.arn, m)
                 for x in fresh
-                for q in _anything_from(snap, snap.principals[x.arn])
+                for q in anything_from(snap, snap.principals[x.arn])
                 for m in self.pg.modes(q.arn)
                 if m in allowed and (m is not Mfa.MFA or x.mode is Mfa.MFA)
             ]
@@ -359,15 +359,6 @@ class Paths:
                 transform=transform(self.pg.snap, s.gains),
             )
         return self.direct_cache[key]
-
-
-def _anything_from(snap, p) -> list:
-    """Who a principal with every permission could become: every user and role of its account
-    (keys, trust rewritten) and every role whose trust names it or its account."""
-    same = [
-        q for q in snap.principals.values() if q.account == p.account and q.kind.value != "root"
-    ]
-    return same + trusting_roles(snap, p)
 
 
 def _merge(hops: list[Hop]) -> Hop:
