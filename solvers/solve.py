@@ -18,6 +18,7 @@ from iamgraph.catalog import catalog
 from iamgraph.evaluate.gather import Mfa, is_credential_key
 from iamgraph.evaluate.layers import Outcome, PolicySet
 from iamgraph.evaluate.matching import glob_match
+from iamgraph.evaluate.relaxed import could_allow
 from iamgraph.evaluate.request import ContextValue
 from iamgraph.solvers import regex
 from iamgraph.solvers.constraints import MFA_KEYS, carried_keys, mode_constraint
@@ -64,6 +65,9 @@ def solve(
     if deadline.expired():
         return Answer(label, Verdict.UNKNOWN, None, (deadline.REASON,))
     how, floor = replay, replay.floor
+    # no context allows it (on any resource of a pattern): a proof, without z3
+    if isinstance(action_set, str) and not could_allow(ps, action_set, resource, wild(resource)):
+        return Answer(label, Verdict.UNREACHABLE)
     if guess:
         found = _try_guesses(
             ps,
