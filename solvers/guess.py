@@ -25,18 +25,26 @@ from iamgraph.evaluate.request import (
     CURRENT_TIME,
     EPOCH_TIME,
     TOKEN_ISSUE_TIME,
+    CallerType,
     Clock,
     ContextValue,
     Request,
 )
 from iamgraph.model.operators import Family, numeric_value
 from iamgraph.model.patterns import common_string, glob_tokens
-from iamgraph.model.policy import Condition, Effect, Statement
+from iamgraph.model.policy import Condition, Effect, PolicyKind, Statement, parse_policy
+from iamgraph.model.source import SourceRef
 
 MAX_GUESSES = 12  # each costs one evaluator call (tens of microseconds)
 REGION = "us-east-1"
 
 Guess = tuple[str, str, list[tuple[str, ContextValue]], Mfa]
+# what the root user's requests are guessed from: it needs no Allow in its own account (E1)
+_ROOT_ALLOWS = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    kind=PolicyKind.IDENTITY,
+    source=SourceRef("(the root user's own access)"),
+).statements[0]
 
 
 def guesses(
@@ -62,6 +70,8 @@ def guesses(
         for st in p.statements
         if st.effect is Effect.ALLOW
     ]
+    if ps.caller.type is CallerType.ROOT:  # E1: no statement grants it, it holds everything
+        allows.append(_ROOT_ALLOWS)
     read = ps.keys_read()
     seen: set[tuple] = set()
     count = 0

@@ -22,7 +22,7 @@ from iamgraph.model.patterns import common_string, glob_tokens, intersects
 from iamgraph.solvers.guess import guesses
 from iamgraph.solvers.solve import solve
 from iamgraph.verdict import Verdict
-from tests.evaluate.builders import ACCOUNT, allow, caller, deny, policy
+from tests.evaluate.builders import ACCOUNT, allow, caller, deny, levels, policy
 
 REGISTRY = [
     "arn:aws:s3:::*-image-registry-${aws:RequestedRegion}-*/*",
@@ -238,3 +238,27 @@ def test_guess_of_an_unreadable_date_bound_is_left_to_z3():
     ps = alice(allow("s3:GetObject", Condition={"DateGreaterThan": {"aws:CurrentTime": "soon"}}))
     found = list(guesses(ps, "s3:GetObject", "*", (Mfa.NO_MFA,), may_choose=bool))
     assert all("aws:CurrentTime" not in dict(chosen) for _, _, chosen, _ in found)
+
+
+# -- the root user -----------------------------------------------------------------------------
+
+
+def test_the_root_user_is_guessed_from_its_own_access():
+    """E1: the root user needs no Allow in its own account, so no statement names what it may
+    do; its requests are guessed as if one allowed everything (still replayed: an SCP that
+    denies is the evaluator's to apply). Without it every root question went to z3 (0.2-0.3 s
+    each at 1,000 principals, one per compute method and account)."""
+    root = caller(f"arn:aws:iam::{ACCOUNT}:root")
+    ps = PolicySet(caller=root, resource_account=ACCOUNT)
+    pattern = f"arn:aws:codebuild:*:{ACCOUNT}:project/*"
+    found = list(guesses(ps, "codebuild:StartBuild", pattern, (Mfa.NO_MFA,), may_choose=bool))
+    assert found and all(glob_match(pattern, arn) for _, arn, _, _ in found)
+    name, arn, chosen, _ = found[0]
+    assert decide(ps, Request.build(name, arn, chosen)).outcome is Outcome.ALLOWED
+    assert _solve(ps, "codebuild:StartBuild", pattern).verdict is Verdict.REACHABLE
+    denied = PolicySet(
+        caller=root,
+        resource_account=ACCOUNT,
+        scp_levels=levels((policy(allow(), deny("codebuild:*"), kind="scp"),)),
+    )
+    assert _solve(denied, "codebuild:StartBuild", pattern).verdict is Verdict.UNREACHABLE
