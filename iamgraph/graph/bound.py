@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from iamgraph import deadline
-from iamgraph.graph.build import PermissionGraph, anything_from
+from iamgraph.graph.build import PermissionGraph, account_members, anything_from
 from iamgraph.graph.changes import Change, ChangeKind, Gains
 from iamgraph.graph.state import State
+from iamgraph.model.principals import PrincipalKind
 from iamgraph.verdict import Answer, Verdict
 
 
@@ -52,6 +54,19 @@ class Searcher(Protocol):
 TOP: Gains = (Change(ChangeKind.TOP),)
 
 
+@dataclass(frozen=True)
+class Closure:
+    """The states reachable from every TOP state of one account (in the allowed modes), closed
+    under the bound's moves and pairings, none of which may meet the goal."""
+
+    states: frozenset[State]
+    by_account: dict[str, tuple[State, ...]]  # its states of each account
+    complete: frozenset[str]  # accounts all of whose users and roles it holds, plain and TOP
+
+
+_COMPUTING = object()  # an account's closure being worked out: expand its TOP states instead
+
+
 class Bound:
     """The bound searches of one `Paths`, and the closed state sets they left per goal."""
 
@@ -59,6 +74,8 @@ class Bound:
         self.paths = paths
         self.closed: dict[tuple, list[frozenset[State]]] = {}
         self.member: dict[tuple, dict[State, list[int]]] = {}
+        # (goal, modes, account) -> what TOP there reaches (None: a state that may meet the goal)
+        self.everything: dict[tuple, Closure | object | None] = {}
 
     def out_of_reach(
         self, starts: list[State], goal: Callable[[State], Answer | Verdict], allowed
@@ -73,25 +90,77 @@ class Bound:
             common = ids if common is None else common & ids
         if common:
             return True  # inside a closed set already searched: nothing new to reach
-        seen = self._search(starts, goal, allowed)
-        if seen is None:
+        for (g, modes, _), c in self.everything.items():
+            inside = isinstance(c, Closure) and all(s in c.states for s in starts)
+            if inside and g == goal and modes == allowed:
+                return True  # inside an account's closure
+        found = self._search(starts, goal, allowed)
+        if found is None:
             return False
+        seen = found[0]  # closed together with the account closures it took in whole
         sets = self.closed.setdefault(key, [])
         sets.append(frozenset(seen))
         for s in seen:
             member.setdefault(s, []).append(len(sets) - 1)
         return True
 
-    def _search(self, starts: list[State], goal, allowed) -> set[State] | None:
-        """The closed set of bound states reachable from `starts`, or None at a state where
-        the goal may hold."""
+    def _closure(self, account: str, goal, allowed) -> Closure | object | None:
+        """What a TOP state or an administrator of `account` reaches: the same for all of them
+        (each moves to every TOP state of its account), so searched once per goal."""
+        key = (goal, allowed, account)
+        if key in self.everything:
+            return self.everything[key]
+        self.everything[key] = _COMPUTING
+        pg = self.paths.pg
+        tops = [
+            State(q.arn, m, TOP) for q in account_members(pg.snap, account) for m in pg.modes(q.arn)
+        ]
+        try:
+            found = self._search([t for t in tops if t.mode in allowed], goal, allowed)
+        except BaseException:  # out of time: not worked out
+            del self.everything[key]
+            raise
+        if found is None:
+            self.everything[key] = None
+            return None
+        seen, merged = found
+        states = set(seen).union(*(c.states for c in merged))
+        by: dict[str, list[State]] = {}
+        principals = pg.snap.principals
+        for s in states:
+            by.setdefault(principals[s.arn].account, []).append(s)
+        complete = frozenset(
+            a
+            for a in by
+            if all(
+                State(q.arn, m, g) in states
+                for q in account_members(pg.snap, a)
+                for m in pg.modes(q.arn)
+                if m in allowed
+                for g in ((), TOP)
+            )
+        )
+        closure = Closure(frozenset(states), {a: tuple(v) for a, v in by.items()}, complete)
+        self.everything[key] = closure
+        return closure
+
+    def _search(self, starts: list[State], goal, allowed):
+        """The states reachable from `starts`, as (those searched, the account closures taken
+        in whole), together closed under the moves; None at a state where the goal may hold."""
         seen: set[State] = set()
         queue: deque[State] = deque()
-        held: dict[str, list[State]] = {}  # account -> states held there (for the pairing)
         principals = self.paths.pg.snap.principals
+        merged: list[Closure] = []  # account closures taken in whole
+        plain: dict[str, list[State]] = {}  # account -> unchanged states held there
+        changers: dict[str, set[str]] = {}  # account -> principals held there that change others
+        imported: set[str] = set()  # accounts where merged states are paired with all others
+        complete: set[str] = set()  # accounts a merged closure holds entirely
+
+        def known(s: State) -> bool:
+            return s in seen or any(s in c.states for c in merged)
 
         def visit(s: State) -> bool:
-            if s in seen or s.mode not in allowed:
+            if s.mode not in allowed or known(s):
                 return True
             answer = goal(s)
             verdict = answer if isinstance(answer, Verdict) else answer.verdict
@@ -101,6 +170,46 @@ class Bound:
             queue.append(s)
             return True
 
+        def pair(s: State) -> list[State]:
+            """A principal that may change others changes every principal of its account the
+            attacker holds; every principal held is changed by those that may."""
+            account = principals[s.arn].account
+            out = []
+            if not s.gains:
+                if self.paths._modifier(s):
+                    out += [self._top(x) for x in plain.get(account, ()) if x.arn != s.arn]
+                if changers.get(account, set()) - {s.arn}:
+                    out.append(self._top(s))
+                plain.setdefault(account, []).append(s)
+            if s.gains or self.paths._modifier(s):
+                changers.setdefault(account, set()).add(s.arn)
+            return out
+
+        def held(account: str) -> list[State]:
+            """Once per account: the merged closures' states there, paired like our own (each
+            closure is closed under its own pairings; an account one holds entirely needs
+            none, since every change there is already in it)."""
+            if account in imported or account in complete:
+                return []
+            imported.add(account)
+            return [n for c in merged for x in c.by_account.get(account, ()) for n in pair(x)]
+
+        def merge(closure: Closure) -> list[State]:
+            before = set(imported)
+            merged.append(closure)
+            for a in closure.complete:
+                complete.add(a)
+                changers.setdefault(a, set()).add("*")  # its TOP states change the others
+            out = []
+            for a, states in closure.by_account.items():
+                if a in complete:
+                    continue
+                if a in before:
+                    out += [n for x in states for n in pair(x)]
+                else:
+                    out += held(a)
+            return out
+
         for s in starts:
             if not visit(self._bounded(s)):
                 return None
@@ -108,30 +217,23 @@ class Bound:
             deadline.check()
             s = queue.popleft()
             account = principals[s.arn].account
-            mine = held.setdefault(account, [])
-            nexts = list(self._moves(s))
-            if not s.gains and self.paths._modifier(s):
-                # it may change every principal of its account the attacker holds
-                nexts += [self._top(x) for x in mine if x.arn != s.arn and not x.gains]
-            if not s.gains:
-                # and every principal that may change others may change it
-                nexts += [
-                    self._top(s)
-                    for x in mine
-                    if x.arn != s.arn and (x.gains or self.paths._modifier(x))
-                ][:1]
-            mine.append(s)
+            nexts = held(account) + pair(s)
+            root = principals[s.arn].kind is PrincipalKind.ROOT
+            if s.gains or self.paths._admin(s):
+                closure = _COMPUTING if root else self._closure(account, goal, allowed)
+                if closure is None:
+                    return None  # TOP here may meet the goal
+                if isinstance(closure, Closure):
+                    nexts += merge(closure)
+                else:  # being worked out (or a root user): its moves, one by one
+                    nexts += list(self._anything(s))
+            else:
+                for _, _, nxt, _ in self.paths._own(s, sure=False):  # (proven and unknown alike)
+                    nexts.append(self._bounded(nxt))
             for nxt in nexts:
                 if not visit(nxt):
                     return None
-        return seen
-
-    def _moves(self, s: State) -> Iterator[State]:
-        if not s.gains and not self.paths._admin(s):  # its own steps, exactly
-            for _, _, nxt, _ in self.paths._own(s, sure=False):  # (proven and unknown alike)
-                yield self._bounded(nxt)
-            return
-        yield from self._anything(s)  # an administrator's steps would cost one proof per target
+        return seen, merged
 
     def _anything(self, s: State) -> Iterator[State]:
         """Who a principal with every permission may become: every principal of its account

@@ -489,12 +489,16 @@ def _by_account(snap: Snapshot) -> dict[str, tuple[Principal, ...]]:
     return index
 
 
+def account_members(snap: Snapshot, account: str) -> list[Principal]:
+    """The users and roles of an account (not its root user), in snapshot order."""
+    return [q for q in _by_account(snap).get(account, ()) if q.kind is not PrincipalKind.ROOT]
+
+
 def anything_from(snap: Snapshot, p: Principal) -> list[Principal]:
     """Who a principal with every permission could become: every user and role of its
     account (keys, trust rewritten, passed to compute) and every role whose trust names it or
     its account (an over-approximation for the searches that prove absence)."""
-    same = [q for q in _by_account(snap).get(p.account, ()) if q.kind is not PrincipalKind.ROOT]
-    return same + trusting_roles(snap, p)
+    return account_members(snap, p.account) + trusting_roles(snap, p)
 
 
 def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator[Hop]:
