@@ -63,13 +63,11 @@ SKIPPED: dict[str, str] = {
     "cp -r fixtures/demo-org /tmp/after": "the setup of the `iamgraph diff ... /tmp/after` "
     "command below, which capture.SETUPS['demo-without-deny-assume'] makes",
     "python3 - <<'PY'": "the same setup (removes DenyAssumeIntoManagement from the copy)",
-    "make ": "builds the virtualenv: the test runs inside it",
     "python3 -m venv ": "installation: the test runs inside an installed virtualenv",
-    ".venv/bin/pip ": "installation: the test runs inside an installed virtualenv",
     "pipx ": "installation: the test runs inside an installed virtualenv",
-    "export ": "installation: puts iamgraph on PATH",
-    "aws ": "needs AWS credentials",
-    "pip install ": "installation: the test runs inside an installed virtualenv",
+    "export PATH=": "installation: puts iamgraph on PATH",
+    "ln -s ": "installation: puts iamgraph on PATH",
+    "aws ": "needs AWS credentials (the quick start's policy commands)",
 }
 
 # Paths a document shows for inputs that a setup prepares in the case's temporary folder:
@@ -148,11 +146,14 @@ def everything() -> list[Pasted]:
     return [p for d in documents() for p in parse(d)]
 
 
+def skipped_by(command: str) -> str | None:
+    """The SKIPPED entry that skips `command`, if any."""
+    return next((s for s in SKIPPED if command.startswith(s) or command == s.strip()), None)
+
+
 def skip_reason(command: str) -> str | None:
-    for start, reason in SKIPPED.items():
-        if command.startswith(start) or command == start.strip():
-            return reason
-    return None
+    start = skipped_by(command)
+    return None if start is None else SKIPPED[start]
 
 
 # -- running ----------------------------------------------------------------------------------
