@@ -48,7 +48,9 @@ def main() -> int:
         else:
             kept = sum(line.strip() == "..." for line in new)
             how = f"{kept} elisions kept" if kept else "whole output"
-            print(f"{p.id}: re-pasted ({how}): {p.command[:80]}")
+            print(f"{p.id}: re-pasted ({how}, exit {got.exit_code}): {p.command[:80]}")
+            if got.exit_code == 2 and not any(x.startswith("iamgraph: ") for x in p.output):
+                print(f"{p.id}: warning: now bad input (exit 2): is the command still right?")
     if args.update:
         for document, outputs in changed.items():
             (REPO / document).write_text(rewrite(document, outputs))

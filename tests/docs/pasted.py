@@ -11,8 +11,8 @@ What counts as a pasted command, in an indented (4-space) block of a document:
 A line that is `...` (any indentation) stands for any number of lines, the empty run included;
 every other line must equal a line of the real output (trailing spaces aside), in order, and
 lines without `...` between them must be adjacent. Without `...` first or last, the block must
-start (end) where the output does. The real output is what a terminal shows when iamgraph
-writes into a pipe: stderr's lines (warnings, errors, `wrote FILE`) first, then stdout's.
+start (end) where the output does. The real output is what iamgraph prints when stdout and
+stderr are pipes (no colour, no progress bars): stderr's lines (warnings, errors, `wrote FILE`) first, then stdout's.
 `$ echo $?` right after a command shows its exit code. `| tail -N` and `| head -N` cut stdout
 as the shell would, and an unquoted argument that names files by a glob is expanded as bash
 does (sorted; left as it is when it matches nothing).
@@ -24,6 +24,10 @@ how loaded the machine is (the document's own `--timeout` is kept). Volatile par
 these, are normalized on both sides: the repository's absolute path (shown relative), the files
 a command writes (`--render`, `--output`: written into the case's temporary folder, and the
 path printed is mapped back to the one the document shows), and `"seconds"` in JSON.
+
+The test reads a command that is also a golden case (same argv and setup) from its golden
+file instead of running it again (tests/golden/test_golden.py holds that file to the real
+output); the updater runs every command.
 
 Commands that cannot run here are in `SKIPPED`, each with its reason; a `$` command that is
 neither an `iamgraph` command, a `cat` of a file, nor in `SKIPPED` fails the test, so nothing
