@@ -26,10 +26,11 @@ T = ["--timeout", "120"]
 
 @pytest.fixture
 def snap(tmp_path, monkeypatch):
-    """A copy of the demo organization, with the cache turned on."""
+    """A copy of the demo organization, with the cache turned on (and without the cache that
+    `make demo` leaves in fixtures/demo-org)."""
     monkeypatch.delenv(cache.ENV_OFF, raising=False)
     folder = tmp_path / "demo-org"
-    shutil.copytree(DEMO, folder)
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns(cache.FOLDER))
     return folder
 
 

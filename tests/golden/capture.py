@@ -74,10 +74,16 @@ def _empty_folder(out: Path) -> None:
     (out / "empty").mkdir()
 
 
+def _file_in_the_way(out: Path) -> None:
+    """A file named `file` where an output's folder should be (README, "Bad input")."""
+    (out / "file").write_text("")
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
     "demo-without-deny-assume": _remove_deny_assume_into_management,
     "demo-copy": _copy_demo,
     "empty-folder": _empty_folder,
+    "file-in-the-way": _file_in_the_way,
 }
 
 
