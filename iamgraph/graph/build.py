@@ -14,7 +14,7 @@ source, action and resource, and shared across MFA modes unless a policy reads t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -90,6 +90,19 @@ class PermissionGraph:
             full = apply(self.snap, own, gains)
             self.gained_admin[key] = self.builder.is_admin(arn, mode, full, tag=repr(gains))
         return self.gained_admin[key]
+
+    def steps_toward(
+        self, arn: str, mode: Mfa, gains: Gains, wanted: Callable[[str], bool]
+    ) -> Iterator[Hop]:
+        """An administrator's steps (the state must be one) to the principals `wanted` picks:
+        a closure that already holds most of what an administrator reaches asks only for the
+        rest. Not kept as the state's steps (they are not all of them); the builder still
+        keeps every answer."""
+        key = (arn, mode, gains)
+        if key in self.expanded and self.pending.get(key, 0) is None:  # all worked out already
+            return (h for h in self.expanded[key] if wanted(h.target))
+        p = self.snap.principals[arn]
+        return _hops(self.builder, self, p, key, ADMIN_METHODS, wanted)
 
     def steps(self, arn: str, mode: Mfa, gains: Gains = ()) -> Iterator[Hop]:
         """Every step out of the state (proven or unknown), each worked out once and only
@@ -432,9 +445,20 @@ def _structure(snap: Snapshot, g: nx.MultiDiGraph) -> None:
 ADMIN_METHODS = frozenset(m.name for m in METHODS if not m.modifies)
 
 
+def _everyone(arn: str) -> bool:
+    return True
+
+
 def _hops(
-    b: Builder, pg: PermissionGraph, p: Principal, src: Key, only: frozenset[str] | None
+    b: Builder,
+    pg: PermissionGraph,
+    p: Principal,
+    src: Key,
+    only: frozenset[str] | None,
+    wanted: Callable[[str], bool] = _everyone,
 ) -> Iterator[Hop]:
+    """The steps out of `src`: with `only`, those methods; `wanted` picks the principals whose
+    credentials are asked for (changes to a held principal are not filtered)."""
     snap = b.snap
     _, mode, gains = src
     assumable: list[str] = []
@@ -444,6 +468,8 @@ def _hops(
         if method.name != "AssumeRole" or p.kind is PrincipalKind.ROOT:
             continue
         for role in trusting_roles(snap, p):
+            if not wanted(role.arn):
+                continue
             hop = b.hop(method, p.arn, mode, role.arn, role.arn, session_mode(mode), gains=gains)
             if hop is not None:
                 if hop.verdict is Verdict.REACHABLE:
@@ -461,7 +487,7 @@ def _hops(
             for holder in holders:
                 yield from _modify(b, src, holder, method)
         else:
-            yield from _method_hops(b, p, src, method)
+            yield from _method_hops(b, p, src, method, wanted)
 
 
 # the methods that make the attacker admin in place first: a search stops at the first goal
@@ -501,7 +527,9 @@ def anything_from(snap: Snapshot, p: Principal) -> list[Principal]:
     return account_members(snap, p.account) + trusting_roles(snap, p)
 
 
-def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator[Hop]:
+def _method_hops(
+    b: Builder, p: Principal, src: Key, method: Method, wanted: Callable[[str], bool] = _everyone
+) -> Iterator[Hop]:
     """Steps to another principal's credentials (not changes to a held principal)."""
     snap = b.snap
     _, mode, gains = src
@@ -511,19 +539,20 @@ def _method_hops(b: Builder, p: Principal, src: Key, method: Method) -> Iterator
         # MFA condition may read: itself is a target too
         itself = [p] if p.kind is PrincipalKind.USER else []
         for u in [*_same_account(snap, p, PrincipalKind.USER), *itself]:
-            yield from _user_hop(b, p, src, method, u)
+            if wanted(u.arn):
+                yield from _user_hop(b, p, src, method, u)
     elif t is Target.ROLE:
         # A trust the attacker writes may name an account of its own outside the organization
         # and the role is assumed from there: no policy of the snapshot's principals applies to
         # that call, and the attacker signs in there with or without MFA as it likes.
         for role in _same_account(snap, p, PrincipalKind.ROLE):
-            if not role.service_linked:
+            if not role.service_linked and wanted(role.arn):
                 for to in OUTSIDE_MODES:
                     yield from _opt(b.hop(method, p.arn, mode, role.arn, role.arn, to, gains=gains))
     elif t is Target.SERVICE_ROLE:
-        yield from _passrole_hops(b, p, src, method)
+        yield from _passrole_hops(b, p, src, method, wanted)
     elif t is Target.RUNNER:
-        yield from _runner_hops(b, p, src, method)
+        yield from _runner_hops(b, p, src, method, wanted)
 
 
 def _modify(b: Builder, src: Key, holder: Key, method: Method) -> Iterator[Hop]:
@@ -714,9 +743,11 @@ def credential_row(snap: Snapshot, u: Principal):
     return next((r for r in report.rows if r.arn == u.arn), None)
 
 
-def _passrole_hops(b: Builder, p: Principal, src: Key, method: Method):
+def _passrole_hops(b: Builder, p: Principal, src: Key, method: Method, wanted=_everyone):
     _, mode, gains = src
     for role in _same_account(b.snap, p, PrincipalKind.ROLE):
+        if not wanted(role.arn):
+            continue
         if method.instance_profile and not role.role.instance_profiles:
             continue
         trusts = b.trusts(role, method.service)
@@ -759,7 +790,7 @@ def _trusts_service(snap: Snapshot, role: Principal, service: str) -> bool | Non
     return None if outcome is Outcome.UNKNOWN else outcome is Outcome.ALLOWED
 
 
-def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
+def _runner_hops(b: Builder, p: Principal, src: Key, method: Method, wanted=_everyone):
     _, mode, gains = src
     data = b.snap.accounts.get(p.account)
     inventory = data.inventory if data else None
@@ -770,6 +801,8 @@ def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
         if left_out:
             why = f"{method.inventory} inventory left out ({left_out})"
         for role in _same_account(b.snap, p, PrincipalKind.ROLE):
+            if not wanted(role.arn):
+                continue
             behind = []  # (resource pattern, detail) of what could run as the role
             if (not method.instance_profile or role.role.instance_profiles) and b.trusts(
                 role, method.service
@@ -795,6 +828,8 @@ def _runner_hops(b: Builder, p: Principal, src: Key, method: Method):
         return
     for runner in inventory.of(method.inventory):
         if runner.role_arn is None or runner.role_arn not in b.snap.principals:
+            continue
+        if not wanted(runner.role_arn):
             continue
         detail = f"via {runner.arn}"
         yield from _opt(

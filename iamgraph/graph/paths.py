@@ -93,15 +93,27 @@ class Paths:
         seen = seen if seen is not None else set()
         starts = [s for s in starts if s not in seen]
         seen.update(starts)
-        queue = deque(starts)
-        while queue:
+        queue = deque(s for s in starts if not self._admin(s))
+        admins = deque(s for s in starts if self._admin(s))  # last: most of their reach is known
+        while queue or admins:
             deadline.check()
-            s = queue.popleft()
-            for _, _, nxt, _ in self._own(s, sure):
+            s = queue.popleft() if queue else admins.popleft()
+            for _, _, nxt, _ in self._own(s, sure, self._unseen(seen, allowed)):
                 if nxt not in seen and nxt.mode in allowed:
                     seen.add(nxt)
-                    queue.append(nxt)
+                    (admins if self._admin(nxt) else queue).append(nxt)
         return seen
+
+    def _unseen(self, seen: set[State], allowed: frozenset[Mfa]) -> Callable[[str], bool]:
+        """Principals some of whose unchanged states (in the modes asked) are not in `seen`:
+        an administrator's steps lead to unchanged states of other principals only, so the
+        steps to anyone else cannot add to a closure."""
+        modes = self.pg.modes
+
+        def unseen(arn: str) -> bool:
+            return any(State(arn, m) not in seen for m in modes(arn) if m in allowed)
+
+        return unseen
 
     def _maybe(self, base: list[State], allowed: frozenset[Mfa]) -> set[State]:
         """Every state an attacker may hold, over-approximated: the closure over proven and
@@ -144,13 +156,14 @@ class Paths:
             self._closure(extra, sure=False, allowed=allowed, seen=states)
 
     # -- the moves out of a state -------------------------------------------------------------
-    def _own(self, s: State, sure: bool):
-        """(acting state, hop, next state, holder) for the state's own steps."""
-        hops = [
-            h
-            for h in self.pg.steps(s.arn, s.mode, s.gains)
-            if not sure or h.verdict is Verdict.REACHABLE
-        ]
+    def _own(self, s: State, sure: bool, wanted: Callable[[str], bool] | None = None):
+        """(acting state, hop, next state, holder) for the state's own steps; for an
+        administrator, with `wanted`, only those to the principals it picks."""
+        if wanted is not None and self._admin(s):
+            steps = self.pg.steps_toward(s.arn, s.mode, s.gains, wanted)
+        else:
+            steps = self.pg.steps(s.arn, s.mode, s.gains)
+        hops = [h for h in steps if not sure or h.verdict is Verdict.REACHABLE]
         for hop, nxt in self._successors(s, hops):
             yield s, hop, nxt, None
 

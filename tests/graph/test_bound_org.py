@@ -55,3 +55,16 @@ def test_bound_and_exact_agree_across_accounts(org):
     closures = [c for c in bounded.bound.everything.values() if isinstance(c, Closure)]
     assert closures, "no account's closure was searched: the test would not exercise it"
     assert any(f.verdict is Verdict.UNREACHABLE for f in privesc(pg, bounded, allowed))
+
+
+def test_obtainable_asks_administrators_only_for_what_is_not_held_yet(org):
+    """`Paths._closure` asks an administrator's steps only toward principals whose states it
+    does not hold yet (administrators last): the same states as asking for all of them."""
+    snap, _, mfa = org
+    allowed = modes_filter(mfa)
+    pg = build(snap)
+    filtered = Paths(pg).obtainable(allowed)
+    everyone = Paths(build(snap))
+    everyone._unseen = lambda seen, allowed: None  # every step of every state
+    assert filtered == everyone.obtainable(allowed)
+    assert any(pg.admin_of(s.arn, s.mode).verdict is Verdict.REACHABLE for s in filtered[0])
