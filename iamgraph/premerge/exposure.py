@@ -96,6 +96,22 @@ def public_resources(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> li
     return out
 
 
+def caller_request(
+    snap: Snapshot,
+    policy: Policy,
+    account: str,
+    caller: Caller,
+    action: str,
+    resource: str,
+    timeout_ms: int,
+    modes: tuple[Mfa, ...] = (Mfa.LONG_TERM_KEYS, Mfa.MFA),
+) -> Answer | None:
+    """Can `caller`, from outside, make a request for `action` on `resource` that `policy` (the
+    resource's, in `account`) and the RCPs above it allow? A replayed witness, the open
+    question (`unknown`), or None when proven not."""
+    return _any(snap, policy, account, caller, action, resource, timeout_ms, modes)
+
+
 def _first(snap, policy, account, callers, action, resource, timeout_ms) -> list:
     """For each caller: the first witness, or the open question; nothing when proven closed."""
     found = []
@@ -106,14 +122,17 @@ def _first(snap, policy, account, callers, action, resource, timeout_ms) -> list
     return found
 
 
-def _any(snap, policy, account, caller, action, resource, timeout_ms) -> Answer | None:
+def _any(
+    snap, policy, account, caller, action, resource, timeout_ms, modes=(Mfa.LONG_TERM_KEYS, Mfa.MFA)
+) -> Answer | None:
     """A witness for some action of the pattern, else the first open question, else None."""
     open_: Answer | None = None
     for action_set, _ in action_groups([action]):
         for org_id in (None, OTHER_ORG):
             answer = _ask(
-                snap, policy, account, caller, org_id, action, action_set, resource, timeout_ms
-            )
+                snap, policy, account, caller, org_id, action, action_set, resource, timeout_ms,
+                modes,
+            )  # fmt: skip
             if answer.verdict is Verdict.REACHABLE:
                 return answer
             if answer.verdict is Verdict.UNKNOWN and open_ is None:
@@ -121,7 +140,7 @@ def _any(snap, policy, account, caller, action, resource, timeout_ms) -> Answer 
     return open_
 
 
-def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, timeout_ms):
+def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, timeout_ms, modes):
     ps = PolicySet(
         caller,
         account,
@@ -137,7 +156,7 @@ def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, t
         action_set,
         resource,
         pinned,
-        (Mfa.LONG_TERM_KEYS, Mfa.MFA),
+        modes,
         timeout_ms=timeout_ms,
         fixed=lambda k: is_credential_key(k) or k.lower() in SERVICE_SOURCE_KEYS,
     )
