@@ -104,7 +104,7 @@ def ask(
             progress=progress,
         )
         if answered.query.filter.outside:
-            answered = from_outside(snap, answered, timeout_ms)
+            answered = from_outside(snap, answered, timeout_ms, progress)
     unreadable(snap.unreadable)
     input_warnings(snap)
     if render is not None:

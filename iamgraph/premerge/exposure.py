@@ -19,7 +19,7 @@ from iamgraph.evaluate.layers import Level, PolicySet
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.organization import RCP
-from iamgraph.model.policy import Policy
+from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.premerge.policy_diff import OTHER_ACCOUNT, callers_of
@@ -57,17 +57,41 @@ def inside(snap: Snapshot) -> frozenset[str]:
     return frozenset(snap.account_ids())
 
 
-def foreign_trust(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Exposure]:
-    """Roles a principal outside the organization can assume (sts:AssumeRole)."""
+def foreign_trust(
+    snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS, named_only: bool = False
+) -> list[Exposure]:
+    """Roles a principal outside the organization can assume (sts:AssumeRole). `named_only`:
+    ask only about the roles whose trust names an outside account or everyone (`opens_to`),
+    the only ones an outsider can be let in by; the others are proven closed without asking."""
     ours = inside(snap)
     out = []
     for p in snap.principals.values():
         if p.kind is not PrincipalKind.ROLE or p.role is None or p.service_linked:
             continue
+        if named_only and not opens_to(p.trust, ours):
+            continue
         callers = [c for c in callers_of([p.trust]) if c.is_iam and c.account not in ours]
         found = _first(snap, p.trust, p.account, callers, "sts:AssumeRole", p.arn, timeout_ms)
         out += [Exposure(p.arn, "trust", c, a, p.trust) for c, a in found]
     return out
+
+
+def opens_to(policy: Policy | None, ours: frozenset[str]) -> bool:
+    """Whether some Allow of the policy names everyone or a principal of an account not in
+    `ours` (P8; a trust may not use NotPrincipal, P7, but one that does counts as open). An
+    Allow naming only principals of `ours` or services lets no outside IAM caller in."""
+    for st in policy.statements if policy else ():
+        if st.effect is not Effect.ALLOW:
+            continue
+        if st.not_principal or st.principal is None or st.principal.is_everyone:
+            return True
+        for value in st.principal.aws:
+            account = (
+                value if value.isdigit() else value.split(":")[4] if value.count(":") >= 4 else ""
+            )
+            if account not in ours:
+                return True
+    return False
 
 
 def public_resources(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Exposure]:

@@ -34,7 +34,8 @@ from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.premerge.exposure import caller_request, foreign_trust, inside
 from iamgraph.premerge.policy_diff import callers_of
-from iamgraph.query.answer import Answered
+from iamgraph.query.answer import Answered, Progress, ask
+from iamgraph.query.principals import Filter
 from iamgraph.query.reach import Reach, proof_note
 from iamgraph.verdict import DEFAULT_TIMEOUT_MS, Answer, Verdict
 
@@ -47,20 +48,30 @@ SESSION_FITS = {None: {"keys", "no-mfa", "mfa"}, "no-mfa": {"keys", "no-mfa"}, "
 
 
 def from_outside(
-    snap: Snapshot, answered: Answered, timeout_ms: int = DEFAULT_TIMEOUT_MS
+    snap: Snapshot,
+    answered: Answered,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    progress: Progress = None,
 ) -> Answered:
-    """`answered` (every principal's who-can answer over paths) turned into the answer for
-    principals outside the organization: the rows of (1) and (2) above, and how each gets in
-    as the answer's notes."""
+    """The answer for principals outside the organization to the question `answered` holds
+    (`answer.ask_question` leaves it to this layer): the rows of (1) and (2) above, and how
+    each gets in as the answer's notes."""
     query = answered.query
     rows: list[Reach] = []
     notes: list[str] = []
     for check in query.checks:
         for resource in check.resources:
             for action in check.actions:
-                rows += _direct(snap, action, resource, query.mfa, timeout_ms, notes)
-    by_role = {r.answer.principal: r for r in answered.reaches}
-    rows += _through_roles(snap, by_role, query.mfa, timeout_ms, notes)
+                if action not in answered.asked.unknown:
+                    rows += _direct(snap, action, resource, query.mfa, timeout_ms, notes)
+
+    def role_reach(role: str) -> Reach:
+        one = replace(query, principal=role, command="can", filter=Filter())
+        reply = ask(snap, one, asked=answered.asked, timeout_ms=timeout_ms, progress=progress)
+        return reply.reaches[0]
+
+    exposed = foreign_trust(snap, timeout_ms, named_only=True)
+    rows += _through_roles(snap, exposed, role_reach, query.mfa, notes)
     rows += _unheld_accounts(snap)
     merged: dict[str, Reach] = {}
     for r in rows:  # one row per caller or role: reachable wins, then unknown
@@ -140,13 +151,11 @@ def _policy_of(snap: Snapshot, resource: str):
     return f"{resource}: resource policies of {service or 'this service'} are not modelled"
 
 
-def _through_roles(snap, by_role, mfa, timeout_ms, notes) -> list[Reach]:
+def _through_roles(snap, exposed, role_reach, mfa, notes) -> list[Reach]:
     """(2): roles an outsider can assume, answered by what the role can do over paths."""
     out = []
-    for e in foreign_trust(snap, timeout_ms):
-        role = by_role.get(e.resource)
-        if role is None:
-            continue
+    for e in exposed:
+        role = role_reach(e.resource)
         way_in = e.answer
         if role.answer.verdict is Verdict.UNREACHABLE:
             out.append(role)
@@ -165,8 +174,8 @@ def _through_roles(snap, by_role, mfa, timeout_ms, notes) -> list[Reach]:
             reasons.insert(0, f"whether {e.caller} can assume {e.resource} is not decided")
         out.append(_unknown(role, *reasons))
     for arn, provider in _federated(snap):
-        role = by_role.get(arn)
-        if role is None or role.answer.verdict is Verdict.UNREACHABLE:
+        role = role_reach(arn)
+        if role.answer.verdict is Verdict.UNREACHABLE:
             continue
         why = (
             f"{arn} trusts identity provider {provider}: whether its users are outside "

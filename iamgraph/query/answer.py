@@ -188,6 +188,7 @@ class Answered:
     reaches: tuple[Reach, ...]
     escalations: tuple[Escalation, ...] | None = None  # privesc
     notes: tuple[str, ...] = ()  # how the rows' principals come in (outside the organization)
+    asked: Asked = NOTHING_UNKNOWN  # the actions the catalog does not know, set apart
 
     @property
     def one(self) -> Reach | None:
@@ -220,13 +221,15 @@ def ask_question(
 ) -> Answered:
     """`ask`'s one call: the question parsed (`query.grammar`), its actions checked against
     the catalog, and answered by the command it maps to. A question about principals outside
-    the organization comes back with every principal's answer over paths: `premerge.outside`
-    turns it into the outside's (a layer above this one)."""
+    the organization comes back unanswered (no rows): `premerge.outside` answers it (a layer
+    above this one), asking `ask` about the roles an outsider can assume."""
     query = parse(question, snap, allow_unknown_action)
     if direct and query.command in ("paths", "privesc"):
         raise InputError("ask", "--direct", f"{query.command} questions follow the graph")
     actions, resources = flat(query)
     asked = checked_request("ask", actions, resources, allow_unknown_action, labels=("$", "$"))
+    if query.filter.outside:
+        return Answered(query, tuple(actions), tuple(resources), (), asked=asked)
     return ask(snap, query, asked=asked, direct=direct, timeout_ms=timeout_ms, progress=progress)
 
 

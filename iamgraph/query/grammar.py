@@ -201,7 +201,7 @@ def _question(w: Words, snap: Snapshot, allow: bool) -> Query:
             raise Stuck(w.pos, "expected: admin", expects="admin")
         said.clauses(w, snap)
         return _privesc(q, said, admins=True)
-    if w.at("which|what"):
+    if w.at("which|what") and not w.at("what", "is"):
         start = w.pos
         w.take()
         who = which_subject(w)
@@ -219,6 +219,9 @@ def _question(w: Words, snap: Snapshot, allow: bool) -> Query:
         return _every(w, snap, allow, said)
     if w.accept("who", "can"):
         return _every(w, snap, allow, said)
+    if w.at("who", "has|have", "access"):  # who has access to X: who can access X
+        w.take()
+        return _every(w, snap, allow, said)
     if w.at("who") and w.peek(1) not in ("is", "are"):  # who outside the organization can ...
         start = w.pos
         w.take()
@@ -234,7 +237,8 @@ def _question(w: Words, snap: Snapshot, allow: bool) -> Query:
             return _every(w, snap, allow, said)
         who = principal(w, snap)
         return _one(w, snap, allow, who, said)
-    if w.accept("is"):
+    if w.at("is") and w.peek(1) != "there":
+        w.take()
         who = principal(w, snap)
         if not _admin(w):
             raise Stuck(w.pos, "expected: admin", expects="admin")
@@ -320,7 +324,12 @@ def _path(w: Words, snap: Snapshot, allow: bool, who: str, said: _Said) -> Query
 
 def _to(w: Words, snap: Snapshot, who: str, said: _Said) -> Query:
     """`admin` or a principal, after `become`, `reach`, `path from X to`."""
-    to = "admin" if _admin(w) else principal(w, snap)
+    if w.at_end():
+        raise Stuck(w.pos, "expected: admin, a principal", expects="to")
+    try:
+        to = "admin" if _admin(w) else principal(w, snap)
+    except Stuck as stuck:
+        raise Stuck(stuck.pos, stuck.why, stuck.end, expects=stuck.expects and "to") from None
     said.clauses(w, snap)
     _no_filter(w, said, who)
     return Query(w.question, who, said.mfa, (), None, "paths", to=to)

@@ -78,6 +78,8 @@ def principal(w: Words, snap: Snapshot) -> str:
     word = w.peek()
     if not word:
         raise Stuck(start, f"expected: {EXPECT_SUBJECT}", expects="principal")
+    if word in ("any", "every", "which", "what"):  # any group, every account: not a subject
+        raise Stuck(start, f"expected: {EXPECT_SUBJECT}", expects="principal")
     if word.startswith("arn:"):
         arn = w.take()
         try:
@@ -236,10 +238,10 @@ def _ou_names(snap: Snapshot) -> list[str]:
     return sorted(n.name for n in org.nodes.values() if n.kind.value == "ORGANIZATIONAL_UNIT")
 
 
-def subject_words(snap: Snapshot) -> list[str]:
-    """Every subject phrase of the snapshot, for suggestions."""
+def subject_words(snap: Snapshot) -> tuple[list[str], list[str]]:
+    """The subject phrases of the snapshot, for suggestions: generic ones, and names."""
     names = sorted({p.name for p in snap.principals.values() if p.kind is not PrincipalKind.ROOT})
-    return ["any principal", "anyone", "any non-MFA principal", *names]
+    return ["anyone", "any principal", "any non-MFA principal"], names
 
 
 def filter_words(snap: Snapshot) -> list[str]:

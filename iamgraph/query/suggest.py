@@ -23,8 +23,9 @@ from iamgraph.query.vocabulary import SERVICES, VERBS
 from iamgraph.query.words import Stuck, Words
 
 Read = Callable[[Words, Snapshot, bool], Any]  # grammar.read, passed in (no import cycle)
-BUDGET = 400  # questions read while looking for the closest one
-TRIED = 40  # candidates read again per repair, closest first
+BUDGET = 1000  # questions read while looking for the closest one
+TRIED = 80  # candidates read again per repair, closest first
+INSERT = 3  # the cost of a phrase added where one is missing (candidates in order of preference)
 
 
 def explain(w: Words, stuck: Stuck, snap: Snapshot, allow: bool, read: Read) -> str:
@@ -66,19 +67,31 @@ def closest(w: Words, stuck: Stuck, snap: Snapshot, allow: bool, read: Read):
             return None
 
     def repairs(words: Words, at: Stuck, depth: int):
-        first = words.tokens[at.pos].start if at.pos < len(words.tokens) else len(words.words)
-        prefix = words.words[:first]
-        rest = [x.rstrip("?") for x in words.words[first:]]
+        sites = [(at.pos, at.expects)]
+        if at.expects.startswith("object") and at.pos > 0:  # "stop loging on": the verb's
+            sites.append((at.pos - 1, "verb"))
         scored = []
-        for cand in candidates(at.expects, snap):
-            for k in range(len(rest) + 1):
-                span = " ".join(rest[:k]).lower()
-                scored.append((_distance(span, cand.lower()), -k, cand, k))
+        for pos, expects in sites:
+            first = words.tokens[pos].start if pos < len(words.tokens) else len(words.words)
+            prefix = words.words[:first]
+            rest = [x.rstrip("?") for x in words.words[first:]]
+            for order, cand in enumerate(candidates(expects, snap, rest)):
+                for k in range(len(rest) + 1):
+                    span = " ".join(rest[:k]).lower()
+                    cost = _distance(span, cand.lower()) if k else INSERT
+                    sentence = " ".join(x for x in (*prefix, cand, *rest[k:]) if x)
+                    close = cost <= max(INSERT, k * 2)
+                    scored.append((cost, order, -k, sentence, close, max(pos, at.pos)))
         scored.sort()
-        sentences = [" ".join(x for x in (*prefix, c, *rest[k:]) if x) for *_, c, k in scored]
-        for tries in range(depth + 1):  # one repair before two
-            for sentence in sentences[:TRIED]:
-                hit = attempt(sentence, tries, at.pos)
+        tried = scored[: TRIED if depth else TRIED // 4]
+        sentences = [(close, sentence, after) for *_, sentence, close, after in tried]
+        # close repairs first (one, then two), then any; a second repair is always close
+        passes = [(True, 0), (True, 1), (False, 0), (False, 1)] if depth else [(True, 0)]
+        for only_close, tries in passes:
+            for close, sentence, after in sentences:
+                if only_close and not close:
+                    continue
+                hit = attempt(sentence, tries, after)
                 if hit is not None:
                     return hit
         return None
@@ -86,12 +99,15 @@ def closest(w: Words, stuck: Stuck, snap: Snapshot, allow: bool, read: Read):
     return repairs(w, stuck, 1)
 
 
-def candidates(expects: str, snap: Snapshot) -> list[str]:
-    """The phrases the grammar takes where it expects `expects`."""
+def candidates(expects: str, snap: Snapshot, rest: list[str]) -> list[str]:
+    """The phrases the grammar takes where it expects `expects`, most likely first; names
+    only when close to a word not understood (`rest`)."""
     if expects == "start":
         return ["can", "who can", "how can", "who is admin", "which principals can"]
-    if expects == "principal":
-        return subject_words(snap)
+    if expects in ("principal", "to"):
+        generic, names = subject_words(snap)
+        close = [n for word in rest for n in close_names(word, names)]
+        return ["admin", *close] if expects == "to" else [*close, *generic]
     if expects == "verb":
         return [*VERBS, "become admin"]
     if expects.startswith("object"):

@@ -87,6 +87,19 @@ VERBS: dict[str, dict[str, tuple[str, ...]]] = {
         "role": ROLE_POLICY_ACTIONS,
     },
     "modify the trust policy of": {"role": ("iam:UpdateAssumeRolePolicy",)},
+    "access": {  # read or write
+        "trail": (
+            "cloudtrail:GetTrail",
+            "cloudtrail:GetTrailStatus",
+            "cloudtrail:GetEventSelectors",
+            "cloudtrail:UpdateTrail",
+            "cloudtrail:PutEventSelectors",
+        ),
+        "bucket": ("s3:ListBucket", "s3:GetObject", "s3:PutObject"),
+        "object": ("s3:GetObject", "s3:PutObject"),
+        "key": ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+        "topic": ("sns:Subscribe", "sns:Publish"),
+    },
 }
 
 
@@ -139,6 +152,10 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("download", "get objects from"),
     Phrase("list object", "list"),
     Phrase("list", "list"),
+    Phrase("access", "access"),
+    Phrase("have access", "access"),
+    Phrase("has access", "access"),
+    Phrase("get at", "access"),
     Phrase("modify policy of", "modify the policy of"),
     Phrase("modify policy on", "modify the policy of"),
     Phrase("change policy of", "modify the policy of"),
