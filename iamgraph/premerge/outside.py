@@ -79,10 +79,8 @@ def from_outside(
         if old is None or _rank(r) < _rank(old):
             merged[r.answer.principal] = r
     if not merged:
-        notes.append(
-            "no resource policy or role trust of the snapshot lets a principal outside the "
-            f"organization make this request ({proof_note()}; S3 ACLs are not in the snapshot)"
-        )
+        notes.append("no resource policy or role trust of the snapshot lets anyone outside in")
+        notes.append(f"proof: {proof_note()}; S3 ACLs are not in the snapshot")
     return replace(answered, reaches=tuple(merged.values()), notes=tuple(dict.fromkeys(notes)))
 
 

@@ -113,6 +113,8 @@ class Query:
             lines = [f"understood as: paths, from {self.principal} to {to}, {mfa}"]
         else:
             who = "every principal" if self.principal is None else self.principal
+            if self.filter.outside:
+                who = "anyone outside the organization"
             lines = [f"understood as: {self.command}, {who}, {mfa}"]
         if self.filter:
             lines.append(f"    principals: {'; '.join(self.filter.said)}")

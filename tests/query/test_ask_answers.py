@@ -109,8 +109,11 @@ def test_outside_the_organization_is_proven_closed_on_the_demo():
     result = ask("can anyone outside the organization read the log bucket")
     assert result.exit_code == 0, result.output
     assert "verdict: proven-unreachable" in result.stdout
-    assert "no resource policy or role trust of the snapshot lets a principal outside" in (
-        result.stdout
+    assert result.stdout.splitlines()[0] == (
+        "understood as: who-can, anyone outside the organization, any credential"
+    )
+    assert "    no resource policy or role trust of the snapshot lets anyone outside in" in (
+        result.stdout.splitlines()
     )
 
 
