@@ -296,11 +296,12 @@ def ask(
 
 
 def _privesc_keeps(snap: Snapshot, query: Query, e: Escalation) -> bool:
-    """Whether a privesc row answers the query: its principal, its filter, and for "who is
-    admin" only who is (or may be: not decided) admin already."""
+    """Whether a privesc row answers the query: its principal ("is X admin": that row, yes or
+    no), its filter, and for "who is admin" only who is (or may be: not decided) admin
+    already."""
     arn = e.found.principal
-    if query.principal is not None and arn != query.principal:
-        return False
+    if query.principal is not None:
+        return arn == query.principal
     if query.filter and not query.filter.covers(snap.principals[arn]):
         return False
     return not query.admins or e.admin is not False

@@ -106,6 +106,8 @@ class Query:
         }[self.mfa]
         if self.command == "privesc":
             what = "who is admin already" if self.admins else "who is or can become admin"
+            if self.principal:
+                what = "is it admin already, or how it can become admin"
             who = self.principal or "every principal"
             lines = [f"understood as: privesc, {who}, {what}, {mfa}"]
         elif self.command == "paths":
