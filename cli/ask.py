@@ -111,7 +111,8 @@ def ask(
         if answered.escalations is not None:
             emit(privesc_diagram(snap, answered.escalations), render)
         else:
-            write_render(render, snap, list(answered.reaches), title=question)
+            drawn = [r for r in answered.reaches if r.answer.principal in snap.principals]
+            write_render(render, snap, drawn, title=question)  # outside callers: not drawn
     if output is OutputFormat.JSON:
         print_json(ask_json(question, answered))
     else:

@@ -82,8 +82,10 @@ def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int)
     else:
         try:
             q = parse(inv.ask, pg.snap)
-        except InputError as exc:
-            raise InputError(file, f"$.invariant[{i}].ask", exc.message) from None
+        except InputError as exc:  # one line: what was understood, and the closest question
+            first, *more = exc.message.splitlines()
+            closest = "".join(f"; {m.strip()}" for m in more if "closest question" in m)
+            raise InputError(file, f"$.invariant[{i}].ask", first + closest) from None
         if q.command not in ("can", "who-can") or q.filter.outside:
             raise InputError(
                 file,

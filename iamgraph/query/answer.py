@@ -247,6 +247,8 @@ def ask(
     (`grammar.structured`): `who_can` when it names no principal (the rows its filter keeps),
     `privesc` or `paths` when it asks those, else `can` over its checks, their answers merged
     into one."""
+    if query.filter.outside:
+        raise InputError("ask", "$", "outside the organization: premerge.outside answers it")
     actions, resources = flat(query)
     checks = [(list(c.actions), list(c.resources)) for c in query.checks]
     where = list(query.where)

@@ -270,6 +270,13 @@ def _admin(w: Words) -> bool:
 
 
 def _privesc(q: str, said: _Said, admins: bool, principal: str | None = None) -> Query:
+    if said.filter.outside:  # privesc answers for the snapshot's principals only
+        raise Stuck(
+            0,
+            "privesc answers for principals of the snapshot; who outside the organization can "
+            'get in: `iamgraph check` with an invariant exposure = "foreign-trust", or ask '
+            '"can anyone outside the organization assume ROLE"',
+        )
     return Query(q, principal, said.mfa, (), None, "privesc", filter=said.filter, admins=admins)
 
 

@@ -185,3 +185,13 @@ def test_help_lists_the_grammar():
     for part in ("Verbs:", "Subjects:", "Objects:", "Clauses:", "who can VERB OBJECT [CLAUSE...]"):
         assert part in text
     assert "who can assume BreakGlassAdmin" in text
+
+
+def test_who_outside_can_become_admin_is_refused_not_answered_no(demo):
+    """privesc covers the snapshot's principals: an outside filter there would list nobody, a
+    false "no"; the error names what answers it."""
+    from iamgraph.errors import InputError
+    from iamgraph.query.grammar import parse
+
+    with pytest.raises(InputError, match='exposure = "foreign-trust"'):
+        parse("who outside the organization can become admin", demo)
