@@ -19,7 +19,7 @@ from iamgraph.evaluate.layers import Level, PolicySet
 from iamgraph.evaluate.request import Caller, CallerType, ContextValue
 from iamgraph.graph.admin import ALLOW_ALL
 from iamgraph.model.organization import RCP
-from iamgraph.model.policy import Policy
+from iamgraph.model.policy import Effect, Policy
 from iamgraph.model.principals import PrincipalKind
 from iamgraph.model.snapshot import Snapshot
 from iamgraph.premerge.policy_diff import OTHER_ACCOUNT, callers_of
@@ -57,17 +57,41 @@ def inside(snap: Snapshot) -> frozenset[str]:
     return frozenset(snap.account_ids())
 
 
-def foreign_trust(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Exposure]:
-    """Roles a principal outside the organization can assume (sts:AssumeRole)."""
+def foreign_trust(
+    snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS, named_only: bool = False
+) -> list[Exposure]:
+    """Roles a principal outside the organization can assume (sts:AssumeRole). `named_only`:
+    ask only about the roles whose trust names an outside account or everyone (`opens_to`),
+    the only ones an outsider can be let in by; the others are proven closed without asking."""
     ours = inside(snap)
     out = []
     for p in snap.principals.values():
         if p.kind is not PrincipalKind.ROLE or p.role is None or p.service_linked:
             continue
+        if named_only and not opens_to(p.trust, ours):
+            continue
         callers = [c for c in callers_of([p.trust]) if c.is_iam and c.account not in ours]
         found = _first(snap, p.trust, p.account, callers, "sts:AssumeRole", p.arn, timeout_ms)
         out += [Exposure(p.arn, "trust", c, a, p.trust) for c, a in found]
     return out
+
+
+def opens_to(policy: Policy | None, ours: frozenset[str]) -> bool:
+    """Whether some Allow of the policy names everyone or a principal of an account not in
+    `ours` (P8; a trust may not use NotPrincipal, P7, but one that does counts as open). An
+    Allow naming only principals of `ours` or services lets no outside IAM caller in."""
+    for st in policy.statements if policy else ():
+        if st.effect is not Effect.ALLOW:
+            continue
+        if st.not_principal or st.principal is None or st.principal.is_everyone:
+            return True
+        for value in st.principal.aws:
+            account = (
+                value if value.isdigit() else value.split(":")[4] if value.count(":") >= 4 else ""
+            )
+            if account not in ours:
+                return True
+    return False
 
 
 def public_resources(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Exposure]:
@@ -96,6 +120,22 @@ def public_resources(snap: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> li
     return out
 
 
+def caller_request(
+    snap: Snapshot,
+    policy: Policy,
+    account: str,
+    caller: Caller,
+    action: str,
+    resource: str,
+    timeout_ms: int,
+    modes: tuple[Mfa, ...] = (Mfa.LONG_TERM_KEYS, Mfa.MFA),
+) -> Answer | None:
+    """Can `caller`, from outside, make a request for `action` on `resource` that `policy` (the
+    resource's, in `account`) and the RCPs above it allow? A replayed witness, the open
+    question (`unknown`), or None when proven not."""
+    return _any(snap, policy, account, caller, action, resource, timeout_ms, modes)
+
+
 def _first(snap, policy, account, callers, action, resource, timeout_ms) -> list:
     """For each caller: the first witness, or the open question; nothing when proven closed."""
     found = []
@@ -106,14 +146,17 @@ def _first(snap, policy, account, callers, action, resource, timeout_ms) -> list
     return found
 
 
-def _any(snap, policy, account, caller, action, resource, timeout_ms) -> Answer | None:
+def _any(
+    snap, policy, account, caller, action, resource, timeout_ms, modes=(Mfa.LONG_TERM_KEYS, Mfa.MFA)
+) -> Answer | None:
     """A witness for some action of the pattern, else the first open question, else None."""
     open_: Answer | None = None
     for action_set, _ in action_groups([action]):
         for org_id in (None, OTHER_ORG):
             answer = _ask(
-                snap, policy, account, caller, org_id, action, action_set, resource, timeout_ms
-            )
+                snap, policy, account, caller, org_id, action, action_set, resource, timeout_ms,
+                modes,
+            )  # fmt: skip
             if answer.verdict is Verdict.REACHABLE:
                 return answer
             if answer.verdict is Verdict.UNKNOWN and open_ is None:
@@ -121,7 +164,7 @@ def _any(snap, policy, account, caller, action, resource, timeout_ms) -> Answer 
     return open_
 
 
-def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, timeout_ms):
+def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, timeout_ms, modes):
     ps = PolicySet(
         caller,
         account,
@@ -137,7 +180,7 @@ def _ask(snap, policy, account, caller, org_id, pattern, action_set, resource, t
         action_set,
         resource,
         pinned,
-        (Mfa.LONG_TERM_KEYS, Mfa.MFA),
+        modes,
         timeout_ms=timeout_ms,
         fixed=lambda k: is_credential_key(k) or k.lower() in SERVICE_SOURCE_KEYS,
     )

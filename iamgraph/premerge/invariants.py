@@ -82,13 +82,28 @@ def _check(pg: PermissionGraph, paths: Paths, inv: Invariant, file: str, i: int)
     else:
         try:
             q = parse(inv.ask, pg.snap)
-        except InputError as exc:
-            raise InputError(file, f"$.invariant[{i}].ask", exc.message) from None
+        except InputError as exc:  # one line: what was understood, and the closest question
+            first, *more = exc.message.splitlines()
+            closest = "".join(f"; {m.strip()}" for m in more if "closest question" in m)
+            raise InputError(file, f"$.invariant[{i}].ask", first + closest) from None
+        if q.command not in ("can", "who-can") or q.filter.outside:
+            raise InputError(
+                file,
+                f"$.invariant[{i}].ask",
+                "an invariant asks a can or who-can question about principals of the snapshot "
+                f"(this one is answered by {q.command}"
+                + (" about principals outside the organization)" if q.filter.outside else ")"),
+            )
         checks = [(list(c.actions), list(c.resources)) for c in q.checks]
+        where = list(q.where)
         if q.principal is None:
-            reaches = graph_query.who_can(pg, paths, checks, q.mfa)
+            reaches = graph_query.who_can(pg, paths, checks, q.mfa, where)
+            if q.filter:
+                reaches = [
+                    r for r in reaches if q.filter.covers(pg.snap.principals[r.answer.principal])
+                ]
         else:
-            reaches = [graph_query.can(pg, paths, q.principal, checks, q.mfa)]
+            reaches = [graph_query.can(pg, paths, q.principal, checks, q.mfa, where)]
     relevant = [r for r in reaches if not _allowed(inv, r.answer.principal)]
     breaking = tuple(r for r in relevant if r.answer.verdict is Verdict.REACHABLE)
     undecided = tuple(r for r in relevant if r.answer.verdict is Verdict.UNKNOWN)

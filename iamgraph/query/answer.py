@@ -179,21 +179,28 @@ def who_can(
 
 @dataclass(frozen=True)
 class Answered:
-    """A query's answer: one principal's (`can`) or every principal's (`who-can`)."""
+    """A query's answer: one principal's (`can`, `paths`), every principal's (`who-can`,
+    narrowed by the query's filter), or the escalations of `privesc`."""
 
     query: Query
     actions: tuple[str, ...]  # every action of its checks, once, in order
     resources: tuple[str, ...]
     reaches: tuple[Reach, ...]
+    escalations: tuple[Escalation, ...] | None = None  # privesc
+    notes: tuple[str, ...] = ()  # how the rows' principals come in (outside the organization)
+    asked: Asked = NOTHING_UNKNOWN  # the actions the catalog does not know, set apart
 
     @property
     def one(self) -> Reach | None:
-        """The answer of a `can` query; None for `who-can`."""
-        return self.reaches[0] if self.query.principal is not None else None
+        """The answer of a `can` or `paths` query; None for `who-can` and `privesc`."""
+        return self.reaches[0] if self.query.command in ("can", "paths") else None
 
     @property
     def unknown(self) -> bool:
-        return any_unknown(self.reaches)
+        escalations = self.escalations or ()
+        return any_unknown(self.reaches) or any(
+            e.found.verdict is Verdict.UNKNOWN for e in escalations
+        )
 
 
 def flat(query: Query) -> tuple[list[str], list[str]]:
@@ -213,10 +220,16 @@ def ask_question(
     progress: Progress = None,
 ) -> Answered:
     """`ask`'s one call: the question parsed (`query.grammar`), its actions checked against
-    the catalog, and answered as `ask`."""
+    the catalog, and answered by the command it maps to. A question about principals outside
+    the organization comes back unanswered (no rows): `premerge.outside` answers it (a layer
+    above this one), asking `ask` about the roles an outsider can assume."""
     query = parse(question, snap, allow_unknown_action)
+    if direct and query.command in ("paths", "privesc"):
+        raise InputError("ask", "--direct", f"{query.command} questions follow the graph")
     actions, resources = flat(query)
     asked = checked_request("ask", actions, resources, allow_unknown_action, labels=("$", "$"))
+    if query.filter.outside:
+        return Answered(query, tuple(actions), tuple(resources), (), asked=asked)
     return ask(snap, query, asked=asked, direct=direct, timeout_ms=timeout_ms, progress=progress)
 
 
@@ -231,36 +244,69 @@ def ask(
     graph: Graph | None = None,
 ) -> Answered:
     """The answer to a query, parsed from English (`grammar.parse`) or built from its parts
-    (`grammar.structured`): `who_can` when it names no principal, else `can` over its checks,
-    their answers merged into one."""
+    (`grammar.structured`): `who_can` when it names no principal (the rows its filter keeps),
+    `privesc` or `paths` when it asks those, else `can` over its checks, their answers merged
+    into one."""
+    if query.filter.outside:
+        raise InputError("ask", "$", "outside the organization: premerge.outside answers it")
     actions, resources = flat(query)
     checks = [(list(c.actions), list(c.resources)) for c in query.checks]
+    where = list(query.where)
+    if query.command == "privesc":
+        found = privesc(snap, mfa=query.mfa, timeout_ms=timeout_ms, progress=progress, graph=graph)
+        kept = tuple(e for e in found if _privesc_keeps(snap, query, e))
+        return Answered(query, (), (), (), kept)
+    if query.command == "paths" and query.to is not None:
+        assert query.principal is not None
+        reach = paths(
+            snap, query.principal, query.to, [], [], mfa=query.mfa, timeout_ms=timeout_ms,
+            progress=progress,
+        )  # fmt: skip
+        return Answered(query, (), (), (reach,))
     if query.principal is None:
         reaches = who_can(
             snap,
             checks,
             asked=asked,
             mfa=query.mfa,
+            where=where,
             direct=direct,
             timeout_ms=timeout_ms,
             progress=progress,
             graph=graph,
         )
+        f = query.filter
+        if f and not f.outside:
+            reaches = tuple(r for r in reaches if f.covers(snap.principals[r.answer.principal]))
         return Answered(query, tuple(actions), tuple(resources), reaches)
     known = known_checks(checks, asked)
     if not known:
         reach = Reach(Answer(query.principal, Verdict.UNKNOWN))
     elif direct:
         answers = [
-            properties.can(snap, query.principal, a, r, mfa=query.mfa, timeout_ms=timeout_ms)
+            properties.can(
+                snap, query.principal, a, r, mfa=query.mfa, where=where, timeout_ms=timeout_ms
+            )
             for a, r in known
         ]
         reach = Reach(merge(answers))
     else:
-        pg, paths = graph or graph_for(snap, timeout_ms, progress)
-        reach = over_paths.can(pg, paths, query.principal, known, query.mfa)
+        pg, paths_ = graph or graph_for(snap, timeout_ms, progress)
+        reach = over_paths.can(pg, paths_, query.principal, known, query.mfa, where)
     reach = with_unknown_actions(reach, asked)
     return Answered(query, tuple(actions), tuple(resources), (reach,))
+
+
+def _privesc_keeps(snap: Snapshot, query: Query, e: Escalation) -> bool:
+    """Whether a privesc row answers the query: its principal ("is X admin": that row, yes or
+    no), its filter, and for "who is admin" only who is (or may be: not decided) admin
+    already."""
+    arn = e.found.principal
+    if query.principal is not None:
+        return arn == query.principal
+    if query.filter and not query.filter.covers(snap.principals[arn]):
+        return False
+    return not query.admins or e.admin is not False
 
 
 # -- paths, privesc, the graph --------------------------------------------------------------

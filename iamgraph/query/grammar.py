@@ -1,83 +1,68 @@
-"""`iamgraph ask`: a small English grammar for the questions `can` and `who-can` answer.
+"""`iamgraph ask`: the English grammar of the questions `can`, `who-can`, `paths` and
+`privesc` answer (docs/ask.md holds it whole, with examples).
 
-    question  = ( "can" subject | "who" "can" ) verb object [ mfa ] [ "?" ] ;
-    subject   = "any" [ "non-MFA" ] "principal" | principal ;
-    principal = ARN | "user" NAME | "role" NAME ;
-    verb      = "delete" | "stop" "logging" "on" | "tamper" "with" | "read" | "write"
-              | ACTION-PATTERN ;                        (* s3:Put*, cloudtrail:StopLogging *)
-    object    = "the" "trail" [ "bucket" | "key" | "topic" ]
-              | "trail" NAME | "bucket" NAME | ARN | ARN-PATTERN ;
-    mfa       = "without" "MFA" | "with" "MFA" ;
+    question = "who" "can" verb-phrase { clause }                       (who-can)
+             | ("which" | "what") subjects { clause } "can" verb-phrase { clause }
+             | "can" subject verb-phrase { clause }                     (can, or who-can)
+             | ("who" "is" | "who" "are" | "which" subjects "are") "admin" { clause }   (privesc)
+             | ("who" "can" | "can" any-subject) "become" "admin" { clause }           (privesc)
+             | "can" PRINCIPAL ("become" | "reach") ("admin" | PRINCIPAL)             (paths)
+             | "is" PRINCIPAL "admin"                                               (privesc)
+             | "how" ("can" | "does") PRINCIPAL ("reach" | "become" | "assume" | "get to")
+               ("admin" | PRINCIPAL)                                               (paths)
+             | "how" "can" PRINCIPAL verb-phrase                                   (paths)
+             | ["show" | "find" | "is there"] "path" "from" PRINCIPAL "to" ("admin" | PRINCIPAL)
+    subject  = PRINCIPAL | "any" ["non-MFA"] ("principal" | "user" | "role") | "anyone"
+             | "anyone outside the organization" ;
+    verb-phrase = VERB [particle] object [ "to" SERVICE ] | ACTION-PATTERN object ;
+    clause   = "without MFA" | "with MFA" | "in account" (ID | NAME) | "in OU" NAME
+             | "outside the organization" ;
 
-Keywords are case-insensitive; NAME, ARN and ACTION-PATTERN are one word each, kept as written.
-`can any ... principal` and `who can` ask about every principal of the snapshot (`who-can`);
-`can PRINCIPAL` about one (`can`). `non-MFA` and `without MFA` mean credentials without MFA
-(access keys or sessions), `with MFA` a session with MFA.
-
-Objects: `the trail` is the organization trail if the snapshot has exactly one, else every trail;
-`the trail bucket` / `key` / `topic` are where those trails deliver (their S3 bucket, KMS key, SNS
-topic); `trail NAME` is the trail of that name (an error naming the candidates if several accounts
-have one); `bucket NAME` is `arn:aws:s3:::NAME`. An ARN is read by its service: a CloudTrail trail,
-an S3 bucket (no `/`) or object, a KMS key, an SNS topic; other ARNs take an action pattern only.
-
-Verbs, by the kind of object (on a bucket, object actions go to `arn:aws:s3:::NAME/*`):
-
-    delete           trail: cloudtrail:DeleteTrail
-                     bucket: s3:DeleteBucket; objects: s3:DeleteObject
-                     key: kms:ScheduleKeyDeletion, kms:DisableKey      topic: sns:DeleteTopic
-    stop logging on  trail: cloudtrail:StopLogging
-    tamper with      trail: cloudtrail:StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors,
-                            PutInsightSelectors
-                     bucket: s3:DeleteBucket, PutBucketPolicy, DeleteBucketPolicy,
-                             PutLifecycleConfiguration; objects: s3:DeleteObject
-                     key: kms:ScheduleKeyDeletion, DisableKey, PutKeyPolicy
-                     topic: sns:DeleteTopic, SetTopicAttributes
-    read             trail: cloudtrail:GetTrail, GetTrailStatus, GetEventSelectors
-                     objects: s3:GetObject   key: kms:Decrypt   topic: sns:Subscribe
-    write            trail: cloudtrail:UpdateTrail, PutEventSelectors
-                     objects: s3:PutObject   key: kms:Encrypt, GenerateDataKey   topic: sns:Publish
-
-An action pattern is asked as written, on the object's ARN (a bucket's ARN and its objects).
-A phrase the grammar does not know is an `InputError` that says which words were understood
-and which were not, and what was expected there. So is an action or pattern that names nothing
-in the IAM action catalog (with the closest names), unless `allow_unknown_action`: then it is
-kept, for the command to answer `unknown`; and an ARN object that is not an ARN.
+Words (`query.words`): case, punctuation, "the/a/an", plurals and a trailing "?" never
+matter. Subjects and filters: `query.principals`; objects: `query.objects`; verbs and their
+actions: `query.vocabulary` (one rule per entry). A question it cannot read is an InputError
+that says what it understood, the closest question it accepts (`query.suggest`) and which
+command answers it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from iamgraph.catalog import catalog, resource_problem
+from iamgraph.catalog import catalog
 from iamgraph.errors import InputError
 from iamgraph.evaluate.gather import find_principal
-from iamgraph.model.cloudtrail import Trail
-from iamgraph.model.principals import PrincipalKind
+from iamgraph.evaluate.request import ContextValue
 from iamgraph.model.snapshot import Snapshot
-from iamgraph.query.vocabulary import S3_OBJECT_ACTIONS, VERBS
-
-EXPECT_START = "can ..., who can ..."
-EXPECT_SUBJECT = "any principal, any non-MFA principal, user NAME, role NAME, a principal ARN"
-EXPECT_VERB = "delete, stop logging on, tamper with, read, write, an action pattern like s3:Put*"
-EXPECT_OBJECT = (
-    "the trail, trail NAME, the trail bucket, the trail key, the trail topic, bucket NAME, "
-    "an ARN or ARN pattern"
+from iamgraph.query import objects
+from iamgraph.query.objects import Target, arn_kind  # noqa: F401  (re-exported)
+from iamgraph.query.principals import (
+    Filter,
+    any_subject,
+    filter_clause,
+    mfa_clause,
+    principal,
+    which_subject,
 )
-EXPECT_END = "the end of the question, without MFA, with MFA"
+from iamgraph.query.suggest import explain
+from iamgraph.query.vocabulary import PARTICLES, PHRASES, S3_OBJECT_ACTIONS, SERVICES, VERBS
+from iamgraph.query.words import Stuck, Words
 
+EXPECT_START = "can ..., who can ..., who is admin, how can X reach Y, show the path from X to Y"
+EXPECT_VERB = (
+    "delete, stop logging on, tamper with, read, write, assume, pass, decrypt, encrypt, use, "
+    "publish to, subscribe to, disable, put, get, list, modify the policy of, become admin, "
+    "an action pattern like s3:Put*"
+)
+EXPECT_END = "the end of the question, without MFA, with MFA, in account N, in OU NAME"
 ACTION_PATTERN = re.compile(r"^[a-z0-9-]+:[a-z0-9*?-]+$", re.IGNORECASE)  # P1: any case
 # A word that looks like an action name without its service prefix (StopLogging)
 BARE_ACTION = re.compile(r"^[A-Z][a-z]+[A-Z][A-Za-z0-9]*$")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What an OBJECT phrase names: a kind (trail, bucket, object, key, topic, other), ARNs."""
-
-    kind: str
-    arns: tuple[str, ...]
-    described: str  # in words, for the answer's first lines
+ADMIN = ("admin",)
+BECOME = ("become", "reach", "get to", "escalate to", "turn into")
+# longest phrase first, so "stop logging on" wins over "stop"
+_PHRASES = sorted(PHRASES, key=lambda p: -len(p.words.split()))
 
 
 @dataclass(frozen=True)
@@ -88,93 +73,86 @@ class Check:
     resources: tuple[str, ...]
 
 
+Where = tuple[tuple[str, ContextValue], ...]
+
+
 @dataclass(frozen=True)
 class Query:
+    """What a question asks, for the command that answers it: `can` (one principal's
+    request), `who-can` (every principal's, narrowed by `filter`), `paths` (from `principal`
+    to the principal `to`, to admin, or to a request), `privesc` (who is or can become admin;
+    `admins`: only who is admin already; `principal`: only that one)."""
+
     question: str
-    principal: str | None  # None: every principal of the snapshot (who-can)
+    principal: str | None  # None: every principal of the snapshot
     mfa: str | None  # None (any), "no-mfa" or "mfa", as solvers.properties.can takes it
     checks: tuple[Check, ...]
-    target: Target
+    target: Target | None
+    command: str = ""  # can | who-can | paths | privesc; by `principal` when not given
+    to: str | None = None  # paths: a principal ARN or "admin"
+    filter: Filter = field(default_factory=Filter)
+    where: Where = ()  # context the request carries (iam:PassedToService)
+    admins: bool = False  # privesc: only who is admin already
 
-    @property
-    def command(self) -> str:
-        return "who-can" if self.principal is None else "can"
+    def __post_init__(self) -> None:
+        if not self.command:
+            object.__setattr__(self, "command", "who-can" if self.principal is None else "can")
 
     def describe(self) -> list[str]:
-        who = "every principal" if self.principal is None else self.principal
         mfa = {
             None: "any credential",
             "no-mfa": "credentials without MFA (access keys or sessions)",
             "mfa": "sessions with MFA",
         }[self.mfa]
-        lines = [f"understood as: {self.command}, {who}, {mfa}", f"    {self.target.described}"]
+        if self.command == "privesc":
+            what = "who is admin already" if self.admins else "who is or can become admin"
+            if self.principal:
+                what = "is it admin already, or how it can become admin"
+            who = self.principal or "every principal"
+            lines = [f"understood as: privesc, {who}, {what}, {mfa}"]
+        elif self.command == "paths":
+            to = self.to if self.to else "a request"
+            lines = [f"understood as: paths, from {self.principal} to {to}, {mfa}"]
+        else:
+            who = "every principal" if self.principal is None else self.principal
+            if self.filter.outside:
+                who = "anyone outside the organization"
+            lines = [f"understood as: {self.command}, {who}, {mfa}"]
+        if self.filter:
+            lines.append(f"    principals: {'; '.join(self.filter.said)}")
+        if self.target is not None:
+            lines.append(f"    {self.target.described}")
         lines += [f"    {', '.join(c.actions)} on {', '.join(c.resources)}" for c in self.checks]
+        lines += [f"    with {k}={v.values[0]}" for k, v in self.where]
         return lines
 
 
-class _Stuck(Exception):
-    """The words from `pos` on are not understood; `why` says what was expected."""
-
-    def __init__(self, pos: int, why: str, end: int | None = None) -> None:
-        super().__init__(why)
-        self.pos = pos
-        self.why = why
-        self.end = end  # where the phrase not understood ends (None: the rest)
-
-
-class _Words:
-    def __init__(self, question: str) -> None:
-        words = question.split()
-        if words and words[-1].endswith("?"):
-            words[-1] = words[-1][:-1]
-            if not words[-1]:
-                words.pop()
-        self.words = words
-        self.pos = 0
-
-    def peek(self, n: int = 0) -> str:
-        i = self.pos + n
-        return self.words[i].lower() if i < len(self.words) else ""
-
-    def raw(self, n: int = 0) -> str:
-        i = self.pos + n
-        return self.words[i] if i < len(self.words) else ""
-
-    def accept(self, *keywords: str) -> bool:
-        if all(self.peek(i) == k for i, k in enumerate(keywords)):
-            self.pos += len(keywords)
-            return True
-        return False
-
-    def take(self) -> str:
-        word = self.raw()
-        self.pos += 1
-        return word
-
-    def at_end(self) -> bool:
-        return self.pos >= len(self.words)
-
-
 def parse(question: str, snap: Snapshot, allow_unknown_action: bool = False) -> Query:
-    """The query a question asks, resolved in `snap`; an InputError when it cannot be read."""
-    w = _Words(question)
+    """The query a question asks, resolved in `snap`; an InputError when it cannot be read,
+    saying what was understood, the closest question accepted and the command that answers."""
+    w = Words(question)
     try:
-        return _question(w, snap, question, allow_unknown_action)
-    except _Stuck as stuck:
-        done = " ".join(w.words[: stuck.pos])
-        rest = " ".join(w.words[stuck.pos : stuck.end]) or "(the end of the question)"
-        head = f'understood "{done}", not "{rest}"' if done else f'understood nothing of "{rest}"'
-        raise InputError("ask", "$", f"{head} ({stuck.why})") from None
+        return read(w, snap, allow_unknown_action)
+    except Stuck as stuck:
+        message = explain(w, stuck, snap, allow_unknown_action, read)
+        raise InputError("ask", "$", message) from None
+
+
+def read(w: Words, snap: Snapshot, allow_unknown_action: bool = False) -> Query:
+    """The query of the words at `w` (a `Stuck` where they stop making sense)."""
+    q = _question(w, snap, allow_unknown_action)
+    if not w.at_end():
+        raise Stuck(w.pos, f"expected: {EXPECT_END}", expects="end")
+    return q
 
 
 def the_trail(snap: Snapshot) -> Target:
     """`the trail`, as a question names it: the organization trail if the snapshot has exactly
     one, else every trail (an InputError when it has none)."""
     try:
-        trails = _the_trails(snap, 0)
-    except _Stuck as stuck:
+        return objects.trail_target(snap)
+    except Stuck as stuck:
         raise InputError("ask", "$", stuck.why) from None
-    return Target("trail", tuple(t.arn for t in trails), _trails_described(snap, trails))
 
 
 def structured(
@@ -187,167 +165,224 @@ def structured(
         find_principal(snap, principal)
     try:
         checks = _checks(verb, target, 0)
-    except _Stuck as stuck:
+    except Stuck as stuck:
         raise InputError("ask", "$", stuck.why) from None
     who = "any principal" if principal is None else principal
     words = {None: "", "no-mfa": " without MFA", "mfa": " with MFA"}[mfa]
     return Query(f"can {who} {verb} {target.described}{words}", principal, mfa, checks, target)
 
 
-def _question(w: _Words, snap: Snapshot, question: str, allow_unknown_action: bool) -> Query:
+# -- questions ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Said:
+    """What the clauses of a question said so far: the MFA mode and the principal filter."""
+
     mfa: str | None = None
-    principal: str | None = None
-    if w.accept("who", "can"):
-        pass
-    elif w.accept("can"):
+    filter: Filter = field(default_factory=Filter)
+
+    def clauses(self, w: Words, snap: Snapshot) -> None:
+        while True:
+            mfa = mfa_clause(w)
+            if mfa is not None:
+                self.mfa = mfa
+                continue
+            f = filter_clause(w, snap)
+            if f is None:
+                return
+            self.filter = self.filter.narrowed(f)
+
+
+def _question(w: Words, snap: Snapshot, allow: bool) -> Query:
+    q = w.question
+    said = _Said()
+    if w.accept("list", "admin") or w.accept("show", "admin"):
+        said.clauses(w, snap)
+        return _privesc(q, said, admins=True)
+    if w.accept("who", "is") or w.accept("who", "are"):
+        if not _admin(w):
+            raise Stuck(w.pos, "expected: admin", expects="admin")
+        said.clauses(w, snap)
+        return _privesc(q, said, admins=True)
+    if w.at("which|what") and not w.at("what", "is"):
         start = w.pos
-        if w.accept("any"):
-            if w.accept("non-mfa"):
-                mfa = "no-mfa"
-            if not w.accept("principal"):
-                raise _Stuck(start, f"expected: {EXPECT_SUBJECT}")
-        else:
-            principal = _principal(w, snap)
-    else:
-        raise _Stuck(0, f"expected: {EXPECT_START}")
-    verb = _verb(w, allow_unknown_action)
-    object_at = w.pos
-    target = _object(w, snap)
-    if w.accept("without", "mfa"):
-        mfa = "no-mfa"
-    elif w.accept("with", "mfa"):
-        mfa = "mfa"
-    if not w.at_end():
-        raise _Stuck(w.pos, f"expected: {EXPECT_END}")
-    checks = _checks(verb, target, object_at)
-    return Query(question, principal, mfa, checks, target)
-
-
-def _principal(w: _Words, snap: Snapshot) -> str:
+        w.take()
+        who = which_subject(w)
+        if who is None:
+            raise Stuck(start, f"expected: {EXPECT_START}", expects="start")
+        said.filter, said.mfa = who
+        said.clauses(w, snap)
+        if w.accept("is") or w.accept("are"):
+            if not _admin(w):
+                raise Stuck(w.pos, "expected: admin", expects="admin")
+            said.clauses(w, snap)
+            return _privesc(q, said, admins=True)
+        if not w.accept("can"):
+            raise Stuck(w.pos, "expected: can", expects="can")
+        return _every(w, snap, allow, said)
+    if w.accept("who", "can"):
+        return _every(w, snap, allow, said)
+    if w.at("who", "has|have", "access"):  # who has access to X: who can access X
+        w.take()
+        return _every(w, snap, allow, said)
+    if w.at("who") and w.peek(1) not in ("is", "are"):  # who outside the organization can ...
+        start = w.pos
+        w.take()
+        said.clauses(w, snap)
+        if w.pos == start + 1 or not w.accept("can"):
+            raise Stuck(start, f"expected: {EXPECT_START}", expects="start")
+        return _every(w, snap, allow, said)
+    if w.accept("can") or w.accept("could"):
+        anyone = any_subject(w)
+        if anyone is not None:
+            said.filter, said.mfa = anyone
+            said.clauses(w, snap)
+            return _every(w, snap, allow, said)
+        who = principal(w, snap)
+        return _one(w, snap, allow, who, said)
+    if w.at("is") and w.peek(1) != "there":
+        w.take()
+        who = principal(w, snap)
+        if not _admin(w):
+            raise Stuck(w.pos, "expected: admin", expects="admin")
+        said.clauses(w, snap)
+        _no_filter(w, said, who)
+        return _privesc(q, said, admins=True, principal=who)
+    if w.accept("how", "can") or w.accept("how", "does") or w.accept("how", "do"):
+        who = principal(w, snap)
+        return _path(w, snap, allow, who, said)
     start = w.pos
-    word = w.peek()
-    if word.startswith("arn:"):
-        arn = w.take()
-        try:
-            find_principal(snap, arn)
-        except InputError as exc:
-            raise _Stuck(start, exc.message, w.pos) from None
-        return arn
-    if word not in ("user", "role") or not w.raw(1):
-        raise _Stuck(start, f"expected: {EXPECT_SUBJECT}")
-    kind = PrincipalKind(w.take().lower())
-    name = w.take()
-    found = sorted(
-        p.arn for p in snap.principals.values() if p.kind is kind and p.name.lower() == name.lower()
-    )
-    if not found:
-        raise _Stuck(start, f"no {kind.value} named {name} in the snapshot", w.pos)
-    if len(found) > 1:
-        candidates = ", ".join(found)
-        raise _Stuck(start, f"{kind.value} {name} is ambiguous, give its ARN: {candidates}", w.pos)
-    return found[0]
+    for opener in ("show", "find", "is there", "there is", "what is", "give"):
+        if w.accept_phrase(opener):
+            w.accept("me")
+            break
+    if w.accept("path", "from"):
+        who = principal(w, snap)
+        if not w.accept("to"):
+            raise Stuck(w.pos, "expected: to admin, to PRINCIPAL", expects="become")
+        return _to(w, snap, who, said)
+    raise Stuck(start if start else 0, f"expected: {EXPECT_START}", expects="start")
 
 
-def _verb(w: _Words, allow_unknown_action: bool) -> str:
-    for verb in VERBS:
-        if w.accept(*verb.split()):
-            return verb
+def _admin(w: Words) -> bool:
+    return w.accept("admin") or w.accept("account", "admin")
+
+
+def _privesc(q: str, said: _Said, admins: bool, principal: str | None = None) -> Query:
+    if said.filter.outside:  # privesc answers for the snapshot's principals only
+        raise Stuck(
+            0,
+            "privesc answers for principals of the snapshot; who outside the organization can "
+            'get in: `iamgraph check` with an invariant exposure = "foreign-trust", or ask '
+            '"can anyone outside the organization assume ROLE"',
+        )
+    return Query(q, principal, said.mfa, (), None, "privesc", filter=said.filter, admins=admins)
+
+
+def _no_filter(w: Words, said: _Said, who: str) -> None:
+    if said.filter:
+        raise Stuck(
+            w.pos - 1, f"{'; '.join(said.filter.said)} narrows who, but the question names {who}"
+        )
+
+
+def _every(w: Words, snap: Snapshot, allow: bool, said: _Said) -> Query:
+    """After `who can`, `can any principal`, `which users can`: who-can or privesc."""
+    if _becomes(w):
+        if not _admin(w):
+            raise Stuck(w.pos, "expected: admin", expects="admin")
+        said.clauses(w, snap)
+        return _privesc(w.question, said, admins=False)
+    verb, implied = _verb(w, allow)
+    at = w.pos
+    target = objects.target(w, snap, implied)
+    where = _service(w, verb)
+    said.clauses(w, snap)
+    checks = _checks(verb, target, at)
+    return Query(w.question, None, said.mfa, checks, target, filter=said.filter, where=where)
+
+
+def _one(w: Words, snap: Snapshot, allow: bool, who: str, said: _Said) -> Query:
+    """After `can PRINCIPAL`: can, or paths for `become admin` / `reach PRINCIPAL`."""
+    said.clauses(w, snap)
+    if _becomes(w):
+        return _to(w, snap, who, said)
+    verb, implied = _verb(w, allow)
+    at = w.pos
+    target = objects.target(w, snap, implied)
+    where = _service(w, verb)
+    said.clauses(w, snap)
+    _no_filter(w, said, who)
+    checks = _checks(verb, target, at)
+    return Query(w.question, who, said.mfa, checks, target, where=where)
+
+
+def _path(w: Words, snap: Snapshot, allow: bool, who: str, said: _Said) -> Query:
+    """After `how can PRINCIPAL`: paths to admin, to a principal, or to a request."""
+    said.clauses(w, snap)
+    if _becomes(w) or w.accept("assume"):
+        return _to(w, snap, who, said)
+    verb, implied = _verb(w, allow)
+    at = w.pos
+    target = objects.target(w, snap, implied)
+    where = _service(w, verb)
+    said.clauses(w, snap)
+    _no_filter(w, said, who)
+    checks = _checks(verb, target, at)
+    return Query(w.question, who, said.mfa, checks, target, "paths", where=where)
+
+
+def _to(w: Words, snap: Snapshot, who: str, said: _Said) -> Query:
+    """`admin` or a principal, after `become`, `reach`, `path from X to`."""
+    if w.at_end():
+        raise Stuck(w.pos, "expected: admin, a principal", expects="to")
+    try:
+        to = "admin" if _admin(w) else principal(w, snap)
+    except Stuck as stuck:
+        raise Stuck(stuck.pos, stuck.why, stuck.end, expects=stuck.expects and "to") from None
+    said.clauses(w, snap)
+    _no_filter(w, said, who)
+    return Query(w.question, who, said.mfa, (), None, "paths", to=to)
+
+
+def _becomes(w: Words) -> bool:
+    return any(w.accept_phrase(p) for p in BECOME)
+
+
+def _verb(w: Words, allow_unknown_action: bool) -> tuple[str, str | None]:
+    """A verb phrase of `vocabulary.PHRASES` (then an optional particle), or an action pattern."""
+    for phrase in _PHRASES:
+        if w.accept_phrase(phrase.words):
+            if w.peek() in PARTICLES and w.peek(1) not in ("account", "ou", "organization"):
+                w.take()
+            return phrase.verb, phrase.implies
     word = w.raw()
     if ACTION_PATTERN.match(word) or ":" in word or BARE_ACTION.match(word):
         problem = catalog().action_problem(word)
         if problem is None or (allow_unknown_action and not problem.malformed):
-            return w.take()
+            return w.take(), None
         if ACTION_PATTERN.match(word) or problem.suggestions:
-            raise _Stuck(w.pos, problem.message, w.pos + 1)
-    raise _Stuck(w.pos, f"expected: {EXPECT_VERB}")
+            raise Stuck(w.pos, problem.message, w.pos + 1)
+    raise Stuck(w.pos, f"expected: {EXPECT_VERB}", expects="verb")
 
 
-def _object(w: _Words, snap: Snapshot) -> Target:
+def _service(w: Words, verb: str) -> Where:
+    """`pass ROLE to SERVICE`: the request carries iam:PassedToService."""
+    if verb != "pass" or not w.accept("to"):
+        return ()
     start = w.pos
-    if w.accept("the", "trail"):
-        trails = _the_trails(snap, start)
-        part = w.peek()
-        if part in ("bucket", "key", "topic"):
-            w.take()
-            return _delivery(snap, trails, part, start)
-        return Target("trail", tuple(t.arn for t in trails), _trails_described(snap, trails))
-    if w.peek() == "trail" and w.raw(1):
+    name = w.peek()
+    if w.at("step", "function"):
+        w.pos += 2
+        name = "step functions"
+    elif name:
         w.take()
-        name = w.take()
-        found = sorted(t.arn for t in snap.trails.values() if name in (t.name, t.arn))
-        if not found:
-            known = ", ".join(sorted({t.name for t in snap.trails.values()})) or "none"
-            raise _Stuck(start, f"no trail named {name} in the snapshot (trails: {known})")
-        if len(found) > 1:
-            raise _Stuck(start, f"trail {name} is ambiguous, give its ARN: {', '.join(found)}")
-        return Target("trail", tuple(found), f"trail {name}: {found[0]}")
-    if w.peek() == "bucket" and w.raw(1) and not w.raw(1).startswith("arn:"):
-        w.take()
-        name = w.take()
-        return Target("bucket", (f"arn:aws:s3:::{name}",), f"bucket {name}")
-    if w.peek().startswith("arn:"):
-        arn = w.take()
-        problem = resource_problem(arn)
-        if problem is not None:
-            raise _Stuck(start, problem.message, w.pos)
-        kind = arn_kind(arn)
-        return Target(kind, (arn,), f"{arn} (a {kind} ARN)" if kind != "other" else arn)
-    raise _Stuck(start, f"expected: {EXPECT_OBJECT}")
-
-
-def arn_kind(arn: str) -> str:
-    """trail, bucket, object, key, topic or other, by the ARN's service and resource."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6:
-        return "other"
-    service, resource = parts[2].lower(), parts[5]
-    if service == "cloudtrail" and resource.startswith("trail/"):
-        return "trail"
-    if service == "s3" and resource:
-        return "object" if "/" in resource else "bucket"
-    if service == "kms" and resource.startswith("key/"):
-        return "key"
-    if service == "sns" and resource:
-        return "topic"
-    return "other"
-
-
-def _the_trails(snap: Snapshot, start: int) -> list[Trail]:
-    trails = sorted(snap.trails.values(), key=lambda t: t.arn)
-    org = [t for t in trails if t.organization_trail]
-    if len(org) == 1:
-        return org
-    if not trails:
-        raise _Stuck(start, "the snapshot has no trail")
-    return trails
-
-
-def _trails_described(snap: Snapshot, trails: list[Trail]) -> str:
-    if len(trails) == 1 and trails[0].organization_trail:
-        return f"the trail: the organization trail {trails[0].name}"
-    return f"the trail: every trail of the snapshot ({len(trails)})"
-
-
-def _delivery(snap: Snapshot, trails: list[Trail], part: str, start: int) -> Target:
-    arns: list[str] = []
-    for t in trails:
-        found = snap.trail_resources(t)
-        if part == "bucket" and t.s3_bucket:
-            arns.append(found.bucket.arn if found.bucket else f"arn:aws:s3:::{t.s3_bucket}")
-        elif part == "key" and t.kms_key_id:
-            key = t.kms_key_id
-            if not key.startswith("arn:"):
-                owner = found.key.account if found.key else t.account
-                key = f"arn:aws:kms:{t.home_region}:{owner}:key/{key}"
-            arns.append(key)
-        elif part == "topic" and t.sns_topic_arn:
-            arns.append(found.topic.arn if found.topic else t.sns_topic_arn)
-    if not arns:
-        names = ", ".join(t.name for t in trails)
-        raise _Stuck(start, f"the trail ({names}) has no {part}")
-    names = ", ".join(t.name for t in trails)
-    kind = {"bucket": "bucket", "key": "key", "topic": "topic"}[part]
-    return Target(kind, tuple(dict.fromkeys(arns)), f"the trail {part}: the {part} of {names}")
+    service = SERVICES.get(name) or (name if name.endswith(".amazonaws.com") else None)
+    if service is None:
+        known = ", ".join(sorted(SERVICES))
+        raise Stuck(start, f"expected a service ({known}) or its principal", expects="service")
+    return (("iam:PassedToService", ContextValue((service,))),)
 
 
 def _checks(verb: str, target: Target, object_at: int) -> tuple[Check, ...]:
@@ -359,7 +394,11 @@ def _checks(verb: str, target: Target, object_at: int) -> tuple[Check, ...]:
     actions = VERBS[verb].get(target.kind)
     if actions is None:
         kinds = ", ".join(k + "s" for k in VERBS[verb])
-        raise _Stuck(object_at, f'"{verb}" applies to {kinds}, not to {target.described}')
+        raise Stuck(
+            object_at,
+            f'"{verb}" applies to {kinds}, not to {target.described}',
+            expects="object-of:" + verb,
+        )
     if target.kind != "bucket":
         return (Check(actions, target.arns),)
     on_bucket = tuple(a for a in actions if a not in S3_OBJECT_ACTIONS)

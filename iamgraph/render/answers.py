@@ -103,10 +103,19 @@ def who_can_lines(reaches: tuple[Reach, ...] | list[Reach]) -> list[str]:
 
 
 def ask_lines(answered: Answered) -> list[str]:
-    """What the question was understood as, then `can`'s or `who-can`'s answer."""
-    one = answered.one
-    body = who_can_lines(answered.reaches) if one is None else can_lines(one, [])
-    return [*answered.query.describe(), *body]
+    """What the question was understood as, then the answer of the command it maps to:
+    `can`, `who-can`, `paths` or `privesc`, written as that command writes it."""
+    query, one = answered.query, answered.one
+    where = list(query.where)
+    if answered.escalations is not None:
+        body = privesc_lines(answered.escalations)
+    elif one is None:
+        body = who_can_lines(answered.reaches)
+    elif query.command == "paths" and query.to is not None:
+        body = paths_lines(one, where, query.to, query.principal or "")
+    else:
+        body = can_lines(one, where)
+    return [*query.describe(), *body, *(f"    {n}" for n in answered.notes)]
 
 
 def paths_lines(reach: Reach, where: Where, to: str | None, source: str) -> list[str]:

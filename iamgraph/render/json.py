@@ -127,16 +127,32 @@ def ask_json(question: str, answered: Answered) -> dict:
         "command": query.command,
         "principal": query.principal,
         "mfa": query.mfa,
-        "object": query.target.described,
+        "object": query.target.described if query.target else None,
         "checks": [
             {"actions": list(c.actions), "resources": list(c.resources)} for c in query.checks
         ],
     }
+    # additions, present only when the question says them (older documents stay as they were)
+    if query.filter:
+        understood["filter"] = query.filter.json()
+    if query.where:
+        understood["where"] = {k: list(v.values) for k, v in query.where}
+    if query.to is not None:
+        understood["to"] = query.to
+    if query.admins:
+        understood["admins"] = True
     one = answered.one
-    if one is None:
+    where = list(query.where)
+    if answered.escalations is not None:
+        body = privesc_json(answered.escalations)
+    elif one is None:
         body = who_can_json(answered.reaches)
+    elif query.command == "paths" and query.to is not None:
+        body = paths_json(one, [], [], where, query.to)
     else:
-        body = can_json(one, list(answered.actions), list(answered.resources), [])
+        body = can_json(one, list(answered.actions), list(answered.resources), where)
+    if answered.notes:
+        body = {**body, "how": list(answered.notes)}
     return {"question": question, "understood": understood, **body}
 
 

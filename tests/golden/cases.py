@@ -308,6 +308,21 @@ add("ask-dev-one-write-trail-direct", f"ask {DEMO} 'can user dev.one write the t
 add("ask-trial", f"ask {DEMO} 'can any non-MFA principal delete the trial'")
 add("ask-ambiguous-role", f"ask {DEMO} 'can role BreakGlassAdmin delete the trail'")
 add("ask-action-typo", f"ask {DEMO} 'who can cloudtrail:StopLoging the trail'")
+# issue 19: questions that map to paths and privesc, a filter, and a phrasing error's suggestion
+add("ask-dev-one-become-admin", f"ask {DEMO} 'can dev.one become admin' {T}")
+add("ask-admins-in-account", f"ask {DEMO} 'who are the admins in account acme-dev' {T}")
+add(
+    "ask-admins-in-account-json", f"ask {DEMO} 'who are the admins in account acme-dev' -f json {T}"
+)
+add(
+    "ask-break-glass-no-mfa",
+    f"ask {DEMO} 'which principals without MFA can assume BreakGlassAdmin?' {T}",
+)
+add(
+    "ask-outside-log-bucket",
+    f"ask {DEMO} 'can anyone outside the organization read the log bucket' {T}",
+)
+add("ask-stop-loging", f"ask {DEMO} 'who can stop loging on the trail'")
 
 # -- paths ------------------------------------------------------------------------------------
 add("paths-dev-one-admin", f"paths {DEMO} --from {DEV_ONE} --to admin {T}")

@@ -27,10 +27,22 @@ def checks(demo, question):
 
 
 def error(demo, question):
+    """The error's first line: what was understood, and why not the rest."""
+    return error_lines(demo, question)[0]
+
+
+def error_lines(demo, question):
     with pytest.raises(InputError) as exc:
         parse(question, demo)
     assert (exc.value.file, exc.value.path) == ("ask", "$")
-    return exc.value.message
+    return exc.value.message.splitlines()
+
+
+def closest(demo, question):
+    """The closest question the error says the grammar accepts."""
+    line = error_lines(demo, question)[1]
+    assert line.startswith("    closest question it accepts: "), line
+    return line.split(": ", 1)[1].strip('"')
 
 
 # subjects
@@ -84,6 +96,8 @@ def test_unknown_user(demo):
     assert error(demo, "can user bob delete the trail") == (
         'understood "can", not "user bob" (no user named bob in the snapshot)'
     )
+    assert closest(demo, "can user bob delete the trail") == "can anyone delete the trail"
+    assert closest(demo, "can user dev.onee delete the trail") == "can dev.one delete the trail"
 
 
 def test_unknown_principal_arn(demo):
@@ -95,15 +109,20 @@ def test_unknown_principal_arn(demo):
 
 
 def test_not_a_question(demo):
-    assert error(demo, "could any principal delete the trail") == (
-        'understood nothing of "could any principal delete the trail" (expected: can ..., who can ...)'
+    assert error(demo, "would any principal delete the trail") == (
+        'understood nothing of "would any principal delete the trail" (expected: can ..., '
+        "who can ..., who is admin, how can X reach Y, show the path from X to Y)"
+    )
+    assert closest(demo, "would any principal delete the trail") == (
+        "can any principal delete the trail"
     )
 
 
 def test_any_without_principal(demo):
-    assert error(demo, "can any user delete the trail") == (
-        'understood "can", not "any user delete the trail" (expected: any principal, any non-MFA principal, '
-        "user NAME, role NAME, a principal ARN)"
+    assert error(demo, "can any group delete the trail") == (
+        'understood "can", not "any group delete the trail" (expected: any principal, anyone, '
+        "anyone outside the organization, user NAME, role NAME, a user or role name, "
+        "a principal ARN)"
     )
 
 
@@ -136,6 +155,9 @@ def test_stop_logging_applies_to_trails_only(demo):
     assert error(demo, "who can stop logging on the trail bucket") == (
         'understood "who can stop logging on", not "the trail bucket" ("stop logging on" applies to trails, '
         "not to the trail bucket: the bucket of acme-org-trail)"
+    )
+    assert closest(demo, "who can stop logging on the trail bucket") == (
+        "who can stop logging on the trail"
     )
 
 
@@ -198,8 +220,11 @@ def test_action_pattern_that_matches_nothing(demo):
 def test_unknown_verb(demo):
     assert error(demo, "who can nuke the trail") == (
         'understood "who can", not "nuke the trail" (expected: delete, stop logging on, tamper with, read, write, '
-        "an action pattern like s3:Put*)"
+        "assume, pass, decrypt, encrypt, use, publish to, subscribe to, disable, put, get, list, "
+        "modify the policy of, become admin, an action pattern like s3:Put*)"
     )
+    assert closest(demo, "who can nuke the trail") == "who can read the trail"
+    assert closest(demo, "can dev.one deletee the trail") == "can dev.one delete the trail"
 
 
 # objects
@@ -266,16 +291,21 @@ def test_named_verb_on_another_kind_of_arn(demo):
 
 
 def test_typo_in_the_object(demo):
-    assert error(demo, "can any non-MFA principal delete the trial") == (
+    assert error_lines(demo, "can any non-MFA principal delete the trial") == [
         'understood "can any non-MFA principal delete", not "the trial" (expected: the trail, trail NAME, '
-        "the trail bucket, the trail key, the trail topic, bucket NAME, an ARN or ARN pattern)"
-    )
+        "the trail bucket, the trail key, the trail topic, bucket NAME, an ARN or ARN pattern)",
+        '    closest question it accepts: "can any non-MFA principal delete the trail"',
+        f"    answered by: iamgraph who-can {demo.root} --no-mfa --action cloudtrail:DeleteTrail "
+        f"--resource {ORG_TRAIL}",
+    ]
 
 
 def test_trailing_words(demo):
     assert error(demo, "who can delete the trail now") == (
-        'understood "who can delete the trail", not "now" (expected: the end of the question, without MFA, with MFA)'
+        'understood "who can delete the trail", not "now" (expected: the end of the question, '
+        "without MFA, with MFA, in account N, in OU NAME)"
     )
+    assert closest(demo, "who can delete the trail now") == "who can delete the trail"
 
 
 # iamgraph ask
@@ -369,7 +399,10 @@ def test_ask_typo_is_bad_input(at_repo_root):
     result = ask("can any non-MFA principal delete the trial")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines() == [
         'iamgraph: ask: $: understood "can any non-MFA principal delete", not "the trial" (expected: the trail, '
-        "trail NAME, the trail bucket, the trail key, the trail topic, bucket NAME, an ARN or ARN pattern)"
-    )
+        "trail NAME, the trail bucket, the trail key, the trail topic, bucket NAME, an ARN or ARN pattern)",
+        '    closest question it accepts: "can any non-MFA principal delete the trail"',
+        "    answered by: iamgraph who-can fixtures/demo-org --no-mfa --action cloudtrail:DeleteTrail "
+        f"--resource {ORG_TRAIL}",
+    ]
