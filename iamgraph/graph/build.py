@@ -1,9 +1,11 @@
 """The permission graph: principals as nodes, proven escalation steps as edges.
 
-Input: a snapshot. Output: a `networkx.MultiDiGraph` whose nodes are every user, role and
-account root (plus the organization root, OUs and accounts, for drawing) and whose edges are
-`member_of` (user to group, for drawing) and one `Hop` per escalation step a source can take,
-for each MFA mode of the source's credential.
+Input: a snapshot. Output: a `networkx.MultiDiGraph` (`PermissionGraph.graph`) whose nodes are
+every user, role and account root (plus the organization root, OUs and accounts, for drawing)
+and whose edges are `member_of` (user to group, for drawing) and one `Hop` per escalation step a
+source can take, for each MFA mode of the source's credential. The steps are kept as they are
+worked out (`Drawing`) and the networkx graph is made from them when asked for: importing
+networkx costs a third of a second that a first `can` or `who-can` need not pay.
 
 Every step is decided by `solvers.properties.can` (a replayed witness, a proof, or unknown), so an
 edge is either proven (`reachable`) or `unknown`; a proven-unreachable step is no edge at all.
@@ -16,8 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-
-import networkx as nx
 
 from iamgraph.evaluate.gather import ROLE_MODES, USER_MODES, Mfa, find_target
 from iamgraph.evaluate.layers import Layer, Outcome, PolicySet, decide
@@ -62,14 +62,36 @@ class Hop:
 Key = tuple[str, Mfa, Gains]  # a state: principal, credential mode, changes made to it
 
 
+class Drawing:
+    """The steps worked out so far, one per source, target, method, mode and detail: the
+    edges of the networkx graph, which is made from them when asked for. Kept per source, then
+    per target, in the order they came, as networkx keeps a multigraph's edges."""
+
+    def __init__(self) -> None:
+        self.out: dict[str, dict[str, dict[str, Hop]]] = {}
+
+    def add(self, hop: Hop, mode: Mfa) -> None:
+        key = f"{hop.method}|{mode}|{hop.detail}"
+        self.out.setdefault(hop.source, {}).setdefault(hop.target, {})[key] = hop
+
+    def edges(self, order) -> Iterator[tuple[str, str, str, Hop]]:
+        """(source, target, key, hop), sources in `order` (the graph's nodes) first."""
+        sources = [a for a in order if a in self.out]
+        sources += [a for a in self.out if a not in set(sources)]
+        for source in sources:
+            for target, keyed in self.out[source].items():
+                for key, hop in keyed.items():
+                    yield source, target, key, hop
+
+
 @dataclass
 class PermissionGraph:
     """Nodes and admin verdicts up front; a state's steps are worked out the first time a
     search leaves it (`steps`), so a question pays only for the states it visits."""
 
     snap: Snapshot
-    graph: nx.MultiDiGraph
     builder: Builder
+    drawing: Drawing = field(default_factory=Drawing)
     admin: dict[tuple[str, Mfa], Admin] = field(default_factory=dict)
     starts: dict[str, tuple[Mfa, ...]] = field(default_factory=dict)  # who holds what at first
     expanded: dict[Key, list[Hop]] = field(default_factory=dict)
@@ -160,9 +182,19 @@ class PermissionGraph:
         return self.modifiers[source]
 
     def _draw(self, hop: Hop, mode: Mfa) -> None:
-        self.graph.add_edge(
-            hop.source, hop.target, key=f"{hop.method}|{mode}|{hop.detail}", hop=hop
-        )
+        self.drawing.add(hop, mode)
+
+    @property
+    def graph(self):
+        """The networkx.MultiDiGraph of the principals (and the organization, for drawing) and
+        of the steps worked out so far."""
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        _structure(self.snap, g)
+        for source, target, key, hop in self.drawing.edges(g.nodes):
+            g.add_edge(source, target, key=key, hop=hop)
+        return g
 
     def expand_all(self, progress=None) -> None:
         states = list(self.admin)
@@ -174,9 +206,9 @@ class PermissionGraph:
 
     def hops(self) -> Iterator[Hop]:
         """The steps worked out so far (`expand_all` first for all of them)."""
-        for _, _, data in self.graph.edges(data=True):
-            if "hop" in data:
-                yield data["hop"]
+        order = [*self.snap.principals, *self.snap.groups]
+        for *_, hop in self.drawing.edges(order):
+            yield hop
 
     def modes(self, arn: str) -> tuple[Mfa, ...]:
         return ROLE_MODES if self.snap.principals[arn].kind is PrincipalKind.ROLE else USER_MODES
@@ -412,9 +444,7 @@ def build(
     """Nodes, starting credentials and every principal's admin verdict per MFA mode (unless
     `admin` is False: `graph.parallel` fills them in); the steps between them come as searches
     ask (`PermissionGraph.steps`)."""
-    g = nx.MultiDiGraph()
-    pg = PermissionGraph(snap, g, Builder(snap, timeout_ms))
-    _structure(snap, g)
+    pg = PermissionGraph(snap, Builder(snap, timeout_ms))
     principals = list(snap.principals.values()) if admin else []
     for i, p in enumerate(principals):
         for mode in pg.modes(p.arn):
@@ -425,7 +455,7 @@ def build(
     return pg
 
 
-def _structure(snap: Snapshot, g: nx.MultiDiGraph) -> None:
+def _structure(snap: Snapshot, g) -> None:
     org = snap.organization
     if org is not None:
         for node in org.nodes.values():

@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
-import networkx as nx
-
 from iamgraph import deadline
 from iamgraph.graph.admin import Admin
 from iamgraph.graph.build import Builder, Hop, Key, PermissionGraph
@@ -124,7 +122,7 @@ _one_at_a_time = threading.Lock()  # z3 is not thread-safe: one task per process
 def work(snap: Snapshot, task: Task) -> Result:
     """One task: the admin verdicts (and base states' steps) of its principals."""
     with _one_at_a_time, deadline.within(task.seconds_left):
-        pg = PermissionGraph(snap, nx.MultiDiGraph(), Builder(snap, task.timeout_ms))
+        pg = PermissionGraph(snap, Builder(snap, task.timeout_ms))
         result = Result()
         for arn in task.arns:
             for mode in pg.modes(arn):

@@ -9,7 +9,7 @@ out again (the edges it drew are redrawn under the same keys); the closed sets o
 are keyed by closures of one question. Attributes are saved generically, so that the engine
 may grow caches without this module changing.
 
-The builder (every solver answer, the bulk of an entry) and the drawing (`PermissionGraph.graph`)
+The builder (every solver answer, the bulk of an entry) and the drawing (`PermissionGraph.drawing`)
 are only needed when a query works out a step the entry lacks: they are stored as pickles of
 their own and unpickled on first use (`_Later`), so a query the entry answers reads neither.
 
@@ -35,7 +35,7 @@ from iamgraph.model.snapshot import Snapshot
 Graph = tuple[PermissionGraph, Paths]
 _SNAPSHOT = "<the snapshot>"  # what stands for the snapshot in a stored attribute
 _ADMIN = "admin-goal"  # what `Paths.admin_goal` is stored as, in the keys of goal caches
-LATER = ("builder", "graph")  # attributes of the graph unpickled on first use
+LATER = ("builder", "drawing")  # attributes of the graph unpickled on first use
 # An entry is rewritten when the command added more than this share to what it held: a query
 # whose searches visit states in another order (sets) adds a few steps, not worth seconds.
 GROWTH = 1.01
