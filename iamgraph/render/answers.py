@@ -126,7 +126,10 @@ def via_cell(r: Reach, name: dict[str, str]) -> str:
 def hops_cell(hops, name: dict[str, str]) -> str:
     """`dev-admin (AssumeRole) -> ...`: each hop's target by name, its method spaced so that a
     narrow column wraps between the actions."""
-    return " -> ".join(f"{name[h.target]} ({method_words(h.method)})" for h in hops)
+    return " -> ".join(
+        f"{'itself' if h.target == h.source else name[h.target]} ({method_words(h.method)})"
+        for h in hops
+    )
 
 
 def who_can_lines(
