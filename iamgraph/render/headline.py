@@ -237,8 +237,12 @@ def _reach(e: Escalation) -> Reach:
 # -- check ----------------------------------------------------------------------------------
 
 
-def check_headline(result: str, outcomes: Sequence[InvariantResult], file: str) -> str:
-    """`FAIL: 2 of 7 invariants of FILE are broken: a (2 principals), b (...). 5 hold.`"""
+def check_headline(
+    result: str, outcomes: Sequence[InvariantResult], file: str, suppressed: int = 0
+) -> str:
+    """`FAIL: 2 of 7 invariants in FILE broken: a (2 principals), b (...). 5 hold (proven).`;
+    `result` is the report's (after suppressions), so a break only suppressed findings show
+    is said as such, never as a pass of the invariant."""
     total = len(outcomes)
     broken = [o for o in outcomes if o.result == Result.FAIL]
     unknown = [o for o in outcomes if o.result == Result.UNKNOWN]
@@ -250,10 +254,14 @@ def check_headline(result: str, outcomes: Sequence[InvariantResult], file: str) 
         parts += [f"{len(o.undecided)} unknown"] if o.undecided else []
         return f"{o.invariant.name} ({', '.join(parts)})" if parts else o.invariant.name
 
-    tail = f"{held} hold (proven)" + (f", {len(unknown)} unknown" if unknown else "")
+    holds = f"{held} {'holds' if held == 1 else 'hold'} (proven)"
+    tail = holds + (f", {len(unknown)} unknown" if unknown else "")
     if broken:
         listed = _listed([who(o) for o in broken], len(broken))
-        return f"{result}: {len(broken)} {of} broken: {listed}. {tail}."
+        accepted = f" ({plural(suppressed, 'finding')} suppressed)" if suppressed else ""
+        if result != Result.FAIL:  # every break is suppressed
+            accepted = f" only where suppressed ({plural(suppressed, 'finding')})"
+        return f"{result}: {len(broken)} {of} broken{accepted}: {listed}. {tail}."
     if unknown:
         first = unknown[0]
         r = first.undecided[0] if first.undecided else None
@@ -261,7 +269,7 @@ def check_headline(result: str, outcomes: Sequence[InvariantResult], file: str) 
         return (
             f"{result}: none {of} is shown broken, but {len(unknown)} "
             f"{'is' if len(unknown) == 1 else 'are'} unknown: {first.invariant.name}{why}. "
-            f"{held} hold (proven)."
+            f"{holds}."
         )
     return f"{result}: all {total} invariants in {file} hold (proven)."
 

@@ -177,7 +177,9 @@ def _invariants_text(c: InvariantCheck, show_all: bool = False) -> list[Said]:
             *(h.source for r in reaches for h in r.obtained),
         ]
     )
-    lines: list[Said] = [Para(check_headline(c.report.result, c.outcomes, str(c.file)))]
+    suppressed = sum(1 for i in c.report.items if i.suppression)
+    head = check_headline(c.report.result, c.outcomes, str(c.file), suppressed)
+    lines: list[Said] = [Para(head)]
     held = []
     for o in c.outcomes:
         if o.result == Result.PASS and not show_all:
