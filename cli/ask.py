@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.cli.can import DirectOption, RenderOption, TimeoutOption
+from iamgraph.cli.can import AllOption, DirectOption, RenderOption, TimeoutOption
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
@@ -75,6 +75,7 @@ def ask(
         ..., help='For example "can any non-MFA principal delete the trail".'
     ),
     direct: bool = DirectOption,
+    show_all: bool = AllOption,
     timeout: float = TimeoutOption,
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
@@ -116,7 +117,7 @@ def ask(
     if output is OutputFormat.JSON:
         print_json(ask_json(question, answered))
     else:
-        say(ask_lines(answered))
+        say(ask_lines(answered, show_all))
     raise typer.Exit(EXIT_UNKNOWN if answered.unknown else EXIT_OK)
 
 

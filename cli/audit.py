@@ -60,6 +60,9 @@ def audit(
         None, "--output", "-o", dir_okay=False, help="Write the report here instead of stdout."
     ),
     listing: bool = typer.Option(False, "--list", help="List the checks and exit."),
+    show_all: bool = typer.Option(
+        False, "--all", help="Also name the checks that found nothing (text output)."
+    ),
     unknown: OnUnknown = UnknownOption,
     suppressions: Path | None = SuppressionsOption,
     timeout: float = TimeoutOption,
@@ -105,7 +108,7 @@ def audit(
         if fmt is AuditFormat.HTML:
             audit_html(audited)
         else:
-            audit_report(fmt.value, audited)
+            audit_report(fmt.value, audited, show_all)
         raise typer.Exit(EXIT_CODES[counted(audited.report.result, unknown)])
 
 

@@ -43,6 +43,9 @@ MfaOption = typer.Option(
     help="--mfa: only sessions with MFA; --no-mfa: only credentials without MFA "
     "(access keys or sessions). Default: any.",
 )
+AllOption = typer.Option(
+    False, "--all", help="Also list the principals proven unable (left out by default)."
+)
 TimeoutOption = typer.Option(
     DEFAULT_TIMEOUT_MS / 1000, "--timeout", min=0.001, help="Seconds per solver call."
 )
@@ -86,7 +89,7 @@ def can(
     from iamgraph.query import answer
     from iamgraph.query.asked import checked_request
     from iamgraph.query.simulate import parse_context_pairs
-    from iamgraph.render.answers import can_lines
+    from iamgraph.render.answers import can_answer_lines
     from iamgraph.render.json import can_json, print_json
     from iamgraph.render.text import input_warnings, say, unreadable
     from iamgraph.verdict import Verdict
@@ -119,7 +122,7 @@ def can(
     if output is OutputFormat.JSON:
         print_json(can_json(reach, actions, resources, where))
     else:
-        say(can_lines(reach, where))
+        say(can_answer_lines(reach, actions, resources, where, mfa_mode(mfa)))
     raise typer.Exit(EXIT_UNKNOWN if reach.answer.verdict is Verdict.UNKNOWN else EXIT_OK)
 
 
@@ -135,6 +138,7 @@ def who_can(
     ),
     mfa: bool | None = MfaOption,
     direct: bool = DirectOption,
+    show_all: bool = AllOption,
     timeout: float = TimeoutOption,
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
@@ -178,5 +182,5 @@ def who_can(
     if output is OutputFormat.JSON:
         print_json(who_can_json(reaches))
     else:
-        say(who_can_lines(reaches))
+        say(who_can_lines(reaches, action, resource, mfa_mode(mfa), show_all))
     raise typer.Exit(EXIT_UNKNOWN if answer.any_unknown(reaches) else EXIT_OK)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from iamgraph.cli.can import MfaOption, RenderOption, TimeoutOption, mfa_mode
+from iamgraph.cli.can import AllOption, MfaOption, RenderOption, TimeoutOption, mfa_mode
 from iamgraph.cli.common import (
     EXIT_OK,
     EXIT_UNKNOWN,
@@ -27,6 +27,7 @@ from iamgraph.errors import InputError
 def privesc(
     snapshot: Path = typer.Argument(..., help="Snapshot folder."),
     mfa: bool | None = MfaOption,
+    show_all: bool = AllOption,
     timeout: float = TimeoutOption,
     render: Path | None = RenderOption,
     output: OutputFormat = FormatOption,
@@ -57,7 +58,7 @@ def privesc(
     if output is OutputFormat.JSON:
         print_json(privesc_json(found))
     else:
-        say(privesc_lines(found))
+        say(privesc_lines(found, mfa_mode(mfa), show_all))
     unknown = any(e.found.verdict is Verdict.UNKNOWN for e in found)
     raise typer.Exit(EXIT_UNKNOWN if unknown else EXIT_OK)
 

@@ -153,6 +153,9 @@ def check_invariants(
     output: ReportFormat = ReportFormatOption,
     suppressions: Path | None = SuppressionsOption,
     render: Path | None = RenderOption,
+    show_all: bool = typer.Option(
+        False, "--all", help="List each invariant that holds on its own line (text output)."
+    ),
     quiet: bool = QuietOption,
     strict: bool = StrictOption,
     no_size_limit: bool = NoSizeLimitOption,
@@ -180,7 +183,7 @@ def check_invariants(
     input_warnings(checked.snapshot)
     if render is not None:
         write_render(render, checked.snapshot, checked.paths, f"invariants broken in {snapshot}")
-    write.invariant_check(output, checked, str(render) if render else "")
+    write.invariant_check(output, checked, str(render) if render else "", show_all)
     raise typer.Exit(EXIT_CODES[counted(checked.report.result, unknown)])
 
 

@@ -14,6 +14,7 @@ false) rather than listing fewer classes. Classes come out sorted, whatever orde
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -141,6 +142,8 @@ def new_access(
         info = cat.actions[model.eval(action, model_completion=True).as_long()]
         res = model.eval(resource, model_completion=True).as_string()
         req = given.request(info.full_name, res, ctx.values(model))
+        if res != "*" and not _reads_well(res):  # z3's free name (`role/-`, ``)
+            req = _readable(before, after, info, given, ctx.values(model)) or req
         later, earlier = decide(after, req), decide(before, req)
         if not _new(later, earlier):
             req = _guessed(before, after, info, given)  # the obvious request for that action
@@ -322,9 +325,31 @@ def _guessed(
     return None
 
 
+def _readable(before: PolicySet, after: PolicySet, info, given: _Given, chosen) -> Request | None:
+    """A request for the same action whose resource reads as one, if one is new access too
+    (replayed on both sides, like every witness): what a statement spells out, else z3's
+    context on `*` or on an ARN of each shape the action takes, named `example`."""
+    req = _guessed(before, after, info, given)
+    if req is not None:
+        return req
+    shapes = [p for p in expand_star(info.full_name, ["*"]) if p != "*"]
+    named = [a for a in (concrete_arn(p, WITNESS_ACCOUNT) for p in shapes) if a]
+    regionless = [regex.with_segment(a, 3, "") for a in named]  # where a region is denied
+    for arn in ["*", *named, *regionless]:
+        req = given.request(info.full_name, arn, chosen)
+        if _new(decide(after, req), decide(before, req)):
+            return req
+    return None
+
+
 def _reads_well(arn: str) -> bool:
-    """A full ARN whose resource part does not end on an empty name (`function:`, `role/`)."""
-    return arn.startswith("arn:") and arn.count(":") >= 5 and not arn.endswith((":", "/"))
+    """A full ARN each of whose resource names is letters, digits, dots and underscores with
+    single dashes between: not `function:`, `role/`, `role/-`, `log-group:---` (z3's picks
+    for a free name)."""
+    if not (arn.startswith("arn:") and arn.count(":") >= 5):
+        return False
+    names = re.split(r"[/:]", arn.split(":", 5)[5])
+    return all(re.fullmatch(r"[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*", n) for n in names)
 
 
 def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef):
@@ -337,8 +362,14 @@ def _nicer(solver: z3.Solver, model, action: z3.ArithRef, resource: z3.SeqRef):
         for p in expand_star(info.full_name, ["*"])
         if p != "*"
     ]
-    if not shapes:
-        return model
+    if not shapes:  # the action takes no resource ARN: `*`, the pattern it is free over
+        solver.push()
+        solver.set("rlimit", NICER_RLIMIT)
+        solver.add(action == info.id, resource == z3.StringVal("*"))
+        found = solver.model() if solver.check() == z3.sat else None
+        solver.pop()
+        solver.set("rlimit", 0)
+        return found if found is not None else model
     try:
         for shape in shapes:  # one shape at a time: small questions answer fast
             solver.push()

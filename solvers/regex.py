@@ -189,6 +189,10 @@ REGIONS = (
 DIGIT = z3.Range("0", "9")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 NAME_CHAR = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))
+ALNUM = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"))
+# a name a reader takes for one: letters and digits, single dashes between them (left free,
+# z3 picks `role/-` or `room/a-------`)
+NAME = z3.Concat(z3.Plus(ALNUM), z3.Star(z3.Concat(z3.Re("-"), z3.Plus(ALNUM))))
 
 
 def arn_term(pattern: str, tag: str = "resource") -> tuple[z3.SeqRef, list[z3.BoolRef]]:
@@ -236,7 +240,8 @@ def with_segment(pattern: str, index: int, value: str) -> str:
 @lru_cache(maxsize=4096)
 def resource_like_a_name(pattern: str) -> z3.ReRef:
     """`resource(pattern)` where each wildcard of the resource part stands for a short name
-    (lower-case letters, digits, dashes): a preference for readable witnesses, never a limit."""
+    (lower-case letters and digits, single dashes between them): a preference for readable
+    witnesses, never a limit."""
     head, tail = _split5(pattern)
     parts: list[z3.ReRef] = []
     run = ""
@@ -245,7 +250,7 @@ def resource_like_a_name(pattern: str) -> z3.ReRef:
             if run:
                 parts.append(literal(run))
                 run = ""
-            parts.append(z3.Plus(NAME_CHAR) if c == "*" else NAME_CHAR)
+            parts.append(NAME if c == "*" else ALNUM)
         else:
             run += c
     if run:

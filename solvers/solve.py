@@ -259,6 +259,8 @@ def _preferences(known_arns, action, action_set, res, pattern: str) -> list[z3.B
             prefs.append(z3.Or(*[res == z3.StringVal(a) for a in known[:200]]))
         if pattern.count(":") >= 5:
             prefs.append(z3.InRe(res, regex.resource_like_a_name(pattern)))
+        elif pattern == "*":  # an action that takes no resource ARN: `*`, not z3's ``
+            prefs.append(res == z3.StringVal("*"))
     if not isinstance(action, str):
         fits = _fitting_actions(tuple(action_set), pattern)
         if fits:

@@ -30,6 +30,9 @@ atexit.register(shutil.rmtree, os.environ["IAMGRAPH_CACHE_DIR"], ignore_errors=T
 # No command writes a snapshot cache (`.iamgraph-cache/`) into fixtures/: the cache's own tests
 # (tests/cli/test_snapshot_cache.py) turn it on for copies in tmp_path.
 os.environ["IAMGRAPH_NO_CACHE"] = "1"
+# Text answers wrap at the terminal's width (COLUMNS, else 80 off a terminal): tests that read
+# whole lines get a width no line reaches, whatever the shell's; the golden cases set 100.
+os.environ["COLUMNS"] = "1000"
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,10 @@ class Found:
     final: Answer | None = None
     start: State | None = None
     reasons: tuple[str, ...] = ()
+    # who-can: the proven steps by which an attacker holding credentials of their own comes
+    # to hold `start` (a role's session given out through PassRole, a rewritten trust, ...);
+    # empty when `start` is such a credential itself
+    obtained: tuple[Hop, ...] = ()
 
 
 def modes_filter(mfa: str | None) -> frozenset[Mfa]:
@@ -56,6 +60,8 @@ class Paths:
         self.timeout_ms = timeout_ms
         self.direct_cache: dict[tuple, Answer] = {}
         self.bound = Bound(self)
+        # the proven closure of `obtainable`: each state it reached by a step, and from where
+        self.obtained_by: dict[State, tuple[State, Hop]] = {}
 
     # -- where an attacker starts ------------------------------------------------------------
     def own_starts(self, arn: str, allowed: frozenset[Mfa]) -> list[State]:
@@ -79,8 +85,22 @@ class Paths:
                 base += [State(arn, m) for m in self.pg.starts.get(arn, ()) if m in allowed]
             else:
                 base += self.own_starts(arn, allowed)
-        proven = self._closure(base, sure=True, allowed=allowed)
+        self.obtained_by = {}  # this question's modes only
+        proven = self._closure(base, sure=True, allowed=allowed, parents=self.obtained_by)
         return proven, self._maybe(base, allowed)
+
+    def obtaining(self, s: State) -> tuple[Hop, ...]:
+        """The proven steps `obtainable` found to `s` from a credential an attacker holds of
+        its own, first step first (none when `s` is one)."""
+        hops: list[Hop] = []
+        seen = {s}
+        while s in self.obtained_by:
+            s, hop = self.obtained_by[s]
+            if s in seen:  # never in a breadth-first closure; a guard, not a case
+                break
+            seen.add(s)
+            hops.append(hop)
+        return tuple(reversed(hops))
 
     def _closure(
         self,
@@ -88,8 +108,10 @@ class Paths:
         sure: bool,
         allowed: frozenset[Mfa],
         seen: set[State] | None = None,
+        parents: dict[State, tuple[State, Hop]] | None = None,
     ) -> set[State]:
-        """Every state reachable from `starts` (added to `seen`, the states already closed)."""
+        """Every state reachable from `starts` (added to `seen`, the states already closed);
+        `parents` records the state and step each new state was first reached by."""
         seen = seen if seen is not None else set()
         starts = [s for s in starts if s not in seen]
         seen.update(starts)
@@ -98,10 +120,12 @@ class Paths:
         while queue or admins:
             deadline.check()
             s = queue.popleft() if queue else admins.popleft()
-            for _, _, nxt, _ in self._own(s, sure, self._unseen(seen, allowed)):
+            for _, hop, nxt, _ in self._own(s, sure, self._unseen(seen, allowed)):
                 if nxt not in seen and nxt.mode in allowed:
                     seen.add(nxt)
                     (admins if self._admin(nxt) else queue).append(nxt)
+                    if parents is not None:
+                        parents.setdefault(nxt, (s, hop))
         return seen
 
     def _unseen(self, seen: set[State], allowed: frozenset[Mfa]) -> Callable[[str], bool]:
@@ -434,7 +458,10 @@ def who_can(
             progress(i, total, "searching paths")
         starts = _sorted(s for s in proven if s.arn == arn and not s.gains)
         if starts:
-            out.append(paths.search(arn, starts, goal, allowed))
+            found = paths.search(arn, starts, goal, allowed)
+            if found.start is not None:
+                found = replace(found, obtained=paths.obtaining(found.start))
+            out.append(found)
             continue
         hidden = _sorted(s for s in maybe if s.arn == arn and not s.gains)
         found = paths.search(arn, hidden, goal, allowed) if hidden else None

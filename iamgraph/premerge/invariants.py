@@ -60,9 +60,15 @@ def _is_audit_check(check_id: str) -> bool:
 
 
 def check(
-    pg: PermissionGraph, paths: Paths, invariants: list[Invariant], file: str
+    pg: PermissionGraph, paths: Paths, invariants: list[Invariant], file: str, progress=None
 ) -> list[InvariantResult]:
-    return [_check(pg, paths, inv, file, i) for i, inv in enumerate(invariants)]
+    """Each invariant held to the graph; `progress(done, total, label)` hears of each."""
+    out = []
+    for i, inv in enumerate(invariants):
+        if progress:
+            progress(i, len(invariants), f"checking invariant {inv.name}")
+        out.append(_check(pg, paths, inv, file, i))
+    return out
 
 
 def _allowed(inv: Invariant, arn: str) -> bool:

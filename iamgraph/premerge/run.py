@@ -235,7 +235,7 @@ def check_invariants(
     accepted = suppressions_of(settings) + suppressions_from(suppressions)
     snap = load_snapshot(folder, progress, strict=strict, size_limit=size_limit)
     pg, paths = graph_for(snap, timeout_ms, progress)
-    outcomes = check_all(pg, paths, invs, str(file))
+    outcomes = check_all(pg, paths, invs, str(file), progress)
     report = judge(
         invariant_items(outcomes, _invariant_locations(invs, file)),
         accepted,

@@ -23,6 +23,7 @@ class Reach:
     answer: Answer
     hops: tuple[Hop, ...] = ()
     start: State | None = None
+    obtained: tuple[Hop, ...] = ()  # how an attacker comes to hold `start` (who-can)
 
 
 def _goal(paths: Paths, checks: list[Check], where):
@@ -53,7 +54,7 @@ def _reach(found: Found) -> Reach:
     witness = final.witness if final and found.verdict is Verdict.REACHABLE else None
     notes = (proof_note(),) if found.verdict is Verdict.UNREACHABLE else ()
     answer = Answer(found.principal, found.verdict, witness, found.reasons, 0.0, notes)
-    return Reach(answer, found.hops, found.start)
+    return Reach(answer, found.hops, found.start, found.obtained)
 
 
 def who_can(

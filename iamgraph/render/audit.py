@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from iamgraph.audit.run import Audit
-from iamgraph.finding import Finding, Rule, Severity
+from iamgraph.finding import Finding, Rule
 from iamgraph.query.access import Status
 from iamgraph.render.diagrams import audit_diagrams
 from iamgraph.render.dot import svg
+from iamgraph.render.headline import audit_headline
 from iamgraph.render.html import html_report
 from iamgraph.render.report import write
-from iamgraph.render.text import warn
+from iamgraph.render.text import Para, Said, short, warn
 
 
 def outcome(f: Finding) -> str:
@@ -43,36 +44,43 @@ def _needs(f: Finding) -> str:
     return "" if file is None else f"accounts/{account}/{file}"
 
 
-def audit_text(result: str, findings: list[Finding], checks: int, as_of: datetime) -> list[str]:
-    """A line pair per finding; the unknowns that lack one file are one pair, naming the file
-    once and the checks it leaves open."""
+def audit_text(
+    result: str,
+    findings: list[Finding],
+    checks: list[Rule] | int,
+    as_of: datetime,
+    show_all: bool = False,
+) -> list[Said]:
+    """The answer first (`render.headline.audit_headline`), then a line pair per finding (the
+    message wrapped to the terminal); the unknowns that lack one file are one pair, naming the
+    file once and the checks it leaves open. With `show_all`, the checks that found nothing."""
+    rules = checks if isinstance(checks, list) else []
+    count = len(checks) if isinstance(checks, list) else checks
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         if _needs(f):
             groups.setdefault(_needs(f), []).append(f)
-    out = []
+    out: list[Said] = [Para(audit_headline(result, findings, count, as_of))]
     for f in findings:
         group = groups.get(_needs(f), [])
         if len(group) > 1:
             if f is group[0]:
                 ids = ", ".join(dict.fromkeys(g.rule.id for g in group))
                 out.append(
-                    f"unknown   {len(group)} checks need {_needs(f)}, which the snapshot lacks:"
+                    Para(
+                        f"unknown   {len(group)} checks need {_needs(f)}, which the snapshot lacks:"
+                    )
                 )
-                out.append(f"          {ids}")
+                out.append(Para(ids, " " * 10, ""))
             continue
         state = "unknown" if f.unknown else f.rule.severity.value
-        out.append(f"{state:<8}  {f.rule.id}  {f.subject}")
-        out.append(f"          {f.message}")
-    live = [i for i in findings if i.suppression is None]
-    fails = [i for i in live if not i.unknown]
-    by = {s: sum(i.rule.severity is s for i in fails) for s in Severity}
-    counts = ", ".join(f"{n} {s.value}" for s, n in by.items() if n)
-    out.append(
-        f"{result}: {len(fails)} findings ({counts or 'none'}), "
-        f"{len(live) - len(fails)} unknown; {checks} checks, "
-        f"as of {as_of.date().isoformat()}"
-    )
+        out.append(Para(f"{state:<8}  {f.rule.id}  {short(f.subject)}", "", " " * 10))
+        out.append(Para(f.message, " " * 10, ""))
+    if show_all and rules:
+        found = {f.rule.id for f in findings}
+        clean = [c.id for c in rules if c.id not in found]
+        if clean:
+            out.append(Para(f"nothing found by {len(clean)} checks: {', '.join(clean)}"))
     return out
 
 
@@ -109,14 +117,14 @@ def check_list(checks: Iterable[Rule]) -> list[str]:
     return [f"{c.id:<45} {c.severity.value:<8} {c.title}" for c in checks]
 
 
-def audit_report(fmt: str, a: Audit) -> None:
+def audit_report(fmt: str, a: Audit, show_all: bool = False) -> None:
     """The audit as text, JSON, SARIF or Markdown (HTML is `render.html.audit_html`)."""
     items = list(a.report.items)
     write(
         fmt,
         a.report,
         title=f"audit {a.folder}",
-        text=lambda: audit_text(a.report.result, items, len(a.checks), a.context.as_of),
+        text=lambda: audit_text(a.report.result, items, list(a.checks), a.context.as_of, show_all),
         json_doc=lambda: audit_json(a.report.result, items, list(a.checks), a.context.as_of),
         findings_in_json=False,
     )

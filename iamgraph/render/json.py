@@ -114,6 +114,9 @@ def who_can_json(reaches: tuple[Reach, ...] | list[Reach]) -> dict:
                     "context": _context_json(r.answer),
                 },
                 "reasons": list(r.answer.reasons),
+                # how an attacker comes to hold the credential counted with (a role's
+                # session given out through PassRole, a rewritten trust): present when so
+                **({"obtained": path_json(Reach(r.answer, r.obtained))} if r.obtained else {}),
             }
             for r in reaches
         ],

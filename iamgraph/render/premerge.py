@@ -11,9 +11,11 @@ from iamgraph.premerge.invariants import InvariantResult
 from iamgraph.premerge.run import AccessCheck, Change, InvariantCheck, PolicyDiff
 from iamgraph.premerge.snapshot_diff import SnapshotDiff
 from iamgraph.query.reach import Reach
+from iamgraph.render.headline import check_headline, method_words, names, obtained_words
 from iamgraph.render.json import path_json
 from iamgraph.render.markdown import code, escape
 from iamgraph.render.report import write
+from iamgraph.render.text import Para, Said, short
 from iamgraph.verdict import Answer, Comparison, NewAccess, Result
 
 
@@ -153,28 +155,44 @@ def access_check(fmt: str, c: AccessCheck) -> None:
     )
 
 
-def _reach_line(r: Reach) -> str:
+def _reach_line(r: Reach, name: dict[str, str]) -> Para:
     notes = r.answer.notes
+    who = short(r.answer.principal)
     if notes and not r.hops:  # an exposure or audit finding: the subject is a resource
-        return f"    {r.answer.principal}: {'; '.join(notes)}"
-    via = " -> ".join(f"{h.target} ({h.method})" for h in r.hops) or "itself"
-    return f"    {r.answer.principal}: {via}"
+        return Para(f"{who}: {'; '.join(notes)}", "    ")
+    via = " -> ".join(f"{name[h.target]} ({method_words(h.method)})" for h in r.hops) or "itself"
+    held = obtained_words(r, name)
+    return Para(f"{who}: {via}" + (f", {held}" if held else ""), "    ")
 
 
-def _invariants_text(c: InvariantCheck) -> list[str]:
-    lines = []
+def _invariants_text(c: InvariantCheck, show_all: bool = False) -> list[Said]:
+    """The answer first (`render.headline.check_headline`), then each invariant broken or
+    undecided with its principals; the invariants that hold in one line (each on its own
+    with `show_all`)."""
+    reaches = [r for o in c.outcomes for r in (*o.breaking, *o.undecided)]
+    name = names(
+        [
+            *(r.answer.principal for r in reaches),
+            *(h.target for r in reaches for h in r.hops),
+            *(h.source for r in reaches for h in r.obtained),
+        ]
+    )
+    suppressed = sum(1 for i in c.report.items if i.suppression)
+    head = check_headline(c.report.result, c.outcomes, str(c.file), suppressed)
+    lines: list[Said] = [Para(head)]
+    held = []
     for o in c.outcomes:
+        if o.result == Result.PASS and not show_all:
+            held.append(o.invariant.name)
+            continue
         lines.append(f"{o.result:<8} {o.invariant.name}")
-        lines += [_reach_line(r) for r in o.breaking]
+        lines += [_reach_line(r, name) for r in o.breaking]
         lines += [
-            f"    unknown for {r.answer.principal}: {'; '.join(r.answer.reasons)}"
+            Para(f"unknown for {short(r.answer.principal)}: {'; '.join(r.answer.reasons)}", "    ")
             for r in o.undecided
         ]
-    counts = {k: sum(o.result == k for o in c.outcomes) for k in ("PASS", "FAIL", "UNKNOWN")}
-    lines.append(
-        f"{c.report.result}: {counts['PASS']} passed, {counts['FAIL']} failed, "
-        f"{counts['UNKNOWN']} unknown ({c.file})"
-    )
+    if held:
+        lines.append(Para(f"hold (proven): {', '.join(held)}"))
     return lines
 
 
@@ -197,12 +215,12 @@ def _outcome_json(o: InvariantResult) -> dict:
     }
 
 
-def invariant_check(fmt: str, c: InvariantCheck, image: str = "") -> None:
+def invariant_check(fmt: str, c: InvariantCheck, image: str = "", show_all: bool = False) -> None:
     write(
         fmt,
         c.report,
         title=f"check {c.folder}",
-        text=lambda: _invariants_text(c),
+        text=lambda: _invariants_text(c, show_all),
         json_doc=lambda: {
             "result": c.report.result,
             "invariants": [_outcome_json(o) for o in c.outcomes],

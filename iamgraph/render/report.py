@@ -13,7 +13,7 @@ from iamgraph.premerge.report import Report
 from iamgraph.render.json import print_json
 from iamgraph.render.markdown import markdown
 from iamgraph.render.sarif import sarif_log
-from iamgraph.render.text import say
+from iamgraph.render.text import Para, Said, say
 
 
 def item_json(i: Finding) -> dict:
@@ -28,9 +28,10 @@ def item_json(i: Finding) -> dict:
     }
 
 
-def suppressed_lines(items: Iterable[Finding]) -> list[str]:
+def suppressed_lines(items: Iterable[Finding]) -> list[Said]:
+    """One paragraph per suppressed finding, wrapped to the terminal's width."""
     return [
-        f"suppressed {i.rule.id} {i.subject}: {i.message} ({i.suppression.justification})"
+        Para(f"suppressed {i.rule.id} {i.subject}: {i.message} ({i.suppression.justification})")
         for i in items
         if i.suppression
     ]
@@ -41,7 +42,7 @@ def write(
     report: Report,
     *,
     title: str,
-    text: Callable[[], list[str]],
+    text: Callable[[], list[Said]],
     json_doc: Callable[[], dict],
     summary: Callable[[], list[str]] = list,
     image: str = "",

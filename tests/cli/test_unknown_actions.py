@@ -204,7 +204,8 @@ def test_can_case_variant_and_pattern():
     for action in ("CLOUDTRAIL:stoplogging", "cloudtrail:Stop*"):
         result = run([*COMMANDS["can"](action, ORG_TRAIL), "--no-mfa"])
         assert result.exit_code == 0, result.output
-        assert result.stdout.startswith(f"reachable  {CI}\n")
+        assert result.stdout.startswith("YES: ci-deployer can ")
+        assert f"\nreachable  {CI}\n" in result.stdout
 
 
 def test_who_can_case_variant_answers_as_the_canonical_name():

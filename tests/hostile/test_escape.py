@@ -117,7 +117,9 @@ def test_who_can_text_shows_control_characters_escaped(hostile_org):
     args = ["who-can", str(hostile_org), "--action", "cloudtrail:StopLogging", "--direct"]
     result = runner.invoke(app, [*args, "--resource", TRAIL, "--timeout", "120"])
     _clean(result.stdout)
-    row = [line for line in result.stdout.splitlines() if "maria" in line]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("YES: ") and SHOWN in lines[0]  # the answer names it, escaped
+    row = [line for line in lines[1:] if "maria" in line]
     assert len(row) == 1 and SHOWN in row[0] and "reachable" in row[0]
 
 

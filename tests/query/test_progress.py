@@ -72,3 +72,19 @@ def test_diff_reports_each_phase(demo):
         "paths to admin before",
         "paths to admin after",
     ]
+
+
+def test_check_reports_loading_the_graph_and_each_invariant():
+    """`check`: loading, the graph, then each invariant by name (issue 19: a bar on anything
+    that takes longer than a second)."""
+    from iamgraph.premerge.run import check_invariants
+    from tests.conftest import REPO
+
+    rec = Recorder()
+    checked = check_invariants(DEMO, REPO / "iamgraph.toml", timeout_ms=5000, progress=rec)
+    assert any(lab.startswith("loading account ") for _, _, lab in rec.calls)
+    names = [o.invariant.name for o in checked.outcomes]
+    for i, name in enumerate(names):
+        assert rec.phase(f"checking invariant {name}") == [(i, len(names))]
+    labels = [lab for _, _, lab in rec.calls]
+    assert labels[-1] == f"checking invariant {names[-1]}"

@@ -179,7 +179,8 @@ def test_the_cli_says_proven_unreachable_for_fp5():
         app, ["can", str(FOLDER), arn("user/fp5-legacy-maintainer"), ACTION, "*"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("proven-unreachable"), result.output
+    assert result.output.startswith("NO: fp5-legacy-maintainer cannot "), result.output
+    assert "\nproven-unreachable  " in result.output, result.output
 
 
 # -- privesc on the fixture: tests/graph/test_privesc_fixtures.py holds it to expected.json ----
