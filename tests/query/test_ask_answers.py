@@ -28,12 +28,9 @@ def ask(question, *args, snapshot="fixtures/demo-org"):
     return runner.invoke(app, ["ask", str(snapshot), question, *args])
 
 
-def rows(stdout):
-    """who-can's table: principal -> the row's other cells."""
-    lines = stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("principal "))
-    end = next(i for i, line in enumerate(lines) if line.startswith("verdict: "))
-    return {line.split()[0]: line.split()[1:] for line in lines[start + 1 : end]}
+def rows(result):
+    """who-can's JSON rows: principal ARN -> verdict."""
+    return {p["principal"]: p["verdict"] for p in json.loads(result.stdout)["principals"]}
 
 
 def test_who_can_assume_break_glass_admin_without_mfa():
@@ -60,8 +57,9 @@ def test_can_dev_one_become_admin_is_paths_to_admin():
     result = ask("can dev.one become admin")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"understood as: paths, from {DEV_ONE} to admin, any credential"
-    assert lines[1] == f"reachable  {DEV_ONE}"
+    assert lines[0] == "YES: dev.one can become admin, via dev-admin: AssumeRole."
+    assert lines[1] == f"understood as: paths, from {DEV_ONE} to admin, any credential"
+    assert lines[2] == f"reachable  {DEV_ONE}"
     assert lines[-1] == f"    admin at {DEV_ADMIN}"
 
 
@@ -85,13 +83,16 @@ def test_who_is_admin_lists_admins_only():
 def test_filter_in_account_keeps_that_accounts_rows():
     """Fact 19 over paths, narrowed to the management account: ci-deployer (through
     lambda-org-maintenance) and the Lambda role, and only that account's principals listed."""
-    result = ask("who can delete the trail without MFA in account 111122223333")
+    question = "who can delete the trail without MFA in account 111122223333"
+    result = ask(question, "-f", "json")
     assert result.exit_code == 0, result.output
-    table = rows(result.stdout)
-    assert all(p.split(":")[4] == MGMT_ID for p in table)
-    reachable = sorted(p for p, row in table.items() if row[0] == "reachable")
+    table = rows(result)
+    assert table and all(p.split(":")[4] == MGMT_ID for p in table)
+    reachable = sorted(p for p, verdict in table.items() if verdict == "reachable")
     assert reachable == [LAMBDA_ORG, CI_DEPLOYER]
-    assert result.stdout.splitlines()[1] == "    principals: in account 111122223333"
+    lines = ask(question).stdout.splitlines()
+    assert lines[0].startswith("YES: 2 principals can cloudtrail:DeleteTrail")
+    assert lines[2] == "    principals: in account 111122223333"
 
 
 def test_pass_a_role_pins_the_service():
@@ -106,15 +107,16 @@ def test_pass_a_role_pins_the_service():
 def test_outside_the_organization_is_proven_closed_on_the_demo():
     """Nothing in the demo lets an outsider in (exposure test): proven, with what it is
     relative to."""
-    result = ask("can anyone outside the organization read the log bucket")
+    question = "can anyone outside the organization read the log bucket"
+    out = json.loads(ask(question, "-f", "json").stdout)
+    assert out["verdict"] == "proven-unreachable" and out["principals"] == []
+    assert "no resource policy or role trust of the snapshot lets anyone outside in" in out["how"]
+    result = ask(question)
     assert result.exit_code == 0, result.output
-    assert "verdict: proven-unreachable" in result.stdout
-    assert result.stdout.splitlines()[0] == (
-        "understood as: who-can, anyone outside the organization, any credential"
-    )
-    assert "    no resource policy or role trust of the snapshot lets anyone outside in" in (
-        result.stdout.splitlines()
-    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("NO: no principal can s3:GetObject")
+    assert lines[1] == "understood as: who-can, anyone outside the organization, any credential"
+    assert "    no resource policy or role trust of the snapshot lets anyone outside in" in lines
 
 
 def test_outside_the_organization_through_a_role_it_can_assume(tmp_path):
@@ -129,11 +131,13 @@ def test_outside_the_organization_through_a_role_it_can_assume(tmp_path):
         "arn:aws:iam::999988887777:root"
     ]
     auth.write_text(json.dumps(data))
-    result = ask("can anyone outside the organization delete the trail", snapshot=folder)
+    question = "can anyone outside the organization delete the trail"
+    table = rows(ask(question, "-f", "json", snapshot=folder))
+    assert table[f"{MGMT}:role/TrailOperator"] == "reachable"
+    assert all(v != "reachable" for p, v in table.items() if "TrailOperator" not in p)
+    result = ask(question, snapshot=folder)
     assert result.exit_code == 0, result.output
-    table = rows(result.stdout)
-    assert table[f"{MGMT}:role/TrailOperator"][0] == "reachable"
-    assert all(row[0] != "reachable" for p, row in table.items() if "TrailOperator" not in p)
+    assert result.stdout.startswith("YES: ")
     assert (
         f"    {MGMT}:role/TrailOperator: assumable from outside by "
         "arn:aws:iam::999988887777:user/someone"

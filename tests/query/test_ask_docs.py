@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from iamgraph.cli.app import app
 from iamgraph.query.vocabulary import PHRASES, VERBS
+from iamgraph.render import text
 from tests.conftest import REPO
 
 PAGE = (REPO / "docs" / "ask.md").read_text()
@@ -26,7 +27,7 @@ def test_the_page_has_examples():
 @pytest.mark.parametrize("question,printed,code", EXAMPLES, ids=[e[0] for e in EXAMPLES])
 def test_example_output_is_real(monkeypatch, question, printed, code):
     monkeypatch.chdir(REPO)
-    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr(text.stdout, "width", 100)  # as scripts/ask_docs.py runs it
     result = CliRunner().invoke(app, ["ask", "fixtures/demo-org", question])
     assert result.exit_code == int(code)
     assert result.stdout + result.stderr == printed
