@@ -308,13 +308,7 @@ def _one(w: Words, snap: Snapshot, allow: bool, who: str, said: _Said) -> Query:
     said.clauses(w, snap)
     if _becomes(w):
         return _to(w, snap, who, said)
-    verb, implied = _verb(w, allow)
-    at = w.pos
-    target = objects.target(w, snap, implied)
-    where = _service(w, verb)
-    said.clauses(w, snap)
-    _no_filter(w, said, who)
-    checks = _checks(verb, target, at)
+    checks, target, where = _request(w, snap, allow, who, said)
     return Query(w.question, who, said.mfa, checks, target, where=where)
 
 
@@ -323,14 +317,19 @@ def _path(w: Words, snap: Snapshot, allow: bool, who: str, said: _Said) -> Query
     said.clauses(w, snap)
     if _becomes(w) or w.accept("assume"):
         return _to(w, snap, who, said)
+    checks, target, where = _request(w, snap, allow, who, said)
+    return Query(w.question, who, said.mfa, checks, target, "paths", where=where)
+
+
+def _request(w: Words, snap: Snapshot, allow: bool, who: str, said: _Said):
+    """VERB OBJECT [clauses] asked of one principal: its checks, object and pinned keys."""
     verb, implied = _verb(w, allow)
     at = w.pos
     target = objects.target(w, snap, implied)
     where = _service(w, verb)
     said.clauses(w, snap)
     _no_filter(w, said, who)
-    checks = _checks(verb, target, at)
-    return Query(w.question, who, said.mfa, checks, target, "paths", where=where)
+    return _checks(verb, target, at), target, where
 
 
 def _to(w: Words, snap: Snapshot, who: str, said: _Said) -> Query:
